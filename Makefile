@@ -1,0 +1,45 @@
+# `make run` and `make test` each do their own set-up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BABEL  := $(VENV)/bin/pybabel
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test install translations catalogs catalogs-check migrate lint clean
+
+run: migrate
+	$(PY) main.py run
+
+test: translations catalogs-check migrate
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# Compile the gettext catalogs (.po -> .mo); the bot refuses to start without them.
+translations: install
+	$(BABEL) compile -d locales -D messages --statistics 2>&1 | tail -n 1
+
+migrate: translations
+	$(PY) main.py migrate
+
+# Re-extract messages and merge them into every catalog (for developers).
+catalogs: install
+	$(BABEL) extract -F babel.cfg -k N_ --no-location --sort-output -o locales/messages.pot .
+	$(BABEL) update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+
+# Fails when the code has messages that the catalogs do not have yet.
+catalogs-check: install
+	$(BABEL) extract -F babel.cfg -k N_ --no-location --sort-output -o $(VENV)/messages-check.pot .
+	$(BABEL) update -i $(VENV)/messages-check.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete --check
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) locales/*/LC_MESSAGES/*.mo

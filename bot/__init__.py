@@ -1,0 +1,1 @@
+"""The application core: config, i18n, access rules, domain logic and app assembly."""

@@ -1,0 +1,173 @@
+"""The composition root: builds the application for `main.py` and the tests alike."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram import LinkPreviewOptions, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot import i18n, unit_of_work
+from bot.config import LibraryFacts, Settings, load_facts
+from bot.context import BotContext
+from bot.outbox import OutboxRelay, Permanent, Transient
+from bot.outbox import RetryAfter as OutboxRetryAfter
+from bot.people import identify
+from storage.db import create_engine, create_session_factory
+from storage.repositories import people as people_repo
+from storage.repositories import updates as updates_repo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """What lives as long as the application: settings, facts, the engine, the relay."""
+
+    settings: Settings
+    facts: LibraryFacts
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    relay: OutboxRelay | None = None
+    bot_username: str = ""
+    # Tests and the sandbox listen here to know when an update was fully handled.
+    update_done: list[Callable[[int], None]] = field(default_factory=list)
+
+
+class BotApplication(Application):
+    """Runs every update as one unit of work: one session, one transaction.
+
+    The update id is recorded in that same transaction, so a redelivered update is skipped;
+    replies to the sender are sent only after the commit.
+    """
+
+    async def process_update(self, update: object) -> None:
+        services: Services = self.bot_data["services"]
+        if not isinstance(update, Update):
+            await super().process_update(update)
+            return
+        uow: unit_of_work.UnitOfWork | None = None
+        try:
+            async with services.sessions() as session:
+                uow = unit_of_work.UnitOfWork(session)
+                token = unit_of_work.bind(uow)
+                try:
+                    if not await updates_repo.claim(session, update.update_id):
+                        log.info("update %s was handled before; skipped", update.update_id)
+                        await session.rollback()
+                        return
+                    user = update.effective_user
+                    if user is not None:
+                        uow.person = await identify(session, user.id, user.language_code,
+                                                    services.settings.default_locale)
+                        i18n.set_language(uow.person.language)
+                    await super().process_update(update)
+                    if uow.failed:
+                        await session.rollback()
+                    else:
+                        await session.commit()
+                finally:
+                    unit_of_work.unbind(token)
+            await self._send_replies(uow)
+            if uow.outbox_queued and services.relay is not None:
+                asyncio.get_running_loop().create_task(services.relay.run_once())
+        except Exception:  # noqa: BLE001 - never let one update stop the bot
+            log.exception("update %s could not be completed", update.update_id)
+        finally:
+            for listener in list(services.update_done):
+                listener(update.update_id)
+
+    async def _send_replies(self, uow: unit_of_work.UnitOfWork) -> None:
+        for reply in uow.replies:
+            try:
+                await getattr(self.bot, reply.method)(**reply.kwargs)
+            except BadRequest as err:
+                if "message is not modified" in str(err):
+                    continue
+                log.error("reply %s refused: %s", reply.method, err)
+            except TelegramError as err:
+                log.warning("reply %s not sent: %s", reply.method, err)
+
+
+def _telegram_sender(application: Application) -> Callable[[str, dict[str, Any]], Any]:
+    """Adapts the relay's neutral sender to the Bot API and maps its errors."""
+
+    async def send(method: str, payload: dict[str, Any]) -> None:
+        try:
+            await application.bot.do_api_request(method, api_kwargs=dict(payload))
+        except RetryAfter as err:
+            retry = err.retry_after
+            seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
+            raise OutboxRetryAfter(seconds) from err
+        except Forbidden as err:
+            raise Permanent(str(err)) from err
+        except BadRequest as err:
+            raise Permanent(str(err)) from err
+        except (TimedOut, NetworkError) as err:
+            raise Transient(str(err)) from err
+        except TelegramError as err:
+            raise Transient(str(err)) from err
+
+    return send
+
+
+async def _post_init(application: Application) -> None:
+    services: Services = application.bot_data["services"]
+    me = await application.bot.get_me()
+    services.bot_username = me.username or ""
+    async with services.sessions() as session, session.begin():
+        for telegram_user_id in services.settings.consultant_ids:
+            consultant = await people_repo.consultant_by_telegram_id(session, telegram_user_id)
+            if consultant is None or not consultant.active:
+                await people_repo.upsert_consultant(session, telegram_user_id, None)
+    from handlers import publish_commands
+
+    await publish_commands(application)
+    services.relay = OutboxRelay(services.sessions, _telegram_sender(application))
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            _relay_job, interval=services.settings.outbox_interval_seconds, first=0.5,
+            name="outbox-relay")
+
+
+async def _relay_job(context: BotContext) -> None:
+    services: Services = context.application.bot_data["services"]
+    if services.relay is not None:
+        await services.relay.run_once()
+
+
+async def _post_shutdown(application: Application) -> None:
+    services: Services = application.bot_data["services"]
+    await services.engine.dispose()
+
+
+def build_application(settings: Settings, *, token: str | None = None) -> Application:
+    """Assemble the bot. The database must already be migrated (see `storage.db.migrate`)."""
+    i18n.load_catalogs()
+    facts = load_facts(settings.library_facts_path)
+    engine = create_engine(settings.database_url)
+    services = Services(settings, facts, engine, create_session_factory(engine))
+    builder = (
+        ApplicationBuilder()
+        .application_class(BotApplication)
+        .token(token or settings.telegram_bot_token or "")
+        .base_url(settings.bot_api_base_url)
+        .base_file_url(settings.bot_api_file_url)
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(Defaults(tzinfo=settings.zone, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .rate_limiter(AIORateLimiter(max_retries=0))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    application = builder.build()
+    application.bot_data["services"] = services
+    from handlers import register
+
+    register(application)
+    return application

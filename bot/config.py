@@ -1,0 +1,175 @@
+"""All settings in one place, read from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'bot.sqlite3'}"
+DEFAULT_FACTS_PATH = PROJECT_ROOT / "facts" / "dalfsen.toml"
+SUPPORTED_LOCALES = ("nl", "en", "ar", "tr", "pl", "uk", "ti", "fa", "so")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = DEFAULT_DATABASE_URL
+    consultant_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    default_locale: str = "nl"
+    timezone: str = "Europe/Amsterdam"
+    retention_days: int = Field(default=365, ge=1, le=3650)
+    library_facts_path: Path = DEFAULT_FACTS_PATH
+    invite_valid_days: int = Field(default=14, ge=1, le=365)
+    invite_max_uses: int = Field(default=5, ge=1, le=1000)
+    outbox_interval_seconds: float = Field(default=2.0, gt=0, le=3600)
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        value = value.strip()
+        head, _, tail = value.partition(":")
+        if not head.isdigit() or len(tail) < 10:
+            raise ValueError("expected the form 123456:ABC... as given by @BotFather")
+        return value
+
+    @field_validator("consultant_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            return [p for p in parts if p]
+        return value
+
+    @field_validator("consultant_ids")
+    @classmethod
+    def _positive_ids(cls, value: list[int]) -> list[int]:
+        for user_id in value:
+            if user_id <= 0:
+                raise ValueError("Telegram user ids are positive numbers")
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError("unknown time zone name") from err
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            value = "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            value = "sqlite+aiosqlite:///" + value[len("sqlite:///"):]
+        if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.rstrip("/")
+        if not (value.startswith("http://") or value.startswith("https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @property
+    def bot_api_base_url(self) -> str:
+        return f"{self.telegram_api_url}/bot"
+
+    @property
+    def bot_api_file_url(self) -> str:
+        return f"{self.telegram_api_url}/file/bot"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Place:
+    """One of the library's branches."""
+
+    village: str
+    name: str
+    address: str
+    opening_hours: str
+
+
+@dataclass(frozen=True)
+class LibraryFacts:
+    """What the library itself keeps up to date: name, villages, branches, hours."""
+
+    name: str
+    phone: str
+    website: str
+    villages: tuple[str, ...]
+    places: tuple[Place, ...]
+
+
+def load_facts(path: Path) -> LibraryFacts:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ConfigError(f"LIBRARY_FACTS_PATH: file not found: {path}") from err
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(f"LIBRARY_FACTS_PATH: {path} is not valid TOML ({err})") from err
+    try:
+        library = raw["library"]
+        places = tuple(
+            Place(
+                village=str(p["village"]),
+                name=str(p["name"]),
+                address=str(p["address"]),
+                opening_hours=str(p["opening_hours"]).strip(),
+            )
+            for p in raw.get("places", [])
+        )
+        facts = LibraryFacts(
+            name=str(library["name"]),
+            phone=str(library.get("phone", "")),
+            website=str(library.get("website", "")),
+            villages=tuple(str(v) for v in library["villages"]),
+            places=places,
+        )
+    except (KeyError, TypeError) as err:
+        raise ConfigError(f"LIBRARY_FACTS_PATH: {path} misses the field {err}") from err
+    if not facts.villages:
+        raise ConfigError(f"LIBRARY_FACTS_PATH: {path} lists no villages")
+    return facts
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; any problem becomes one ConfigError line naming the variable."""
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as err:
+        first = err.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise ConfigError(f"{name}: {first['msg']}") from None
+    return settings

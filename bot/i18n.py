@@ -1,0 +1,133 @@
+"""Translations: catalogs loaded once, the language of the current update in a ContextVar.
+
+Source messages (msgids) are English; Dutch is the product's base and default language.
+Module-level labels are marked with `N_` and translated when shown, so a label never freezes
+in whichever language asked first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale
+from babel.support import Translations
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+
+# The nine languages every parent-facing text exists in, in the order the picker shows them.
+LANGUAGES: tuple[str, ...] = ("nl", "en", "ar", "tr", "pl", "uk", "ti", "fa", "so")
+# Partners and consultants work in Dutch or English.
+STAFF_LANGUAGES: tuple[str, ...] = ("nl", "en")
+RTL_LANGUAGES: frozenset[str] = frozenset({"ar", "fa"})
+DEFAULT_LANGUAGE = "nl"
+
+
+class CatalogError(RuntimeError):
+    """A catalog is missing or not compiled."""
+
+
+@dataclass(frozen=True)
+class Translator:
+    language: str
+    translations: Translations
+
+    def gettext(self, message: str) -> str:
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.translations.ngettext(singular, plural, n)
+
+    @property
+    def rtl(self) -> bool:
+        return self.language in RTL_LANGUAGES
+
+
+_catalogs: dict[str, Translator] = {}
+_current: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
+
+
+def load_catalogs(directory: Path = LOCALES_DIR) -> None:
+    """Load every compiled catalog once at start; a `.po` without its `.mo` fails loudly."""
+    loaded: dict[str, Translator] = {}
+    for language in LANGUAGES:
+        po = directory / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+        mo = po.with_suffix(".mo")
+        if not mo.exists():
+            raise CatalogError(
+                f"translation catalog {mo} is missing; run `make translations` to compile {po.name}"
+            )
+        with mo.open("rb") as handle:
+            loaded[language] = Translator(language, Translations(handle, domain=DOMAIN))
+    _catalogs.clear()
+    _catalogs.update(loaded)
+
+
+def translator(language: str | None = None) -> Translator:
+    if not _catalogs:
+        load_catalogs()
+    return _catalogs[language or _current.get()]
+
+
+def choose_language(stored: str | None, telegram_code: str | None,
+                    allowed: tuple[str, ...] = LANGUAGES,
+                    default: str = DEFAULT_LANGUAGE) -> str:
+    """Stored preference, else Telegram's code (exact, then base language), else default."""
+    if stored in allowed:
+        return stored
+    if telegram_code:
+        code = telegram_code.strip().lower().replace("_", "-")
+        if code in allowed:
+            return code
+        base = code.split("-", 1)[0]
+        # Dari (prs) is written and read as Farsi here.
+        base = {"prs": "fa", "fa-af": "fa"}.get(base, base)
+        if base in allowed:
+            return base
+    return default if default in allowed else allowed[0]
+
+
+def current_language() -> str:
+    return _current.get()
+
+
+def set_language(language: str) -> None:
+    """Set the language for the rest of this update (its task and what it awaits)."""
+    _current.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+@contextmanager
+def use_language(language: str) -> Iterator[None]:
+    """Temporarily render in another language, e.g. for a message to someone else."""
+    token = _current.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def _(message: str) -> str:
+    return translator().gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translator().ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Mark a module-level string for extraction; translate it with `_()` when shown."""
+    return message
+
+
+def language_name(language: str) -> str:
+    """The language's own name in its own script, e.g. 'العربية' for ar."""
+    name = Locale.parse(language).get_display_name(language) or language
+    return name[:1].upper() + name[1:]
+
+
+def is_rtl(language: str) -> bool:
+    return language in RTL_LANGUAGES

@@ -1,0 +1,129 @@
+"""Queueing messages for others and relaying them with retries.
+
+The relay knows nothing of Telegram: a `Sender` raises `RetryAfter`, `Transient` or
+`Permanent`, and the relay turns that into backoff, waiting or a dead letter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import unit_of_work
+from storage.repositories import outbox as outbox_repo
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 300.0
+MAX_TRANSIENT_ATTEMPTS = 25
+
+
+class RetryAfter(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds}s")
+        self.seconds = seconds
+
+
+class Transient(Exception):
+    """Network trouble, a timeout or a 5xx: try again later."""
+
+
+class Permanent(Exception):
+    """The message can never be delivered (blocked, chat not found)."""
+
+
+Sender = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+async def queue_message(session: AsyncSession, *, chat_id: int, text: str, dedupe_key: str,
+                        reply_markup: dict[str, Any] | None = None,
+                        case_id: int | None = None) -> bool:
+    """Queue a text for `chat_id` in the current transaction; once per dedupe key."""
+    payload: dict[str, Any] = {"chat_id": chat_id, "text": text}
+    if reply_markup is not None:
+        payload["reply_markup"] = reply_markup
+    row = await outbox_repo.add(session, chat_id=chat_id, payload=payload,
+                                dedupe_key=dedupe_key, case_id=case_id)
+    uow = unit_of_work._current.get()
+    if row is not None and uow is not None:
+        uow.outbox_queued += 1
+    return row is not None
+
+
+def backoff_seconds(attempts: int, rng: random.Random = random.Random()) -> float:
+    """Exponential backoff with full jitter: 0.5 s, 1 s, 2 s ... capped at five minutes."""
+    ceiling = min(MAX_BACKOFF_SECONDS, 0.5 * (2 ** max(0, attempts)))
+    return ceiling / 2 + rng.random() * ceiling / 2
+
+
+class OutboxRelay:
+    """Sends due outbox rows; one pass at a time, per-chat order kept."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], send: Sender) -> None:
+        self._sessions = session_factory
+        self._send = send
+        self._lock = asyncio.Lock()
+        self._again = False
+
+    async def run_once(self) -> int:
+        """Send what is due; returns how many messages were delivered."""
+        if self._lock.locked():
+            self._again = True  # a pass is running; make it look once more when done
+            return 0
+        delivered = 0
+        async with self._lock:
+            while True:
+                self._again = False
+                delivered += await self._pass()
+                if not self._again:
+                    break
+        return delivered
+
+    async def _pass(self) -> int:
+        delivered = 0
+        now = datetime.now(UTC)
+        async with self._sessions() as session:
+            rows = await outbox_repo.due(session, now)
+        held_chats: set[int] = set()
+        for row in rows:
+            if row.chat_id in held_chats:
+                continue
+            next_at = row.next_attempt_at
+            if next_at.tzinfo is None:
+                next_at = next_at.replace(tzinfo=UTC)
+            if next_at > now:
+                held_chats.add(row.chat_id)  # an earlier message waits: keep the order
+                continue
+            outcome: tuple[str, float, str] = ("sent", 0.0, "")
+            try:
+                await self._send(row.method, row.payload)
+            except RetryAfter as err:
+                outcome = ("retry", err.seconds, str(err))
+            except Transient as err:
+                if row.attempts + 1 >= MAX_TRANSIENT_ATTEMPTS:
+                    outcome = ("dead", 0.0, f"gave up: {err}")
+                else:
+                    outcome = ("retry", backoff_seconds(row.attempts), str(err) or "transient")
+            except Permanent as err:
+                outcome = ("dead", 0.0, str(err))
+            async with self._sessions() as session, session.begin():
+                fresh = await session.get(type(row), row.id)
+                if fresh is None or fresh.status != "pending":
+                    continue
+                if outcome[0] == "sent":
+                    outbox_repo.mark_sent(fresh)
+                    delivered += 1
+                elif outcome[0] == "retry":
+                    outbox_repo.mark_retry(fresh, outcome[1], outcome[2])
+                    held_chats.add(row.chat_id)
+                    log.info("outbox %s: retry in %.1fs (%s)", row.id, outcome[1], outcome[2])
+                else:
+                    outbox_repo.mark_dead(fresh, outcome[2])
+                    log.warning("outbox %s: dead letter (%s)", row.id, outcome[2])
+        return delivered

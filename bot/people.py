@@ -1,0 +1,86 @@
+"""Who is talking to the bot: consultant, partner professional, parent or stranger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import LANGUAGES, STAFF_LANGUAGES, choose_language
+from storage.repositories import people as people_repo
+
+
+class Role(StrEnum):
+    CONSULTANT = "consultant"
+    PARTNER = "partner"
+    PARENT = "parent"
+    STRANGER = "stranger"
+
+
+@dataclass
+class Person:
+    telegram_user_id: int
+    role: Role
+    language: str
+    record_id: int | None = None  # id in the consultants/partners/parents table
+    name: str | None = None
+    organisation_id: int | None = None
+    organisation_name: str | None = None
+    stored_language: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.CONSULTANT, Role.PARTNER)
+
+
+def allowed_languages(role: Role) -> tuple[str, ...]:
+    """Partners and consultants work in Dutch or English; parents in all nine languages."""
+    return STAFF_LANGUAGES if role in (Role.CONSULTANT, Role.PARTNER) else LANGUAGES
+
+
+async def identify(session: AsyncSession, telegram_user_id: int,
+                   telegram_language: str | None, default_language: str) -> Person:
+    consultant = await people_repo.consultant_by_telegram_id(session, telegram_user_id)
+    if consultant is not None and consultant.active:
+        role, stored = Role.CONSULTANT, consultant.language
+        person = Person(telegram_user_id, role, "", consultant.id, consultant.name)
+    else:
+        partner = await people_repo.partner_by_telegram_id(session, telegram_user_id)
+        if partner is not None and partner.revoked_at is None:
+            role, stored = Role.PARTNER, partner.language
+            person = Person(telegram_user_id, role, "", partner.id, partner.name,
+                            partner.organisation_id, partner.organisation.name)
+        else:
+            parent = await people_repo.parent_by_telegram_id(session, telegram_user_id)
+            if parent is not None:
+                role, stored = Role.PARENT, parent.language
+                person = Person(telegram_user_id, role, "", parent.id, parent.name)
+            else:
+                role, stored = Role.STRANGER, None
+                person = Person(telegram_user_id, role, "")
+    person.stored_language = stored
+    person.language = choose_language(stored, telegram_language, allowed_languages(role),
+                                      default_language)
+    return person
+
+
+async def become_parent(session: AsyncSession, person: Person) -> Person:
+    """Someone who is no partner or consultant and starts the bot is a parent."""
+    if person.role is Role.STRANGER:
+        parent = await people_repo.get_or_create_parent(session, person.telegram_user_id)
+        person.role = Role.PARENT
+        person.record_id = parent.id
+    return person
+
+
+async def store_language(session: AsyncSession, person: Person, language: str) -> bool:
+    """Store a language choice; False (and nothing changed) when the role may not use it."""
+    if language not in allowed_languages(person.role):
+        return False
+    if person.role is Role.STRANGER:
+        await become_parent(session, person)
+    assert person.record_id is not None
+    await people_repo.set_language(session, person.role.value, person.record_id, language)
+    person.language = person.stored_language = language
+    return True

@@ -1,0 +1,51 @@
+"""One unit of work per update: one session, one transaction, replies sent after commit.
+
+Replies to the sender are held back until the transaction has committed, so a user never
+sees a confirmation for something that was then rolled back. Messages for anyone else go
+through the outbox table, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.people import Person
+
+
+@dataclass
+class Reply:
+    """A Bot API call for the sender, made once the update's transaction committed."""
+
+    method: str
+    kwargs: dict[str, Any]
+
+
+@dataclass
+class UnitOfWork:
+    session: AsyncSession
+    person: Person | None = None
+    replies: list[Reply] = field(default_factory=list)
+    outbox_queued: int = 0
+    failed: bool = False
+
+
+_current: ContextVar[UnitOfWork | None] = ContextVar("unit_of_work", default=None)
+
+
+def current() -> UnitOfWork:
+    uow = _current.get()
+    if uow is None:
+        raise RuntimeError("no unit of work: this code runs only inside an update")
+    return uow
+
+
+def bind(uow: UnitOfWork | None):  # noqa: ANN201 - returns a ContextVar token
+    return _current.set(uow)
+
+
+def unbind(token) -> None:  # noqa: ANN001
+    _current.reset(token)

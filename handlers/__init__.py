@@ -1,0 +1,74 @@
+"""Every handler registered in one place, in explicit groups.
+
+Group -1: guards (private chats only). Group 0: features, then the fallbacks for anything
+no feature understood (within a group only the first matching handler runs). The unit of work around each update lives in `bot.app`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.i18n import LANGUAGES, N_, translator
+from bot.people import Role
+from handlers import errors, fallback, onboarding
+
+STAFF = (Role.CONSULTANT, Role.PARTNER)
+EVERYONE = (Role.CONSULTANT, Role.PARTNER, Role.PARENT, Role.STRANGER)
+FAMILY = (Role.PARENT, Role.STRANGER)
+
+
+@dataclass(frozen=True)
+class CommandInfo:
+    name: str
+    description: str  # marked with N_, translated when shown
+    roles: tuple[Role, ...]
+
+
+COMMANDS: tuple[CommandInfo, ...] = (
+    CommandInfo("start", N_("start again"), EVERYONE),
+    CommandInfo("language", N_("choose your language"), EVERYONE),
+    CommandInfo("help", N_("what I can do for you"), EVERYONE),
+)
+
+
+def commands_for(role: Role) -> list[CommandInfo]:
+    return [c for c in COMMANDS if role in c.roles]
+
+
+def register(application: Application) -> None:
+    application.add_handler(TypeHandler(object, onboarding.private_chats_only), group=-1)
+
+    application.add_handler(CommandHandler("start", onboarding.start), group=0)
+    application.add_handler(CommandHandler("help", onboarding.help_command), group=0)
+    application.add_handler(CommandHandler(["language", "taal"], onboarding.language_command),
+                            group=0)
+    application.add_handler(CallbackQueryHandler(onboarding.language_chosen, pattern=r"^lang:"),
+                            group=0)
+
+    application.add_handler(MessageHandler(filters.COMMAND, fallback.unknown_command), group=0)
+    application.add_handler(CallbackQueryHandler(fallback.stale_button), group=0)
+    application.add_handler(MessageHandler(filters.ALL, fallback.anything_else), group=0)
+    application.add_error_handler(errors.on_error)
+
+
+async def publish_commands(application: Application) -> None:
+    """The command menu in every language: the family's commands for everyone."""
+    for language in LANGUAGES:
+        t = translator(language)
+        commands = [BotCommand(c.name, t.gettext(c.description)) for c in commands_for(Role.PARENT)]
+        await application.bot.set_my_commands(
+            commands, scope=BotCommandScopeDefault(),
+            language_code=None if language == "nl" else language)
+
+
+__all__ = ["COMMANDS", "BotCommandScopeChat", "commands_for", "publish_commands", "register"]

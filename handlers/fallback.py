@@ -1,0 +1,22 @@
+"""Answers for whatever no feature understood: never a dead end, never a change."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.i18n import _
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    context.reply(_("I do not know that command. Send /help to see what you can do."))
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    context.answer(update.callback_query.id, _("This button is no longer valid."))
+
+
+async def anything_else(update: Update, context: BotContext) -> None:
+    if update.effective_message is None:
+        return  # edited messages, reactions and the like need no answer
+    context.reply(_("Sorry, I did not understand that. Send /help to see what you can do."))

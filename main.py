@@ -1,0 +1,108 @@
+"""Command-line entry: run the bot and the admin commands.
+
+    python main.py run          start the bot (long polling; the default)
+    python main.py migrate      apply database migrations
+    python main.py consultant add|remove TELEGRAM_USER_ID [--name NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.i18n import CatalogError
+
+TOKEN_HINT = ("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram "
+              "(/newbot), then export TELEGRAM_BOT_TOKEN=<the token it gives you>.")
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from storage.db import migrate
+
+    settings = _settings()
+    migrate(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import build_application
+    from storage.db import migrate
+
+    settings = _settings()
+    if not settings.telegram_bot_token:
+        print(TOKEN_HINT, file=sys.stderr)
+        return 2
+    migrate(settings.database_url)
+    application = build_application(settings)
+    application.run_polling(allowed_updates=["message", "callback_query"],
+                            drop_pending_updates=False)
+    return 0
+
+
+def cmd_consultant(args: argparse.Namespace) -> int:
+    from storage.db import create_engine, create_session_factory, migrate
+    from storage.repositories import people
+
+    settings = _settings()
+    migrate(settings.database_url)
+
+    async def change() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_session_factory(engine)() as session, session.begin():
+                if args.action == "add":
+                    _, created = await people.upsert_consultant(session, args.user_id, args.name)
+                    return "consultant added" if created else "consultant updated"
+                removed = await people.deactivate_consultant(session, args.user_id)
+                return "consultant removed" if removed else "no such active consultant"
+        finally:
+            await engine.dispose()
+
+    print(asyncio.run(change()))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="main.py", description="The library's referral bot.")
+    commands = root.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser("run", help="start the bot (long polling)")
+    run.set_defaults(func=cmd_run)
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.set_defaults(func=cmd_migrate)
+    consultant = commands.add_parser("consultant", help="add or remove a library consultant")
+    consultant.add_argument("action", choices=["add", "remove"])
+    consultant.add_argument("user_id", type=int, metavar="TELEGRAM_USER_ID")
+    consultant.add_argument("--name", help="the consultant's name as colleagues see it")
+    consultant.set_defaults(func=cmd_consultant)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
+    args = parser().parse_args(argv)
+    if getattr(args, "func", None) is None:
+        args.func = cmd_run
+    try:
+        return args.func(args)
+    except ConfigError as err:
+        print(f"Configuration error: {err}", file=sys.stderr)
+        return 2
+    except CatalogError as err:
+        print(f"Translations: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,255 @@
+"""The product's tables as typed SQLAlchemy 2 models.
+
+Telegram ids are 64-bit (`BigInteger`); 32-bit ids were a real bug elsewhere.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Organisation(Base):
+    """A partner organisation: GGD consultatiebureau, welfare, a school, a daycare centre."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    partners: Mapped[list[Partner]] = relationship(back_populates="organisation")
+
+
+class Consultant(Base):
+    """A library consultant (Consulent Jeugd, Taalpunt coordinator)."""
+
+    __tablename__ = "consultants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Partner(Base):
+    """A partner professional who refers families (nurse, welfare worker, teacher)."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    language: Mapped[str | None] = mapped_column(String(8))
+    invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id"))
+    revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="partners")
+
+
+class Parent(Base):
+    """A parent talking to the bot. Personal fields are erased on request."""
+
+    __tablename__ = "parents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Nullable: set to NULL when the parent asks to be forgotten.
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    erased_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Invite(Base):
+    """An invite link for partner professionals. Only the token's hash is stored."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    created_by_consultant_id: Mapped[int | None] = mapped_column(ForeignKey("consultants.id"))
+    expires_at: Mapped[datetime]
+    max_uses: Mapped[int] = mapped_column(Integer, default=5)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class Case(Base):
+    """One family's case: a referral by a partner or a request by a parent."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    source: Mapped[str] = mapped_column(String(16))  # "partner" or "parent"
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("parents.id"), index=True)
+    family_language: Mapped[str | None] = mapped_column(String(8))
+    family_language_other: Mapped[str | None] = mapped_column(String(64))
+    village: Mapped[str | None] = mapped_column(String(100))
+    child_ages: Mapped[list[Any]] = mapped_column(default=list)
+    need_other: Mapped[str | None] = mapped_column(Text)
+    contact_method: Mapped[str | None] = mapped_column(String(16))  # phone | family | partner
+    phone: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_source: Mapped[str | None] = mapped_column(String(16))  # partner | parent
+    consent_recorded_by_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    consent_at: Mapped[datetime | None]
+    family_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    assigned_consultant_id: Mapped[int | None] = mapped_column(ForeignKey("consultants.id"))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    first_contact_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    anonymised_at: Mapped[datetime | None]
+
+    needs: Mapped[list[CaseNeed]] = relationship(
+        cascade="all, delete-orphan", order_by="CaseNeed.need", lazy="selectin"
+    )
+    partner: Mapped[Partner | None] = relationship(foreign_keys=[partner_id])
+    organisation: Mapped[Organisation | None] = relationship()
+
+
+class CaseNeed(Base):
+    """What a family needs, one row per need, so figures can count them."""
+
+    __tablename__ = "case_needs"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    need: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class CaseEvent(Base):
+    """The append-only audit trail of a case: who did what, when."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_kind: Mapped[str] = mapped_column(String(16))  # consultant | partner | parent | system
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReferenceCounter(Base):
+    """Per-year counter behind the human case references like 2026-0042."""
+
+    __tablename__ = "reference_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OutboxMessage(Base):
+    """A message for someone other than the sender, queued in the same transaction."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(32), default="sendMessage")
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class ProcessedUpdate(Base):
+    """Telegram update ids already handled, so a redelivered update does nothing twice."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FlowState(Base):
+    """Where a user is in a guided flow, kept in the database so a restart resumes it."""
+
+    __tablename__ = "flow_states"
+
+    telegram_user_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False
+    )
+    flow: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Bumped on every new flow, so buttons of an older flow can be recognised as stale.
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+__all__ = [
+    "Base",
+    "Case",
+    "CaseEvent",
+    "CaseNeed",
+    "Consultant",
+    "FlowState",
+    "Invite",
+    "Organisation",
+    "OutboxMessage",
+    "Parent",
+    "Partner",
+    "ProcessedUpdate",
+    "ReferenceCounter",
+]

@@ -1,0 +1,1 @@
+"""Repositories: queries and writes for one aggregate each. They flush, never commit."""

@@ -1,0 +1,59 @@
+"""The outbox: messages for others, written in the sender's transaction, sent by the relay."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxMessage, utcnow
+
+
+async def add(session: AsyncSession, *, chat_id: int, payload: dict[str, Any],
+              dedupe_key: str, method: str = "sendMessage", case_id: int | None = None
+              ) -> OutboxMessage | None:
+    """Queue a message once: a second call with the same dedupe key queues nothing."""
+    existing = await session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
+    if existing is not None:
+        return None
+    row = OutboxMessage(chat_id=chat_id, method=method, payload=payload,
+                        dedupe_key=dedupe_key, case_id=case_id)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def due(session: AsyncSession, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+    """Pending messages in the order they were queued (the relay keeps per-chat order)."""
+    rows = await session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == "pending")
+        .order_by(OutboxMessage.id).limit(limit))
+    return list(rows)
+
+
+def mark_sent(row: OutboxMessage) -> None:
+    row.status = "sent"
+    row.sent_at = utcnow()
+    row.attempts += 1
+    row.last_error = None
+
+
+def mark_retry(row: OutboxMessage, delay_seconds: float, error: str) -> None:
+    row.attempts += 1
+    row.next_attempt_at = utcnow() + timedelta(seconds=delay_seconds)
+    row.last_error = error[:200]
+
+
+def mark_dead(row: OutboxMessage, error: str) -> None:
+    row.status = "dead"
+    row.attempts += 1
+    row.last_error = error[:200]
+
+
+async def count_by_status(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+    return {status: count for status, count in rows}

@@ -1,0 +1,74 @@
+"""Consultants, partner professionals and parents."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import Consultant, Parent, Partner
+
+
+async def consultant_by_telegram_id(session: AsyncSession, telegram_user_id: int
+                                    ) -> Consultant | None:
+    return await session.scalar(
+        select(Consultant).where(Consultant.telegram_user_id == telegram_user_id))
+
+
+async def partner_by_telegram_id(session: AsyncSession, telegram_user_id: int) -> Partner | None:
+    return await session.scalar(
+        select(Partner).options(selectinload(Partner.organisation))
+        .where(Partner.telegram_user_id == telegram_user_id))
+
+
+async def parent_by_telegram_id(session: AsyncSession, telegram_user_id: int) -> Parent | None:
+    return await session.scalar(select(Parent).where(Parent.telegram_user_id == telegram_user_id))
+
+
+async def active_consultants(session: AsyncSession) -> list[Consultant]:
+    rows = await session.scalars(
+        select(Consultant).where(Consultant.active.is_(True)).order_by(Consultant.id))
+    return list(rows)
+
+
+async def upsert_consultant(session: AsyncSession, telegram_user_id: int, name: str | None
+                            ) -> tuple[Consultant, bool]:
+    """Add or re-activate a consultant; returns (consultant, created)."""
+    consultant = await consultant_by_telegram_id(session, telegram_user_id)
+    if consultant is None:
+        consultant = Consultant(telegram_user_id=telegram_user_id,
+                                name=name or f"Consultant {telegram_user_id}", active=True)
+        session.add(consultant)
+        await session.flush()
+        return consultant, True
+    consultant.active = True
+    if name:
+        consultant.name = name
+    await session.flush()
+    return consultant, False
+
+
+async def deactivate_consultant(session: AsyncSession, telegram_user_id: int) -> bool:
+    consultant = await consultant_by_telegram_id(session, telegram_user_id)
+    if consultant is None or not consultant.active:
+        return False
+    consultant.active = False
+    await session.flush()
+    return True
+
+
+async def get_or_create_parent(session: AsyncSession, telegram_user_id: int) -> Parent:
+    parent = await parent_by_telegram_id(session, telegram_user_id)
+    if parent is None:
+        parent = Parent(telegram_user_id=telegram_user_id)
+        session.add(parent)
+        await session.flush()
+    return parent
+
+
+async def set_language(session: AsyncSession, role: str, record_id: int, language: str) -> None:
+    model = {"consultant": Consultant, "partner": Partner, "parent": Parent}[role]
+    row = await session.get(model, record_id)
+    if row is not None:
+        row.language = language
+        await session.flush()

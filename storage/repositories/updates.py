@@ -1,0 +1,23 @@
+"""Which Telegram updates were already handled."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ProcessedUpdate
+
+
+async def claim(session: AsyncSession, update_id: int) -> bool:
+    """Record the update id in this transaction; False when it was handled before."""
+    if await session.get(ProcessedUpdate, update_id) is not None:
+        return False
+    session.add(ProcessedUpdate(update_id=update_id))
+    await session.flush()
+    return True
+
+
+async def was_processed(session: AsyncSession, update_id: int) -> bool:
+    found = await session.scalar(
+        select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id))
+    return found is not None

@@ -1,0 +1,695 @@
+"""A fake Telegram Bot API server on 127.0.0.1, as strict as Telegram where it matters.
+
+python-telegram-bot talks to it through its normal networking (`base_url`). Every call is
+recorded; faults (429 with retry_after, 5xx, slow answers, dropped connections) can be
+injected. Reusable outside the tests as an offline sandbox: nothing here imports pytest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import ClientSession, ClientTimeout, web
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64
+MAX_CALLBACK_ANSWER = 200
+
+# Parameters that stay strings; every other form value is JSON-decoded like Telegram does.
+STRING_PARAMS = {
+    "text", "caption", "parse_mode", "callback_query_id", "url", "secret_token",
+    "description", "short_description", "name", "title", "action", "language_code",
+    "photo", "document", "voice", "file_id", "ip_address",
+}
+HTML_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
+    "a", "code", "pre", "blockquote", "tg-emoji",
+}
+
+
+class ApiError(Exception):
+    """An error answered in the Bot API's envelope."""
+
+    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None):
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+
+def bad_request(description: str) -> ApiError:
+    return ApiError(400, f"Bad Request: {description}")
+
+
+@dataclass
+class Fault:
+    """One kind of failure to inject.
+
+    kind: "429" (Too Many Requests with retry_after), "500", "502", "503" (server errors),
+    "slow" (answer after `delay` seconds), "drop" (close the connection before doing anything),
+    "drop_after" (do the call, then close the connection: the client never hears it worked).
+    """
+
+    kind: str
+    methods: frozenset[str] | None = None
+    times: int | None = None  # inject this many times, then stop
+    probability: float = 1.0
+    retry_after: int = 1
+    delay: float = 0.0
+    injected: int = 0
+
+    def applies(self, method: str, rng: random.Random) -> bool:
+        if self.methods is not None and method not in self.methods:
+            return False
+        if self.times is not None and self.injected >= self.times:
+            return False
+        return rng.random() < self.probability
+
+
+@dataclass
+class Call:
+    """One request the bot made, with its decoded parameters and what it was answered."""
+
+    method: str
+    params: dict[str, Any]
+    files: dict[str, bytes]
+    at: float
+    status: int = 200
+    fault: str | None = None
+
+
+@dataclass
+class UserAccount:
+    id: int
+    first_name: str
+    language_code: str | None
+    username: str | None = None
+    started: bool = False  # has written to the bot; before that the bot may not write first
+    blocked: bool = False  # has blocked the bot
+
+    def as_user(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            data["username"] = self.username
+        if self.language_code:
+            data["language_code"] = self.language_code
+        return data
+
+    def as_chat(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.first_name}
+        if self.username:
+            data["username"] = self.username
+        return data
+
+
+@dataclass
+class StoredFile:
+    file_id: str
+    file_unique_id: str
+    content: bytes
+    path: str
+
+
+def check_html(text: str) -> str:
+    """Validate Telegram-style HTML; return the plain text that would be shown."""
+    plain: list[str] = []
+    stack: list[str] = []
+    pos = 0
+    token = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)>|&(#x?[0-9a-fA-F]+|[a-z]+);|[<>&]")
+    for match in token.finditer(text):
+        plain.append(text[pos:match.start()])
+        pos = match.end()
+        whole = match.group(0)
+        offset = len(text[: match.start()].encode("utf-8"))
+        if whole in ("<", ">", "&"):
+            if whole == "<":
+                raise bad_request(
+                    f"can't parse entities: Unsupported start tag \"\" at byte offset {offset}"
+                )
+            plain.append(whole)  # a bare > or & is accepted by Telegram
+            continue
+        if match.group(4) is not None:
+            entity = match.group(4)
+            named = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+            if entity.startswith("#"):
+                plain.append("?")
+            elif entity in named:
+                plain.append(named[entity])
+            else:
+                raise bad_request(
+                    f"can't parse entities: Unknown entity \"&{entity};\" at byte offset {offset}"
+                )
+            continue
+        closing, tag = match.group(1), match.group(2).lower()
+        if tag not in HTML_TAGS:
+            raise bad_request(
+                f"can't parse entities: Unsupported start tag \"{tag}\" at byte offset {offset}"
+            )
+        if closing:
+            if not stack or stack[-1] != tag:
+                raise bad_request(
+                    f"can't parse entities: Unexpected end tag at byte offset {offset}"
+                )
+            stack.pop()
+        else:
+            stack.append(tag)
+    plain.append(text[pos:])
+    if stack:
+        raise bad_request(
+            f"can't parse entities: Can't find end tag corresponding to start tag \"{stack[-1]}\""
+        )
+    return "".join(plain)
+
+
+def check_reply_markup(markup: Any) -> None:
+    if markup is None:
+        return
+    if not isinstance(markup, dict):
+        raise bad_request("can't parse reply keyboard markup JSON object")
+    if "inline_keyboard" in markup:
+        rows = markup["inline_keyboard"]
+        if not isinstance(rows, list):
+            raise bad_request("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array")
+        for row in rows:
+            for button in row:
+                if not str(button.get("text", "")).strip():
+                    raise bad_request("BUTTON_TEXT_EMPTY")
+                data = button.get("callback_data")
+                if data is not None and not (1 <= len(str(data).encode("utf-8")) <= MAX_CALLBACK_DATA):
+                    raise bad_request("BUTTON_DATA_INVALID")
+                if data is None and not any(
+                    k in button for k in ("url", "switch_inline_query", "login_url", "web_app",
+                                          "copy_text", "pay", "callback_game",
+                                          "switch_inline_query_current_chat")
+                ):
+                    raise bad_request("can't parse inline keyboard button: Text buttons are "
+                                      "unallowed in the inline keyboard")
+    elif "keyboard" in markup:
+        for row in markup["keyboard"]:
+            for button in row:
+                text = button if isinstance(button, str) else button.get("text", "")
+                if not str(text).strip():
+                    raise bad_request("BUTTON_TEXT_EMPTY")
+
+
+class FakeBotApi:
+    """The fake server. `start()` binds 127.0.0.1 on a free port; `api_url` is its root."""
+
+    def __init__(self, token: str = "123456789:TEST-fake-token-for-offline-use",
+                 bot_username: str = "bieb_test_bot", seed: int = 1) -> None:
+        self.token = token
+        self.bot_id = int(token.split(":", 1)[0])
+        self.bot_username = bot_username
+        self.calls: list[Call] = []
+        self.faults: list[Fault] = []
+        self.users: dict[int, UserAccount] = {}
+        self.updates: list[dict[str, Any]] = []
+        self.confirmed_offset = 0
+        self.delivered: set[int] = set()
+        self.messages: dict[int, list[dict[str, Any]]] = {}  # chat id -> every message
+        self.callback_queries: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, StoredFile] = {}
+        self.webhook: dict[str, Any] | None = None
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self._rng = random.Random(seed)
+        self._update_ids = itertools.count(1)
+        self._message_ids: dict[int, itertools.count] = {}
+        self._file_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
+        self._new_update = asyncio.Event()
+        self._activity = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self._webhook_task: asyncio.Task | None = None
+        self.port: int | None = None
+        self.listeners: list[Callable[[Call], None]] = []
+
+    # ---- lifecycle -------------------------------------------------------------------
+    async def start(self, port: int = 0) -> str:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._download)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port, shutdown_timeout=0.1)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self.api_url
+
+    async def stop(self) -> None:
+        if self._webhook_task:
+            self._webhook_task.cancel()
+        if self._runner:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # ---- what tests and simulated users use --------------------------------------------
+    def add_user(self, user_id: int, first_name: str = "Test",
+                 language_code: str | None = None, username: str | None = None) -> UserAccount:
+        account = self.users.get(user_id)
+        if account is None:
+            account = UserAccount(user_id, first_name, language_code, username)
+            self.users[user_id] = account
+        return account
+
+    def next_message_id(self, chat_id: int) -> int:
+        counter = self._message_ids.setdefault(chat_id, itertools.count(1))
+        return next(counter)
+
+    def push_update(self, payload: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        update = {"update_id": update_id, **payload}
+        self.updates.append(update)
+        self._new_update.set()
+        if self.webhook and self._webhook_task is None:
+            self._webhook_task = asyncio.create_task(self._deliver_webhooks())
+        return update_id
+
+    def record_user_message(self, chat_id: int, message: dict[str, Any]) -> None:
+        self.messages.setdefault(chat_id, []).append(message)
+
+    def bot_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        return [m for m in self.messages.get(chat_id, []) if m.get("from", {}).get("is_bot")]
+
+    def store_file(self, content: bytes, suffix: str) -> StoredFile:
+        number = next(self._file_ids)
+        stored = StoredFile(f"file-{number}", f"u{number}", content, f"files/{number}.{suffix}")
+        self.files[stored.file_id] = stored
+        return stored
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method and c.status == 200]
+
+    def inject(self, kind: str, *, methods: set[str] | None = None, times: int | None = None,
+               probability: float = 1.0, retry_after: int = 1, delay: float = 0.0) -> Fault:
+        fault = Fault(kind, frozenset(methods) if methods else None, times, probability,
+                      retry_after, delay)
+        self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    async def wait_for_activity(self, timeout: float) -> bool:
+        self._activity.clear()
+        try:
+            await asyncio.wait_for(self._activity.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def is_confirmed(self, update_id: int) -> bool:
+        return update_id < self.confirmed_offset
+
+    # ---- HTTP ------------------------------------------------------------------------
+    async def _read_params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+        params: dict[str, Any] = {}
+        files: dict[str, bytes] = {}
+        raw: dict[str, Any] = dict(request.query)
+        if request.method == "POST":
+            if request.content_type == "application/json":
+                body = await request.json()
+                return dict(body), files
+            form = await request.post()
+            for key, value in form.items():
+                if hasattr(value, "file"):
+                    files[key] = value.file.read()
+                else:
+                    raw[key] = value
+        for key, value in raw.items():
+            if key in STRING_PARAMS or not isinstance(value, str):
+                params[key] = value
+            else:
+                try:
+                    params[key] = json.loads(value)
+                except ValueError:
+                    params[key] = value
+        return params, files
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        params, files = await self._read_params(request)
+        call = Call(method, params, files, time.monotonic())
+        self.calls.append(call)
+        self._activity.set()
+        try:
+            if request.match_info["token"] != self.token:
+                raise ApiError(401, "Unauthorized")
+            fault = self._pick_fault(method)
+            drop_after = False
+            if fault is not None:
+                call.fault = fault.kind
+                if fault.kind == "slow":
+                    await asyncio.sleep(fault.delay)
+                elif fault.kind == "drop":
+                    call.status = 0
+                    return self._drop(request)
+                elif fault.kind == "drop_after":
+                    drop_after = True
+                elif fault.kind == "429":
+                    raise ApiError(429, f"Too Many Requests: retry after {fault.retry_after}",
+                                   {"retry_after": fault.retry_after})
+                else:
+                    code = int(fault.kind)
+                    raise ApiError(code, {500: "Internal Server Error", 502: "Bad Gateway",
+                                          503: "Service Unavailable"}.get(code, "Error"))
+            handler = getattr(self, f"api_{method}", None)
+            if handler is None:
+                raise ApiError(404, "Not Found")
+            result = await handler(params, files)
+            if drop_after:
+                call.status = 0
+                return self._drop(request)
+            for listener in self.listeners:
+                listener(call)
+            return web.json_response({"ok": True, "result": result})
+        except ApiError as err:
+            call.status = err.code
+            body: dict[str, Any] = {"ok": False, "error_code": err.code,
+                                    "description": err.description}
+            if err.parameters:
+                body["parameters"] = err.parameters
+            return web.json_response(body, status=err.code)
+
+    def _drop(self, request: web.Request) -> web.StreamResponse:
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=499)
+
+    async def _download(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        for stored in self.files.values():
+            if stored.path == path:
+                return web.Response(body=stored.content)
+        return web.Response(status=404)
+
+    def _pick_fault(self, method: str) -> Fault | None:
+        if method in ("getUpdates", "getMe"):
+            return None  # faults target what the bot sends, not its own start-up
+        for fault in self.faults:
+            if fault.applies(method, self._rng):
+                fault.injected += 1
+                return fault
+        return None
+
+    # ---- helpers for the API methods ----------------------------------------------------
+    def _chat(self, params: dict[str, Any]) -> UserAccount:
+        chat_id = params.get("chat_id")
+        if chat_id in (None, ""):
+            raise bad_request("chat_id is empty")
+        try:
+            chat_id = int(chat_id)
+        except (TypeError, ValueError) as err:
+            raise bad_request("chat not found") from err
+        account = self.users.get(chat_id)
+        if account is None:
+            raise bad_request("chat not found")
+        if account.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if not account.started:
+            raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+        return account
+
+    def _bot_user(self) -> dict[str, Any]:
+        return {"id": self.bot_id, "is_bot": True, "first_name": "Bieb",
+                "username": self.bot_username}
+
+    def _check_text(self, text: Any, parse_mode: str | None, limit: int, what: str) -> str:
+        text = "" if text is None else str(text)
+        plain = check_html(text) if (parse_mode or "").upper() == "HTML" else text
+        if what == "text" and not plain.strip():
+            raise bad_request("message text is empty")
+        if len(plain) > limit:
+            raise bad_request("message is too long" if what == "text"
+                              else "message caption is too long")
+        return text
+
+    def _store_bot_message(self, account: UserAccount, extra: dict[str, Any],
+                           markup: Any) -> dict[str, Any]:
+        message = {
+            "message_id": self.next_message_id(account.id),
+            "from": self._bot_user(),
+            "chat": account.as_chat(),
+            "date": int(time.time()),
+            **extra,
+        }
+        if markup is not None:
+            message["reply_markup_sent"] = markup
+            if "inline_keyboard" in markup:
+                message["reply_markup"] = markup
+        self.record_user_message(account.id, message)
+        return {k: v for k, v in message.items() if k != "reply_markup_sent"}
+
+    def _find_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        account = self._chat(params)
+        message_id = params.get("message_id")
+        for message in self.messages.get(account.id, []):
+            if message["message_id"] == message_id:
+                return message
+        raise bad_request("message to edit not found")
+
+    def _file_from(self, params: dict[str, Any], files: dict[str, bytes], name: str,
+                   suffix: str) -> StoredFile:
+        if name in files:
+            return self.store_file(files[name], suffix)
+        value = params.get(name)
+        if isinstance(value, str) and value.startswith("attach://"):
+            key = value[len("attach://"):]
+            if key in files:
+                return self.store_file(files[key], suffix)
+        if isinstance(value, str) and value in self.files:
+            return self.files[value]
+        raise bad_request(f"wrong file identifier/HTTP URL specified for {name}")
+
+    # ---- the Bot API methods ----------------------------------------------------------
+    async def api_getMe(self, params, files):  # noqa: N802 - Bot API names
+        return {**self._bot_user(), "can_join_groups": False,
+                "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+    async def api_logOut(self, params, files):  # noqa: N802
+        return True
+
+    async def api_close(self, params, files):
+        return True
+
+    async def api_getUpdates(self, params, files):  # noqa: N802
+        if self.webhook:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                "use deleteWebhook to delete the webhook first")
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        if offset:
+            self.confirmed_offset = max(self.confirmed_offset, offset)
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        deadline = time.monotonic() + timeout
+        while True:
+            pending = [u for u in self.updates if u["update_id"] >= self.confirmed_offset]
+            if pending or time.monotonic() >= deadline:
+                break
+            self._new_update.clear()
+            try:
+                await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
+            except TimeoutError:
+                pass
+        batch = pending[:limit]
+        self.delivered.update(u["update_id"] for u in batch)
+        return batch
+
+    async def api_setWebhook(self, params, files):  # noqa: N802
+        url = params.get("url") or ""
+        if not url:
+            self.webhook = None
+            return True
+        self.webhook = {"url": url, "secret_token": params.get("secret_token")}
+        if self._webhook_task is None:
+            self._webhook_task = asyncio.create_task(self._deliver_webhooks())
+        return True
+
+    async def api_deleteWebhook(self, params, files):  # noqa: N802
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self.updates.clear()
+        return True
+
+    async def api_getWebhookInfo(self, params, files):  # noqa: N802
+        pending = len([u for u in self.updates if u["update_id"] >= self.confirmed_offset])
+        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
+                "pending_update_count": pending}
+
+    async def api_setMyCommands(self, params, files):  # noqa: N802
+        commands = params.get("commands") or []
+        for command in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", command.get("command", "")):
+                raise bad_request("BOT_COMMAND_INVALID")
+        self.commands[str(params.get("language_code") or "")] = commands
+        return True
+
+    async def api_deleteMyCommands(self, params, files):  # noqa: N802
+        self.commands.pop(str(params.get("language_code") or ""), None)
+        return True
+
+    async def api_sendChatAction(self, params, files):  # noqa: N802
+        self._chat(params)
+        return True
+
+    async def api_sendMessage(self, params, files):  # noqa: N802
+        account = self._chat(params)
+        text = self._check_text(params.get("text"), params.get("parse_mode"), MAX_TEXT, "text")
+        markup = params.get("reply_markup")
+        check_reply_markup(markup)
+        return self._store_bot_message(account, {"text": text}, markup)
+
+    async def api_editMessageText(self, params, files):  # noqa: N802
+        message = self._find_message(params)
+        text = self._check_text(params.get("text"), params.get("parse_mode"), MAX_TEXT, "text")
+        markup = params.get("reply_markup")
+        check_reply_markup(markup)
+        if message.get("text") == text and message.get("reply_markup") == markup:
+            raise bad_request("message is not modified: specified new message content and reply "
+                              "markup are exactly the same as a current content and reply markup "
+                              "of the message")
+        message["text"] = text
+        message["edit_date"] = int(time.time())
+        if markup is None:
+            message.pop("reply_markup", None)
+        else:
+            message["reply_markup"] = markup
+        return {k: v for k, v in message.items() if k != "reply_markup_sent"}
+
+    async def api_editMessageReplyMarkup(self, params, files):  # noqa: N802
+        message = self._find_message(params)
+        markup = params.get("reply_markup")
+        check_reply_markup(markup)
+        if message.get("reply_markup") == markup:
+            raise bad_request("message is not modified: specified new message content and reply "
+                              "markup are exactly the same as a current content and reply markup "
+                              "of the message")
+        if markup is None:
+            message.pop("reply_markup", None)
+        else:
+            message["reply_markup"] = markup
+        return {k: v for k, v in message.items() if k != "reply_markup_sent"}
+
+    async def api_deleteMessage(self, params, files):  # noqa: N802
+        message = self._find_message(params)
+        self.messages[message["chat"]["id"]].remove(message)
+        return True
+
+    async def api_answerCallbackQuery(self, params, files):  # noqa: N802
+        query = self.callback_queries.get(str(params.get("callback_query_id")))
+        if query is None or query.get("answered"):
+            raise bad_request("query is too old and response timeout expired or query ID is "
+                              "invalid")
+        text = params.get("text") or ""
+        if len(text) > MAX_CALLBACK_ANSWER:
+            raise bad_request("MESSAGE_TOO_LONG")
+        query["answered"] = True
+        query["answer"] = text
+        return True
+
+    async def api_sendPhoto(self, params, files):  # noqa: N802
+        account = self._chat(params)
+        caption = self._check_text(params.get("caption"), params.get("parse_mode"),
+                                   MAX_CAPTION, "caption")
+        markup = params.get("reply_markup")
+        check_reply_markup(markup)
+        stored = self._file_from(params, files, "photo", "png")
+        extra: dict[str, Any] = {"photo": [{"file_id": stored.file_id,
+                                            "file_unique_id": stored.file_unique_id,
+                                            "width": 512, "height": 512,
+                                            "file_size": len(stored.content)}]}
+        if caption:
+            extra["caption"] = caption
+        return self._store_bot_message(account, extra, markup)
+
+    async def api_sendDocument(self, params, files):  # noqa: N802
+        account = self._chat(params)
+        caption = self._check_text(params.get("caption"), params.get("parse_mode"),
+                                   MAX_CAPTION, "caption")
+        markup = params.get("reply_markup")
+        check_reply_markup(markup)
+        stored = self._file_from(params, files, "document", "bin")
+        extra: dict[str, Any] = {"document": {"file_id": stored.file_id,
+                                              "file_unique_id": stored.file_unique_id,
+                                              "file_size": len(stored.content)}}
+        if caption:
+            extra["caption"] = caption
+        return self._store_bot_message(account, extra, markup)
+
+    async def api_sendVoice(self, params, files):  # noqa: N802
+        account = self._chat(params)
+        stored = self._file_from(params, files, "voice", "ogg")
+        extra = {"voice": {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                           "duration": 1}}
+        if params.get("caption"):
+            extra["caption"] = params["caption"]
+        return self._store_bot_message(account, extra, params.get("reply_markup"))
+
+    async def api_copyMessage(self, params, files):  # noqa: N802
+        account = self._chat(params)
+        source = self._find_message({"chat_id": params.get("from_chat_id"),
+                                     "message_id": params.get("message_id")})
+        extra = {k: v for k, v in source.items()
+                 if k in ("text", "photo", "voice", "document", "caption", "sticker")}
+        message = self._store_bot_message(account, extra, params.get("reply_markup"))
+        return {"message_id": message["message_id"]}
+
+    async def api_forwardMessage(self, params, files):  # noqa: N802
+        account = self._chat(params)
+        source = self._find_message({"chat_id": params.get("from_chat_id"),
+                                     "message_id": params.get("message_id")})
+        extra = {k: v for k, v in source.items()
+                 if k in ("text", "photo", "voice", "document", "caption", "sticker")}
+        return self._store_bot_message(account, extra, None)
+
+    async def api_getFile(self, params, files):  # noqa: N802
+        stored = self.files.get(str(params.get("file_id")))
+        if stored is None:
+            raise bad_request("invalid file_id")
+        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                "file_size": len(stored.content), "file_path": stored.path}
+
+    # ---- webhook delivery ---------------------------------------------------------------
+    async def _deliver_webhooks(self) -> None:
+        """Push updates to the webhook one at a time, retrying until it answers 2xx."""
+        async with ClientSession(timeout=ClientTimeout(total=10)) as session:
+            while True:
+                if not self.webhook:
+                    self._webhook_task = None
+                    return
+                pending = [u for u in self.updates if u["update_id"] >= self.confirmed_offset]
+                if not pending:
+                    self._new_update.clear()
+                    try:
+                        await asyncio.wait_for(self._new_update.wait(), 0.5)
+                    except TimeoutError:
+                        pass
+                    continue
+                update = pending[0]
+                headers = {}
+                if self.webhook.get("secret_token"):
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+                try:
+                    async with session.post(self.webhook["url"], json=update,
+                                            headers=headers) as response:
+                        ok = 200 <= response.status < 300
+                except Exception:  # noqa: BLE001 - any failure means: try again later
+                    ok = False
+                if ok:
+                    self.delivered.add(update["update_id"])
+                    self.confirmed_offset = update["update_id"] + 1
+                else:
+                    await asyncio.sleep(0.2)
+
