@@ -31,7 +31,7 @@ migrate: translations
 # Re-extract messages and merge them into every catalog (for developers).
 catalogs: install
 	$(BABEL) extract -F babel.cfg -k N_ --no-location --sort-output -o locales/messages.pot .
-	$(BABEL) update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+	$(BABEL) update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete --width 100
 
 # Fails when the code has messages that the catalogs do not have yet.
 catalogs-check: install

@@ -20,7 +20,8 @@ from telegram.ext import (
 
 from bot.i18n import LANGUAGES, N_, translator
 from bot.people import Role
-from handlers import errors, fallback, onboarding
+from handlers import consultant, errors, fallback, onboarding, partner, referral
+from storage.repositories import flows
 
 STAFF = (Role.CONSULTANT, Role.PARTNER)
 EVERYONE = (Role.CONSULTANT, Role.PARTNER, Role.PARENT, Role.STRANGER)
@@ -38,7 +39,23 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("start", N_("start again"), EVERYONE),
     CommandInfo("language", N_("choose your language"), EVERYONE),
     CommandInfo("help", N_("what I can do for you"), EVERYONE),
+    CommandInfo("refer", N_("refer a family to the library"), (Role.PARTNER,)),
+    CommandInfo("myreferrals", N_("your referrals and what became of them"), (Role.PARTNER,)),
+    CommandInfo("invite", N_("invite professionals of an organisation (/invite NAME)"),
+                (Role.CONSULTANT,)),
+    CommandInfo("partners", N_("list or remove partner professionals"), (Role.CONSULTANT,)),
 )
+
+
+async def route_text(update, context) -> None:  # noqa: ANN001 - PTB callback signature
+    """Typed text goes to the flow the user is in; outside a flow it gets the fallback."""
+    state = await flows.get(context.session, context.person.telegram_user_id)
+    if state is not None and state.flow == "referral":
+        await referral.on_text(update, context, state)
+    elif state is not None and state.flow == "join":
+        await onboarding.join_name(update, context, state)
+    else:
+        await fallback.anything_else(update, context)
 
 
 def commands_for(role: Role) -> list[CommandInfo]:
@@ -54,6 +71,16 @@ def register(application: Application) -> None:
                             group=0)
     application.add_handler(CallbackQueryHandler(onboarding.language_chosen, pattern=r"^lang:"),
                             group=0)
+    application.add_handler(CommandHandler(["refer", "verwijs"], referral.refer), group=0)
+    application.add_handler(CallbackQueryHandler(referral.on_button, pattern=r"^ref:"), group=0)
+    application.add_handler(CommandHandler("myreferrals", partner.my_referrals), group=0)
+    application.add_handler(CommandHandler("invite", consultant.invite), group=0)
+    application.add_handler(CommandHandler("partners", consultant.list_partners), group=0)
+    application.add_handler(CallbackQueryHandler(consultant.partner_button, pattern=r"^partner:"),
+                            group=0)
+    application.add_handler(CallbackQueryHandler(consultant.case_button, pattern=r"^case:"),
+                            group=0)
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, route_text), group=0)
 
     application.add_handler(MessageHandler(filters.COMMAND, fallback.unknown_command), group=0)
     application.add_handler(CallbackQueryHandler(fallback.stale_button), group=0)

@@ -6,11 +6,13 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
-from bot import callbacks, people
+from bot import callbacks, family, invites, people
 from bot.context import BotContext
-from bot.i18n import _, language_name
+from bot.i18n import N_, _, language_name, set_language
 from bot.people import Role
+from bot.tokens import FAMILY_PREFIX, INVITE_PREFIX
 from handlers.common import language_keyboard
+from storage.models import FlowState
 
 
 async def private_chats_only(update: Update, context: BotContext) -> None:
@@ -37,6 +39,15 @@ def welcome_text(context: BotContext) -> str:
 
 async def start(update: Update, context: BotContext) -> None:
     person = context.person
+    payload = context.args[0] if context.args else ""
+    if payload.startswith(f"{INVITE_PREFIX}_"):
+        await _open_invite(context, payload)
+        return
+    if payload.startswith(f"{FAMILY_PREFIX}_"):
+        await _open_family_link(context, payload)
+        return
+    if payload:
+        context.reply(_("This link is not valid. Please ask for a new one."))
     if person.role in (Role.CONSULTANT, Role.PARTNER):
         context.reply(welcome_text(context) + "\n\n" + help_text(person.role))
         return
@@ -74,9 +85,66 @@ async def language_chosen(update: Update, context: BotContext) -> None:
         context.answer(query.id, _("This button is no longer valid."))
         return
     context.answer(query.id)
-    from bot.i18n import set_language
-
     set_language(code)  # the confirmation is already in the new language
     context.edit(query.message.message_id,
                  _("✅ Language: {language}").format(language=language_name(code)))
     context.reply(help_text(context.person.role))
+
+
+INVITE_PROBLEMS = {
+    invites.InviteProblem.UNKNOWN: N_("This invite link is not valid. Please ask the library "
+                                      "for a new one."),
+    invites.InviteProblem.EXPIRED: N_("This invite link has expired. Please ask the library "
+                                      "for a new one."),
+    invites.InviteProblem.USED_UP: N_("This invite link has been used as often as allowed. "
+                                      "Please ask the library for a new one."),
+    invites.InviteProblem.REVOKED: N_("This invite link was withdrawn. Please ask the library "
+                                      "for a new one."),
+}
+
+
+async def _open_invite(context: BotContext, token: str) -> None:
+    person = context.person
+    if person.role in (Role.CONSULTANT, Role.PARTNER):
+        context.reply(_("You are already registered. Send /help to see what you can do."))
+        return
+    invite, problem = await invites.open_invite(context.session, person, token)
+    if problem is not None:
+        context.reply(_(INVITE_PROBLEMS[problem]))
+        return
+    context.reply(_("Welcome! You are invited to refer families to {library} for "
+                    "{organisation}.\nWhat is your name? (Colleagues at the library will "
+                    "see it.)").format(library=context.services.facts.name,
+                                       organisation=invite.organisation.name))
+
+
+async def join_name(update: Update, context: BotContext, state: FlowState) -> None:
+    """The typed name that completes joining by invite."""
+    name = invites.clean_person_name(update.effective_message.text or "")
+    if name is None:
+        context.reply(_("Please type your name (2 to 80 letters)."))
+        return
+    partner, problem = await invites.join(context.session, context.person,
+                                          int(state.data["invite_id"]), name)
+    if problem is not None:
+        context.reply(_(INVITE_PROBLEMS[problem]))
+        return
+    set_language(context.person.language)
+    context.reply(_("✅ Thank you, {name}. You can now refer families: send /refer.").format(
+        name=partner.name) + "\n\n" + help_text(Role.PARTNER))
+
+
+async def _open_family_link(context: BotContext, token: str) -> None:
+    case, problem = await family.open_family_link(context.session, context.person, token)
+    if problem is family.FamilyLinkProblem.NOT_FOR_STAFF:
+        context.reply(_("This link is for the family. Please give it to them."))
+        return
+    if problem is not None:
+        context.reply(_("This link is not valid. Please ask for a new one."))
+        return
+    set_language(context.person.language)
+    context.reply(_("👋 Welcome to {library}!\nSomeone who helps your family asked us to "
+                    "contact you. We are happy to help.").format(
+                        library=context.services.facts.name),
+                  reply_markup=language_keyboard(people.allowed_languages(context.person.role),
+                                                 context.person.language))

@@ -1,0 +1,135 @@
+"""Consultant commands: /invite, /partners, and the buttons on a new-case notification."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import access, callbacks, cases, invites, referrals
+from bot.context import BotContext
+from bot.i18n import _
+from bot.people import Person
+from bot.tokens import deep_link, qr_png
+from handlers.common import inline
+from storage.repositories import organisations as org_repo
+
+
+def refused(context: BotContext) -> None:
+    context.reply(_("⛔ This is only for the library's consultants."))
+
+
+def _allowed(context: BotContext, person: Person, action: str) -> bool:
+    try:
+        access.require(person, action)
+    except access.AccessDenied:
+        return False
+    return True
+
+
+async def invite(update: Update, context: BotContext) -> None:
+    person = context.person
+    if not _allowed(context, person, "invite"):
+        refused(context)
+        return
+    name = invites.clean_organisation_name(" ".join(context.args or []))
+    if name is None:
+        context.reply(_("Please add the organisation, for example:\n"
+                        "/invite GGD consultatiebureau Dalfsen"))
+        return
+    settings = context.services.settings
+    new = await invites.create_invite(context.session, person, name, settings.invite_valid_days,
+                                      settings.invite_max_uses)
+    link = deep_link(context.services.bot_username, new.token)
+    context.reply(_("🔗 Invite link for {organisation}. It works {uses} times, until {date}. "
+                    "Share it only with professionals of this organisation:").format(
+                        organisation=new.organisation_name, uses=new.max_uses,
+                        date=new.expires_at.astimezone(settings.zone).strftime("%d-%m-%Y"))
+                  + "\n" + link)
+    context.reply_photo(qr_png(link), caption=_("QR code to join as a partner of {organisation}"
+                                                ).format(organisation=new.organisation_name))
+
+
+async def list_partners(update: Update, context: BotContext) -> None:
+    person = context.person
+    if not _allowed(context, person, "partners.list"):
+        refused(context)
+        return
+    partners = await org_repo.active_partners(context.session)
+    if not partners:
+        context.reply(_("No partner professionals yet. Invite them with /invite ORGANISATION."))
+        return
+    lines = [_("Partner professionals:")]
+    buttons = []
+    for partner in partners:
+        lines.append(f"• {partner.name} – {partner.organisation.name}")
+        buttons.append([(_("Remove {name}").format(name=partner.name),
+                         callbacks.encode("partner", "revoke", partner.id))])
+    context.reply("\n".join(lines), reply_markup=inline(buttons))
+
+
+async def partner_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    person = context.person
+    data = callbacks.decode(query.data)
+    if not _allowed(context, person, "partners.revoke"):
+        context.answer(query.id, _("⛔ This is only for the library's consultants."))
+        return
+    partner_id = data.int_arg(0) if data else None
+    if data is None or partner_id is None or data.action not in ("revoke", "confirm"):
+        context.answer(query.id, _("This button is no longer valid."))
+        return
+    partner = await org_repo.partner_by_id(context.session, partner_id)
+    if partner is None or partner.revoked_at is not None:
+        context.answer(query.id, _("This partner was already removed."))
+        return
+    context.answer(query.id)
+    if data.action == "revoke":
+        context.reply(_("Remove {name} ({organisation})? They can no longer refer families or "
+                        "see their referrals.").format(name=partner.name,
+                                                        organisation=partner.organisation.name),
+                      reply_markup=inline([[(_("Yes, remove"),
+                                             callbacks.encode("partner", "confirm", partner.id)),
+                                            (_("No"), "noop:none")]]))
+        return
+    await invites.revoke_partner(context.session, partner.id)
+    context.edit(query.message.message_id,
+                 _("{name} was removed.").format(name=partner.name))
+
+
+async def case_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    person = context.person
+    data = callbacks.decode(query.data)
+    case_id = data.int_arg(0) if data else None
+    if not _allowed(context, person, "case.open"):
+        context.answer(query.id, _("⛔ This is only for the library's consultants."))
+        return
+    if data is None or case_id is None or data.action not in ("take", "open"):
+        context.answer(query.id, _("This button is no longer valid."))
+        return
+    if data.action == "take":
+        result = await cases.take(context.session, person, case_id)
+        if result.case is None:
+            context.answer(query.id, _("This case does not exist."))
+        elif result.taken:
+            context.answer(query.id, _("✋ You took case {reference}.").format(
+                reference=result.case.reference))
+            context.reply(_("✋ You took case {reference}.").format(
+                reference=result.case.reference))
+        else:
+            context.answer(query.id, _("Case {reference} was already taken by {name}.").format(
+                reference=result.case.reference, name=result.holder or "–"))
+        return
+    case = await cases.view(context.session, person, case_id)
+    if case is None:
+        context.answer(query.id, _("This case does not exist."))
+        return
+    context.answer(query.id)
+    organisation = case.organisation.name if case.organisation else _("parent")
+    status = _(referrals.STATUS_LABELS.get(case.status, case.status))
+    details = referrals.notification_text(case, organisation).splitlines()[1:]
+    # The full note here; the notification showed only its first line.
+    context.reply("\n".join([
+        _("📂 Case {reference} – {status}").format(reference=case.reference, status=status),
+        *details[:-1],
+        _("📝 Note: {value}").format(value=case.note or "–"),
+    ]))

@@ -1,0 +1,30 @@
+"""Partner professionals' own view: /myreferrals."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import access, referrals
+from bot.context import BotContext
+from bot.i18n import _
+from storage.repositories import cases as cases_repo
+
+
+async def my_referrals(update: Update, context: BotContext) -> None:
+    person = context.person
+    if not access.can(person, "referral.list_own"):
+        context.reply(_("Referrals are for partner professionals of the library. "
+                        "To join, ask the library's consultant for an invite link."))
+        return
+    own = await cases_repo.by_partner(context.session, person.record_id)
+    if not own:
+        context.reply(_("You have not referred a family yet. Send /refer to start."))
+        return
+    zone = context.services.settings.zone
+    lines = [_("Your referrals, newest first:")]
+    for case in own:
+        lines.append(_("{reference} · {date} · {status}").format(
+            reference=case.reference,
+            date=case.created_at.astimezone(zone).strftime("%d-%m-%Y"),
+            status=_(referrals.STATUS_LABELS.get(case.status, case.status))))
+    context.reply("\n".join(lines))

@@ -1,0 +1,41 @@
+"""Where each user is in a guided flow (referral, joining), so a restart resumes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import FlowState
+
+
+async def get(session: AsyncSession, telegram_user_id: int) -> FlowState | None:
+    return await session.get(FlowState, telegram_user_id)
+
+
+async def begin(session: AsyncSession, telegram_user_id: int, flow: str, step: str,
+                data: dict[str, Any] | None = None) -> FlowState:
+    """Start a flow, replacing any other; the generation makes old buttons stale."""
+    state = await session.get(FlowState, telegram_user_id)
+    if state is None:
+        state = FlowState(telegram_user_id=telegram_user_id, flow=flow, step=step,
+                          data=data or {}, generation=1)
+        session.add(state)
+    else:
+        state.flow, state.step, state.data = flow, step, data or {}
+        state.generation += 1
+    await session.flush()
+    return state
+
+
+async def save(session: AsyncSession, state: FlowState, step: str, data: dict[str, Any]) -> None:
+    state.step = step
+    state.data = dict(data)  # a new object, so SQLAlchemy sees the JSON change
+    await session.flush()
+
+
+async def end(session: AsyncSession, telegram_user_id: int) -> None:
+    state = await session.get(FlowState, telegram_user_id)
+    if state is not None:
+        await session.delete(state)
+        await session.flush()

@@ -1,0 +1,60 @@
+"""Shared fixtures: a migrated database, the fake Bot API server and the running bot."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+from storage.db import migrate
+from tests.fakebot import FakeBotApi
+from tests.harness import BotHarness
+
+CONSULTANT_ID = 900_001
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate once; every test gets a copy of this SQLite file."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    migrate(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, migrated_template: Path) -> str:
+    path = tmp_path / "bot.sqlite3"
+    shutil.copy(migrated_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+async def fake_api():
+    server = FakeBotApi()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def settings(fake_api: FakeBotApi, database_url: str):
+    return load_settings(
+        _env_file=None,
+        telegram_bot_token=fake_api.token,
+        telegram_api_url=fake_api.api_url,
+        database_url=database_url,
+        consultant_ids=[CONSULTANT_ID],
+        outbox_interval_seconds=0.2,
+    )
+
+
+@pytest.fixture
+async def bot(fake_api: FakeBotApi, settings):
+    harness = BotHarness(fake_api, settings)
+    await harness.start()
+    yield harness
+    await harness.stop()
+    await asyncio.sleep(0)
