@@ -34,7 +34,9 @@ class BotHarness:
     async def start(self) -> None:
         self.application = build_application(self.settings)
         self.services.update_done.append(self._on_done)
+        # What run_polling does: initialize, post_init, start, then poll.
         await self.application.initialize()
+        await self.application.post_init(self.application)
         await self.application.start()
         await self.application.updater.start_polling(poll_interval=0, timeout=1,
                                                      allowed_updates=["message", "callback_query"])
@@ -48,6 +50,7 @@ class BotHarness:
         if app.running:
             await app.stop()
         await app.shutdown()
+        await app.post_shutdown(app)
 
     async def restart(self) -> None:
         """Stop the bot and start a fresh application on the same database."""

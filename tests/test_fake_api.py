@@ -1,0 +1,104 @@
+"""The fake Bot API is as strict as Telegram: python-telegram-bot sees the same errors."""
+
+from __future__ import annotations
+
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, RetryAfter
+
+from tests.fakebot import FakeUser
+
+
+@pytest.fixture
+async def tg(fake_api):
+    bot = Bot(fake_api.token, base_url=f"{fake_api.api_url}/bot",
+              base_file_url=f"{fake_api.api_url}/file/bot")
+    async with bot:
+        yield bot
+
+
+@pytest.fixture
+def chat(fake_api):
+    user = FakeUser(fake_api, 4242, "Lena", "pl")
+    user.account.started = True
+    return user
+
+
+async def test_get_me_and_send(tg, chat, fake_api):
+    assert (await tg.get_me()).username == "bieb_test_bot"
+    message = await tg.send_message(chat.id, "Cześć")
+    assert message.text == "Cześć" and chat.last_text == "Cześć"
+    assert [c.method for c in fake_api.calls][-1] == "sendMessage"
+
+
+@pytest.mark.parametrize("text, error", [
+    ("x" * 4097, "Message is too long"),
+    ("", "Message text is empty"),
+    ("   ", "Message text is empty"),
+])
+async def test_text_limits(tg, chat, text, error):
+    with pytest.raises(BadRequest, match=error):
+        await tg.send_message(chat.id, text)
+
+
+async def test_text_at_the_limit_is_fine(tg, chat):
+    await tg.send_message(chat.id, "x" * 4096)
+
+
+@pytest.mark.parametrize("html", ["<b>open", "<blink>x</blink>", "a < b", "<b><i>x</b></i>",
+                                  "&nbsp;"])
+async def test_malformed_html(tg, chat, html):
+    with pytest.raises(BadRequest, match="Can't parse entities"):
+        await tg.send_message(chat.id, html, parse_mode="HTML")
+
+
+async def test_good_html_and_plain_brackets(tg, chat):
+    await tg.send_message(chat.id, "<b>bold</b> &amp; <a href=\"https://x.nl\">link</a>",
+                          parse_mode="HTML")
+    await tg.send_message(chat.id, "a < b without parse mode")
+
+
+async def test_button_data_over_64_bytes(tg, chat):
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("go", callback_data="x" * 65)]])
+    with pytest.raises(BadRequest, match="Button_data_invalid"):
+        await tg.send_message(chat.id, "hi", reply_markup=markup)
+
+
+async def test_unknown_chat_and_message(tg, chat):
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await tg.send_message(777, "hello")
+    with pytest.raises(BadRequest, match="Message to edit not found"):
+        await tg.edit_message_text("new", chat_id=chat.id, message_id=12345)
+
+
+async def test_edit_unchanged_is_refused(tg, chat):
+    message = await tg.send_message(chat.id, "same")
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await tg.edit_message_text("same", chat_id=chat.id, message_id=message.message_id)
+
+
+async def test_blocked_and_never_started(tg, fake_api, chat):
+    chat.block()
+    with pytest.raises(Forbidden, match="blocked"):
+        await tg.send_message(chat.id, "hello")
+    fake_api.add_user(5555, "Nobody")
+    with pytest.raises(Forbidden, match="initiate"):
+        await tg.send_message(5555, "hello")
+
+
+async def test_injected_429_and_5xx(tg, chat, fake_api):
+    fake_api.inject("429", methods={"sendMessage"}, times=1, retry_after=7)
+    with pytest.raises(RetryAfter) as info:
+        await tg.send_message(chat.id, "hi")
+    retry = info.value.retry_after
+    assert (retry.total_seconds() if hasattr(retry, "total_seconds") else retry) == 7
+    fake_api.inject("502", methods={"sendMessage"}, times=1)
+    with pytest.raises(Exception, match="Bad Gateway"):
+        await tg.send_message(chat.id, "hi")
+    await tg.send_message(chat.id, "third time lucky")
+    assert chat.texts() == ["third time lucky"]
+
+
+async def test_answer_unknown_callback_query(tg):
+    with pytest.raises(BadRequest, match="Query is too old"):
+        await tg.answer_callback_query("nope")
