@@ -80,6 +80,7 @@ def register(application: Application) -> None:
                             group=0)
     application.add_handler(CallbackQueryHandler(consultant.case_button, pattern=r"^case:"),
                             group=0)
+    application.add_handler(CallbackQueryHandler(fallback.dismiss, pattern=r"^noop:"), group=0)
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, route_text), group=0)
 
     application.add_handler(MessageHandler(filters.COMMAND, fallback.unknown_command), group=0)

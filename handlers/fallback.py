@@ -20,3 +20,11 @@ async def anything_else(update: Update, context: BotContext) -> None:
     if update.effective_message is None:
         return  # edited messages, reactions and the like need no answer
     context.reply(_("Sorry, I did not understand that. Send /help to see what you can do."))
+
+
+async def dismiss(update: Update, context: BotContext) -> None:
+    """A "No" button: nothing changes; the question's buttons go away."""
+    query = update.callback_query
+    context.answer(query.id)
+    if query.message is not None and query.message.text:
+        context.edit(query.message.message_id, query.message.text)
