@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 run: migrate
 	$(PY) main.py run
 
-test: translations catalogs-check migrate
+test: translations catalogs-check migrate lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 install: $(STAMP)
@@ -36,7 +36,7 @@ catalogs: install
 # Fails when the code has messages that the catalogs do not have yet.
 catalogs-check: install
 	$(BABEL) extract -F babel.cfg -k N_ --no-location --sort-output -o $(VENV)/messages-check.pot .
-	$(BABEL) update -i $(VENV)/messages-check.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete --check
+	$(BABEL) update -i $(VENV)/messages-check.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date --width 100 --check
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -25,6 +25,9 @@ from storage.repositories import updates as updates_repo
 
 log = logging.getLogger(__name__)
 
+REPLY_ATTEMPTS = 4
+MAX_REPLY_WAIT_SECONDS = 10.0
+
 
 @dataclass
 class Services:
@@ -84,15 +87,30 @@ class BotApplication(Application):
                 listener(update.update_id)
 
     async def _send_replies(self, uow: unit_of_work.UnitOfWork) -> None:
+        """Send the sender's replies in order; brief retries on network trouble and 429."""
         for reply in uow.replies:
-            try:
-                await getattr(self.bot, reply.method)(**reply.kwargs)
-            except BadRequest as err:
-                if "message is not modified" in str(err):
-                    continue
-                log.error("reply %s refused: %s", reply.method, err)
-            except TelegramError as err:
-                log.warning("reply %s not sent: %s", reply.method, err)
+            for attempt in range(REPLY_ATTEMPTS):
+                try:
+                    await getattr(self.bot, reply.method)(**reply.kwargs)
+                    break
+                except BadRequest as err:
+                    if "message is not modified" not in str(err):
+                        log.error("reply %s refused: %s", reply.method, err)
+                    break
+                except Forbidden:
+                    break  # the user blocked the bot: nobody to tell
+                except RetryAfter as err:
+                    retry = err.retry_after
+                    wait = retry.total_seconds() if hasattr(retry, "total_seconds") else retry
+                    if wait > MAX_REPLY_WAIT_SECONDS or attempt == REPLY_ATTEMPTS - 1:
+                        log.warning("reply %s dropped after 429", reply.method)
+                        break
+                    await asyncio.sleep(wait)
+                except TelegramError as err:
+                    if attempt == REPLY_ATTEMPTS - 1:
+                        log.warning("reply %s not sent: %s", reply.method, type(err).__name__)
+                        break
+                    await asyncio.sleep(0.3 * 2 ** attempt)
 
 
 def _telegram_sender(application: Application) -> Callable[[str, dict[str, Any]], Any]:
@@ -160,7 +178,8 @@ def build_application(settings: Settings, *, token: str | None = None) -> Applic
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
         .context_types(ContextTypes(context=BotContext))
-        .defaults(Defaults(tzinfo=settings.zone, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(Defaults(tzinfo=settings.zone,
+                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(AIORateLimiter(max_retries=0))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -56,7 +56,10 @@ async def queue_message(session: AsyncSession, *, chat_id: int, text: str, dedup
     return row is not None
 
 
-def backoff_seconds(attempts: int, rng: random.Random = random.Random()) -> float:
+_jitter = random.Random()
+
+
+def backoff_seconds(attempts: int, rng: random.Random = _jitter) -> float:
     """Exponential backoff with full jitter: 0.5 s, 1 s, 2 s ... capped at five minutes."""
     ceiling = min(MAX_BACKOFF_SECONDS, 0.5 * (2 ** max(0, attempts)))
     return ceiling / 2 + rng.random() * ceiling / 2

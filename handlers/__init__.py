@@ -1,7 +1,8 @@
 """Every handler registered in one place, in explicit groups.
 
 Group -1: guards (private chats only). Group 0: features, then the fallbacks for anything
-no feature understood (within a group only the first matching handler runs). The unit of work around each update lives in `bot.app`.
+no feature understood (within a group only the first matching handler runs).
+The unit of work around each update lives in `bot.app`.
 """
 
 from __future__ import annotations
@@ -58,6 +59,19 @@ async def route_text(update, context) -> None:  # noqa: ANN001 - PTB callback si
         await fallback.anything_else(update, context)
 
 
+async def route_other(update, context) -> None:  # noqa: ANN001 - PTB callback signature
+    """Stickers, photos and the like: inside a flow the question is asked again."""
+    state = None
+    if update.effective_message is not None:
+        state = await flows.get(context.session, context.person.telegram_user_id)
+    if state is not None and state.flow == "referral":
+        referral.repeat_question(context, state)
+    elif state is not None and state.flow == "join":
+        await onboarding.join_name(update, context, state)
+    else:
+        await fallback.anything_else(update, context)
+
+
 def commands_for(role: Role) -> list[CommandInfo]:
     return [c for c in COMMANDS if role in c.roles]
 
@@ -85,7 +99,7 @@ def register(application: Application) -> None:
 
     application.add_handler(MessageHandler(filters.COMMAND, fallback.unknown_command), group=0)
     application.add_handler(CallbackQueryHandler(fallback.stale_button), group=0)
-    application.add_handler(MessageHandler(filters.ALL, fallback.anything_else), group=0)
+    application.add_handler(MessageHandler(filters.ALL, route_other), group=0)
     application.add_error_handler(errors.on_error)
 
 

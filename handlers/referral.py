@@ -226,6 +226,13 @@ async def _submit(context: BotContext, query: CallbackQuery, state: FlowState,
                                                 ).format(reference=case.reference))
 
 
+def repeat_question(context: BotContext, state: FlowState) -> None:
+    """Input where a button is expected: say so and ask the same question again."""
+    context.reply(_("Please use the buttons below."))
+    question, markup = render(state, context.services.facts.villages)
+    context.reply(question, reply_markup=markup)
+
+
 async def on_text(update: Update, context: BotContext, state: FlowState) -> None:
     """Typed text while a referral is open: a typed step, or else repeat the question."""
     text = update.effective_message.text or ""
@@ -260,9 +267,7 @@ async def on_text(update: Update, context: BotContext, state: FlowState) -> None
                                                    limit=referrals.MAX_NOTE)
         data["note"] = value
     else:
-        context.reply(_("Please use the buttons below."))
-        question, markup = render(state, villages)
-        context.reply(question, reply_markup=markup)
+        repeat_question(context, state)
         return
     if error:
         context.reply(error)

@@ -143,14 +143,14 @@ async def test_back_cancel_and_edit(bot):
     await nurse.press("✉️", exact=False)
     await nurse.press("Volgende ➡️")
     await nurse.press("🤝 via mij")
-    await nurse.press("✏️ Dorp")
+    await nurse.press("✏️ Woonplaats")
     await nurse.press("Dalfsen")
     assert "Dalfsen" in nurse.last_text and "6 van 6" in nurse.last_text
     await nurse.press("✖️ Annuleren")
     assert await bot.count(FlowState) == 0 and await bot.count(Case) == 0
     old = nurse.last
     # A button of the cancelled flow does nothing but say so.
-    await nurse.press_data(f"ref:ok:1:summary:yes", old)
+    await nurse.press_data("ref:ok:1:summary:yes", old)
     assert await bot.count(Case) == 0
     assert nurse.callback_answer()
 

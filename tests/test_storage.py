@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 
 import pytest
 from alembic import command
@@ -14,15 +13,16 @@ from sqlalchemy import text
 
 from storage.db import alembic_config, create_engine
 from storage.models import Base
+from tests import postgres
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 
-
-def database_urls(tmp_path):
-    urls = [f"sqlite+aiosqlite:///{tmp_path / 'stairway.sqlite3'}"]
-    if POSTGRES_URL:
-        urls.append(POSTGRES_URL)
-    return urls
+@pytest.fixture(scope="module")
+def postgres_url():
+    url = postgres.create_database()
+    if url is None:
+        pytest.skip("no PostgreSQL server answers; the PostgreSQL checks were skipped")
+    yield url
+    postgres.drop_database(url)
 
 
 def revisions(url):
@@ -30,14 +30,21 @@ def revisions(url):
     return list(reversed(list(script.walk_revisions("base", "heads"))))
 
 
-def test_stairway(tmp_path):
-    for url in database_urls(tmp_path):
-        config = alembic_config(url)
-        for revision in revisions(url):
-            command.upgrade(config, revision.revision)
-            command.downgrade(config, revision.down_revision or "base")
-            command.upgrade(config, revision.revision)
-        command.downgrade(config, "base")
+def stairway(url):
+    config = alembic_config(url)
+    for revision in revisions(url):
+        command.upgrade(config, revision.revision)
+        command.downgrade(config, revision.down_revision or "base")
+        command.upgrade(config, revision.revision)
+    command.downgrade(config, "base")
+
+
+def test_stairway_sqlite(tmp_path):
+    stairway(f"sqlite+aiosqlite:///{tmp_path / 'stairway.sqlite3'}")
+
+
+def test_stairway_postgres(postgres_url):
+    stairway(postgres_url)
 
 
 def test_models_match_migrations(tmp_path):
@@ -72,12 +79,11 @@ def test_sqlite_pragmas(tmp_path):
     assert foreign_keys == 1 and journal == "wal" and busy >= 5000
 
 
-@pytest.mark.skipif(not POSTGRES_URL, reason="TEST_POSTGRES_URL not set")
-def test_telegram_ids_are_64_bit_on_postgres():
-    command.upgrade(alembic_config(POSTGRES_URL), "head")
+def test_telegram_ids_are_64_bit_on_postgres(postgres_url):
+    command.upgrade(alembic_config(postgres_url), "head")
 
     async def column_type():
-        engine = create_engine(POSTGRES_URL)
+        engine = create_engine(postgres_url)
         async with engine.connect() as connection:
             found = (await connection.execute(text(
                 "select data_type from information_schema.columns "
