@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot import access, callbacks, cases, invites, referrals
 from bot.context import BotContext
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.people import Person
 from bot.tokens import deep_link, qr_png
 from handlers.common import inline
@@ -57,7 +57,8 @@ async def list_partners(update: Update, context: BotContext) -> None:
     if not partners:
         context.reply(_("No partner professionals yet. Invite them with /invite ORGANISATION."))
         return
-    lines = [_("Partner professionals:")]
+    lines = [ngettext("{count} partner professional:", "{count} partner professionals:",
+                      len(partners)).format(count=len(partners))]
     buttons = []
     for partner in partners:
         lines.append(f"• {partner.name} – {partner.organisation.name}")

@@ -70,3 +70,11 @@ def test_plural_forms_follow_the_language():
 def test_compiled_catalogs_exist():
     for language in LANGUAGES:
         assert (Path(LOCALES_DIR) / language / "LC_MESSAGES" / "messages.mo").exists()
+
+
+def test_ngettext_uses_the_languages_plural_forms():
+    pl = translator("pl")
+    forms = [pl.ngettext("{count} partner professional:", "{count} partner professionals:", n)
+             .format(count=n) for n in (1, 3, 5)]
+    assert forms == ["1 specjalista partnerski:", "3 specjaliści partnerscy:",
+                     "5 specjalistów partnerskich:"]

@@ -287,3 +287,38 @@ async def test_restart_at_every_step_gives_exactly_one_case(bot):
     cases = await bot.rows(Case)
     assert len({c.reference for c in cases}) == len(STEPS_TO_FINISH)
     assert all(c.phone == "+31687654321" for c in cases)
+
+
+async def test_family_link_links_the_parent_in_their_language(bot):
+    nurse, consultant, _ = await join_as_partner(bot)
+    await refer_family(nurse)  # Arabic-speaking family
+    link = next(t for t in nurse.texts() if "start=f_" in t)
+    token = link.split("start=", 1)[1].split()[0]
+    parent = bot.user(first_name="Amal", language_code="nl")
+    replies = await parent.send(f"/start {token}")
+    assert "مرحبا" in replies[0]["text"]
+    assert parent.buttons(replies[0])[0] == "العربية"
+    case = (await bot.rows(Case))[0]
+    assert case.parent_id is not None
+    stranger = bot.user(language_code="nl")
+    replies = await stranger.send(f"/start {token}")  # the link belongs to one family
+    assert "werkt niet" in replies[0]["text"]
+    assert (await bot.rows(Case))[0].parent_id == case.parent_id
+
+
+async def test_notification_shows_only_the_first_line_of_the_note(bot):
+    nurse, consultant, _ = await join_as_partner(bot)
+    await nurse.send("/refer")
+    for label in ("English", "Dalfsen", "▫️ 0–4 jaar", "Volgende ➡️"):
+        await nurse.press(label)
+    await nurse.press("lezen", exact=False)
+    await nurse.press("Volgende ➡️")
+    await nurse.press("🤝 via mij")
+    await nurse.press("📝 Notitie")
+    await nurse.send("Vader werkt overdag.\nMoeder is zwanger en heeft diabetes.")
+    await nurse.press("✅ Ja, ze stemden in – versturen")
+    await wait_until(lambda: any("🆕" in t for t in consultant.texts()))
+    note = next(t for t in consultant.texts() if "🆕" in t)
+    assert "Vader werkt overdag." in note and "diabetes" not in note
+    await consultant.press("📂 Openen")
+    assert "diabetes" in consultant.last_text  # the consultant may read it in the case
