@@ -7,14 +7,14 @@ from telegram import Update
 from bot import access, referrals
 from bot.context import BotContext
 from bot.i18n import _
+from handlers.common import not_a_partner
 from storage.repositories import cases as cases_repo
 
 
 async def my_referrals(update: Update, context: BotContext) -> None:
     person = context.person
     if not access.can(person, "referral.list_own"):
-        context.reply(_("Referrals are for partner professionals of the library. "
-                        "To join, ask the library's consultant for an invite link."))
+        not_a_partner(context)
         return
     own = await cases_repo.by_partner(context.session, person.record_id)
     if not own:

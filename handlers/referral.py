@@ -14,7 +14,7 @@ from bot import access, callbacks, referrals
 from bot.context import BotContext
 from bot.i18n import LANGUAGES, _, language_name
 from bot.tokens import deep_link, qr_png
-from handlers.common import inline
+from handlers.common import inline, not_a_partner
 from storage.models import FlowState
 from storage.repositories import flows
 
@@ -101,8 +101,7 @@ async def refer(update: Update, context: BotContext) -> None:
     """/refer and /verwijs: start a referral, or show where an unfinished one stands."""
     person = context.person
     if not access.can(person, "referral.create"):
-        context.reply(_("Referrals are for partner professionals of the library. "
-                        "To join, ask the library's consultant for an invite link."))
+        not_a_partner(context)
         return
     state = await flows.get(context.session, person.telegram_user_id)
     if state is None or state.flow != referrals.FLOW:

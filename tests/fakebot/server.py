@@ -36,6 +36,19 @@ HTML_TAGS = {
 }
 
 
+NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are "
+                "exactly the same as a current content and reply markup of the message")
+
+
+def _set_markup(message: dict[str, Any], markup: Any) -> dict[str, Any]:
+    """Replace a stored message's inline keyboard; return the message as the API shows it."""
+    if markup is None:
+        message.pop("reply_markup", None)
+    else:
+        message["reply_markup"] = markup
+    return {k: v for k, v in message.items() if k != "reply_markup_sent"}
+
+
 class ApiError(Exception):
     """An error answered in the Bot API's envelope."""
 
@@ -558,30 +571,18 @@ class FakeBotApi:
         markup = params.get("reply_markup")
         check_reply_markup(markup)
         if message.get("text") == text and message.get("reply_markup") == markup:
-            raise bad_request("message is not modified: specified new message content and reply "
-                              "markup are exactly the same as a current content and reply markup "
-                              "of the message")
+            raise bad_request(NOT_MODIFIED)
         message["text"] = text
         message["edit_date"] = int(time.time())
-        if markup is None:
-            message.pop("reply_markup", None)
-        else:
-            message["reply_markup"] = markup
-        return {k: v for k, v in message.items() if k != "reply_markup_sent"}
+        return _set_markup(message, markup)
 
     async def api_editMessageReplyMarkup(self, params, files):  # noqa: N802
         message = self._find_message(params)
         markup = params.get("reply_markup")
         check_reply_markup(markup)
         if message.get("reply_markup") == markup:
-            raise bad_request("message is not modified: specified new message content and reply "
-                              "markup are exactly the same as a current content and reply markup "
-                              "of the message")
-        if markup is None:
-            message.pop("reply_markup", None)
-        else:
-            message["reply_markup"] = markup
-        return {k: v for k, v in message.items() if k != "reply_markup_sent"}
+            raise bad_request(NOT_MODIFIED)
+        return _set_markup(message, markup)
 
     async def api_deleteMessage(self, params, files):  # noqa: N802
         message = self._find_message(params)
