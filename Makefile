@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 BABEL  := $(VENV)/bin/pybabel
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install translations catalogs catalogs-check migrate lint clean
+.PHONY: run test test-postgres install translations catalogs catalogs-check migrate lint clean
 
 run: migrate
 	$(PY) main.py run
@@ -43,3 +43,7 @@ lint: install
 
 clean:
 	rm -rf $(VENV) locales/*/LC_MESSAGES/*.mo
+
+# The whole suite once more on PostgreSQL (a fresh database per test on 127.0.0.1:5432).
+test-postgres: translations
+	TEST_DATABASE=postgresql $(PY) -m pytest -q $(PYTEST_ARGS)

@@ -35,8 +35,7 @@ def can(person: Person, action: str) -> bool:
 def require(person: Person, action: str) -> None:
     """Raise AccessDenied (and log it, without personal data) unless the person may act."""
     if not can(person, action):
-        log.warning("refused %s for a %s (telegram id hash %s)", action, person.role.value,
-                    hash(person.telegram_user_id) % 10_000)
+        log.warning("refused %s for a %s", action, person.role.value)
         raise AccessDenied(action, person)
 
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import DEFAULT_LANGUAGE, STAFF_LANGUAGES
 from bot.people import Person, Role
 from bot.tokens import INVITE_PREFIX, new_token, token_hash
 from storage.models import Invite, Partner
@@ -97,13 +98,13 @@ async def join(session: AsyncSession, person: Person, invite_id: int, name: str
     partner = await org_repo.add_partner(
         session, telegram_user_id=person.telegram_user_id, name=name,
         organisation_id=invite.organisation_id, invite_id=invite.id,
-        language=person.language if person.language in ("nl", "en") else None)
+        language=person.language if person.language in STAFF_LANGUAGES else None)
     await flows.end(session, person.telegram_user_id)
     person.role, person.record_id, person.name = Role.PARTNER, partner.id, name
     person.organisation_id, person.organisation_name = invite.organisation_id, \
         invite.organisation.name
-    if person.language not in ("nl", "en"):
-        person.language = "nl"
+    if person.language not in STAFF_LANGUAGES:
+        person.language = DEFAULT_LANGUAGE
     return partner, None
 
 

@@ -50,7 +50,7 @@ async def queue_message(session: AsyncSession, *, chat_id: int, text: str, dedup
         payload["reply_markup"] = reply_markup
     row = await outbox_repo.add(session, chat_id=chat_id, payload=payload,
                                 dedupe_key=dedupe_key, case_id=case_id)
-    uow = unit_of_work._current.get()
+    uow = unit_of_work.current_or_none()
     if row is not None and uow is not None:
         uow.outbox_queued += 1
     return row is not None

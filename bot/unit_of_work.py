@@ -43,6 +43,11 @@ def current() -> UnitOfWork:
     return uow
 
 
+def current_or_none() -> UnitOfWork | None:
+    """The unit of work of the update being handled, if any (jobs have none)."""
+    return _current.get()
+
+
 def bind(uow: UnitOfWork | None):  # noqa: ANN201 - returns a ContextVar token
     return _current.set(uow)
 

@@ -17,7 +17,7 @@ def refused(context: BotContext) -> None:
     context.reply(_("⛔ This is only for the library's consultants."))
 
 
-def _allowed(context: BotContext, person: Person, action: str) -> bool:
+def _allowed(person: Person, action: str) -> bool:
     try:
         access.require(person, action)
     except access.AccessDenied:
@@ -27,7 +27,7 @@ def _allowed(context: BotContext, person: Person, action: str) -> bool:
 
 async def invite(update: Update, context: BotContext) -> None:
     person = context.person
-    if not _allowed(context, person, "invite"):
+    if not _allowed(person, "invite"):
         refused(context)
         return
     name = invites.clean_organisation_name(" ".join(context.args or []))
@@ -50,7 +50,7 @@ async def invite(update: Update, context: BotContext) -> None:
 
 async def list_partners(update: Update, context: BotContext) -> None:
     person = context.person
-    if not _allowed(context, person, "partners.list"):
+    if not _allowed(person, "partners.list"):
         refused(context)
         return
     partners = await org_repo.active_partners(context.session)
@@ -71,7 +71,7 @@ async def partner_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     person = context.person
     data = callbacks.decode(query.data)
-    if not _allowed(context, person, "partners.revoke"):
+    if not _allowed(person, "partners.revoke"):
         context.answer(query.id, _("⛔ This is only for the library's consultants."))
         return
     partner_id = data.int_arg(0) if data else None
@@ -101,7 +101,7 @@ async def case_button(update: Update, context: BotContext) -> None:
     person = context.person
     data = callbacks.decode(query.data)
     case_id = data.int_arg(0) if data else None
-    if not _allowed(context, person, "case.open"):
+    if not _allowed(person, "case.open"):
         context.answer(query.id, _("⛔ This is only for the library's consultants."))
         return
     if data is None or case_id is None or data.action not in ("take", "open"):

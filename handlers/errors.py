@@ -20,7 +20,7 @@ async def on_error(update: object, context: BotContext) -> None:
     # Only the type and place: messages and update contents may hold personal data.
     frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     log.error("handler failed on update %s: %s\n%s", update_id, type(error).__name__, frames)
-    uow = unit_of_work._current.get()
+    uow = unit_of_work.current_or_none()
     if uow is None:
         return
     uow.failed = True

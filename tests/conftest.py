@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from bot.config import load_settings
 from storage.db import migrate
+from tests import postgres
 from tests.fakebot import FakeBotApi
 from tests.harness import BotHarness
 
@@ -25,10 +27,19 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, migrated_template: Path) -> str:
+def database_url(tmp_path: Path, migrated_template: Path):
+    """A fresh migrated database per test: SQLite, or PostgreSQL with TEST_DATABASE=postgresql."""
+    if os.environ.get("TEST_DATABASE") == "postgresql":
+        url = postgres.create_database()
+        if url is None:
+            pytest.fail("TEST_DATABASE=postgresql but no PostgreSQL server answers")
+        migrate(url)
+        yield url
+        postgres.drop_database(url)
+        return
     path = tmp_path / "bot.sqlite3"
     shutil.copy(migrated_template, path)
-    return f"sqlite+aiosqlite:///{path}"
+    yield f"sqlite+aiosqlite:///{path}"
 
 
 @pytest.fixture

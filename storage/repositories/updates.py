@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedUpdate
@@ -15,9 +14,3 @@ async def claim(session: AsyncSession, update_id: int) -> bool:
     session.add(ProcessedUpdate(update_id=update_id))
     await session.flush()
     return True
-
-
-async def was_processed(session: AsyncSession, update_id: int) -> bool:
-    found = await session.scalar(
-        select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id))
-    return found is not None
