@@ -102,3 +102,34 @@ async def test_injected_429_and_5xx(tg, chat, fake_api):
 async def test_answer_unknown_callback_query(tg):
     with pytest.raises(BadRequest, match="Query is too old"):
         await tg.answer_callback_query("nope")
+
+
+async def test_dropped_connections_and_slow_answers(tg, chat, fake_api):
+    from telegram.error import NetworkError, TimedOut
+
+    fake_api.inject("drop", methods={"sendMessage"}, times=1)
+    with pytest.raises(NetworkError):
+        await tg.send_message(chat.id, "lost")
+    assert chat.texts() == []  # dropped before anything happened
+    fake_api.inject("drop_after", methods={"sendMessage"}, times=1)
+    with pytest.raises(NetworkError):
+        await tg.send_message(chat.id, "delivered but unheard")
+    assert chat.texts() == ["delivered but unheard"]
+    fake_api.inject("slow", methods={"sendMessage"}, times=1, delay=1.0)
+    with pytest.raises(TimedOut):
+        await tg.send_message(chat.id, "too slow", read_timeout=0.2)
+
+
+async def test_get_updates_waits_for_updates_and_confirms_offsets(tg, fake_api, chat):
+    import asyncio
+
+    waiting = asyncio.create_task(tg.get_updates(timeout=5))
+    await asyncio.sleep(0.1)
+    assert not waiting.done()  # long polling holds the request
+    update_id = fake_api.push_update({"message": {
+        "message_id": 1, "date": 0, "chat": chat.account.as_chat(),
+        "from": chat.account.as_user(), "text": "hoi"}})
+    updates = await asyncio.wait_for(waiting, 2)
+    assert [u.update_id for u in updates] == [update_id]
+    assert await tg.get_updates(offset=update_id + 1, timeout=0) == ()
+    assert fake_api.is_confirmed(update_id)
