@@ -100,8 +100,7 @@ class BotApplication(Application):
                 except Forbidden:
                     break  # the user blocked the bot: nobody to tell
                 except RetryAfter as err:
-                    retry = err.retry_after
-                    wait = retry.total_seconds() if hasattr(retry, "total_seconds") else retry
+                    wait = _retry_seconds(err)
                     if wait > MAX_REPLY_WAIT_SECONDS or attempt == REPLY_ATTEMPTS - 1:
                         log.warning("reply %s dropped after 429", reply.method)
                         break
@@ -113,6 +112,12 @@ class BotApplication(Application):
                     await asyncio.sleep(0.3 * 2 ** attempt)
 
 
+def _retry_seconds(err: RetryAfter) -> float:
+    """PTB gives retry_after as seconds or as a timedelta, depending on a setting."""
+    retry = err.retry_after
+    return retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
+
+
 def _telegram_sender(application: Application) -> Callable[[str, dict[str, Any]], Any]:
     """Adapts the relay's neutral sender to the Bot API and maps its errors."""
 
@@ -120,9 +125,7 @@ def _telegram_sender(application: Application) -> Callable[[str, dict[str, Any]]
         try:
             await application.bot.do_api_request(method, api_kwargs=dict(payload))
         except RetryAfter as err:
-            retry = err.retry_after
-            seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
-            raise OutboxRetryAfter(seconds) from err
+            raise OutboxRetryAfter(_retry_seconds(err)) from err
         except Forbidden as err:
             raise Permanent(str(err)) from err
         except BadRequest as err:

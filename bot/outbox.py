@@ -92,7 +92,7 @@ class OutboxRelay:
         delivered = 0
         now = datetime.now(UTC)
         async with self._sessions() as session:
-            rows = await outbox_repo.due(session, now)
+            rows = await outbox_repo.due(session)
         held_chats: set[int] = set()
         for row in rows:
             if row.chat_id in held_chats:

@@ -20,6 +20,15 @@ async def join_as_partner(bot, organisation="GGD consultatiebureau Dalfsen", nam
     return nurse, consultant, token
 
 
+async def refer_up_to_contact(nurse, language):
+    """/refer, then language, Dalfsen, 0–4 years and reading: the contact step is next."""
+    await nurse.send("/refer")
+    for label in (language, "Dalfsen", "▫️ 0–4 jaar", "Volgende ➡️"):
+        await nurse.press(label)
+    await nurse.press("lezen", exact=False)
+    await nurse.press("Volgende ➡️")
+
+
 async def refer_family(nurse, phone="06 12345678"):
     """The typical referral: 8 taps and one typed phone number."""
     taps = 0
@@ -157,11 +166,7 @@ async def test_back_cancel_and_edit(bot):
 
 async def test_without_consent_no_contact_details_are_kept(bot):
     nurse, _, _ = await join_as_partner(bot)
-    await nurse.send("/refer")
-    for label in ("Soomaali", "Dalfsen", "▫️ 0–4 jaar", "Volgende ➡️"):
-        await nurse.press(label)
-    await nurse.press("lezen", exact=False)
-    await nurse.press("Volgende ➡️")
+    await refer_up_to_contact(nurse, "Soomaali")
     await nurse.press("📞 telefonisch")
     await nurse.send("0612345678")
     await nurse.press("🔗", exact=False)
@@ -308,11 +313,7 @@ async def test_family_link_links_the_parent_in_their_language(bot):
 
 async def test_notification_shows_only_the_first_line_of_the_note(bot):
     nurse, consultant, _ = await join_as_partner(bot)
-    await nurse.send("/refer")
-    for label in ("English", "Dalfsen", "▫️ 0–4 jaar", "Volgende ➡️"):
-        await nurse.press(label)
-    await nurse.press("lezen", exact=False)
-    await nurse.press("Volgende ➡️")
+    await refer_up_to_contact(nurse, "English")
     await nurse.press("🤝 via mij")
     await nurse.press("📝 Notitie")
     await nurse.send("Vader werkt overdag.\nMoeder is zwanger en heeft diabetes.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,7 +26,7 @@ async def add(session: AsyncSession, *, chat_id: int, payload: dict[str, Any],
     return row
 
 
-async def due(session: AsyncSession, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+async def due(session: AsyncSession, limit: int = 100) -> list[OutboxMessage]:
     """Pending messages in the order they were queued (the relay keeps per-chat order)."""
     rows = await session.scalars(
         select(OutboxMessage).where(OutboxMessage.status == "pending")
