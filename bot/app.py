@@ -14,8 +14,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import i18n, unit_of_work
-from bot.config import LibraryFacts, Settings, load_facts
+from bot.config import Settings
 from bot.context import BotContext
+from bot.facts import LibraryFacts, load_facts
 from bot.outbox import OutboxRelay, Permanent, Transient
 from bot.outbox import RetryAfter as OutboxRetryAfter
 from bot.people import identify

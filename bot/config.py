@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -109,59 +107,6 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-
-@dataclass(frozen=True)
-class Place:
-    """One of the library's branches."""
-
-    village: str
-    name: str
-    address: str
-    opening_hours: str
-
-
-@dataclass(frozen=True)
-class LibraryFacts:
-    """What the library itself keeps up to date: name, villages, branches, hours."""
-
-    name: str
-    phone: str
-    website: str
-    villages: tuple[str, ...]
-    places: tuple[Place, ...]
-
-
-def load_facts(path: Path) -> LibraryFacts:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ConfigError(f"LIBRARY_FACTS_PATH: file not found: {path}") from err
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(f"LIBRARY_FACTS_PATH: {path} is not valid TOML ({err})") from err
-    try:
-        library = raw["library"]
-        places = tuple(
-            Place(
-                village=str(p["village"]),
-                name=str(p["name"]),
-                address=str(p["address"]),
-                opening_hours=str(p["opening_hours"]).strip(),
-            )
-            for p in raw.get("places", [])
-        )
-        facts = LibraryFacts(
-            name=str(library["name"]),
-            phone=str(library.get("phone", "")),
-            website=str(library.get("website", "")),
-            villages=tuple(str(v) for v in library["villages"]),
-            places=places,
-        )
-    except (KeyError, TypeError) as err:
-        raise ConfigError(f"LIBRARY_FACTS_PATH: {path} misses the field {err}") from err
-    if not facts.villages:
-        raise ConfigError(f"LIBRARY_FACTS_PATH: {path} lists no villages")
-    return facts
 
 
 def load_settings(**overrides: object) -> Settings:

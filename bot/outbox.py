@@ -48,8 +48,15 @@ async def queue_message(session: AsyncSession, *, chat_id: int, text: str, dedup
     payload: dict[str, Any] = {"chat_id": chat_id, "text": text}
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup
-    row = await outbox_repo.add(session, chat_id=chat_id, payload=payload,
-                                dedupe_key=dedupe_key, case_id=case_id)
+    return await queue_call(session, "sendMessage", payload, dedupe_key=dedupe_key,
+                            case_id=case_id)
+
+
+async def queue_call(session: AsyncSession, method: str, payload: dict[str, Any], *,
+                     dedupe_key: str, case_id: int | None = None) -> bool:
+    """Queue any Bot API call for `payload["chat_id"]` (e.g. copyMessage of a parent's photo)."""
+    row = await outbox_repo.add(session, chat_id=int(payload["chat_id"]), payload=payload,
+                                dedupe_key=dedupe_key, method=method, case_id=case_id)
     uow = unit_of_work.current_or_none()
     if row is not None and uow is not None:
         uow.outbox_queued += 1

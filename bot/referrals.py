@@ -9,14 +9,13 @@ from typing import Any
 import phonenumbers
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox
-from bot.i18n import LANGUAGES, N_, _, language_name, use_language
+from bot import notify
+from bot.i18n import LANGUAGES, N_, _, language_name
 from bot.people import Person
 from bot.tokens import FAMILY_PREFIX, new_token, token_hash
 from storage.models import Case, CaseNeed
 from storage.repositories import cases as cases_repo
 from storage.repositories import flows
-from storage.repositories import people as people_repo
 
 FLOW = "referral"
 MAX_NOTE = 500
@@ -216,7 +215,9 @@ async def submit(session: AsyncSession, person: Person, data: dict[str, Any], co
     await cases_repo.add(session, case)
     await cases_repo.add_event(session, case.id, "created", "partner", person.record_id,
                                {"consent": consent, "contact_method": case.contact_method})
-    await notify_consultants(session, case, person.organisation_name or "")
+    organisation = person.organisation_name or ""
+    await notify.consultants(session, case, f"case-new:{case.id}",
+                             lambda: notification_text(case, organisation))
     await flows.end(session, person.telegram_user_id)
     return Submitted(case, family_token)
 
@@ -236,23 +237,6 @@ def notification_text(case: Case, organisation: str) -> str:
         _("☎️ Contact: {value}").format(value=contact_label(data)),
         _("📝 Note: {value}").format(value=note),
     ])
-
-
-async def notify_consultants(session: AsyncSession, case: Case, organisation: str) -> int:
-    """Queue the new-case notification once per active consultant, in their language."""
-    queued = 0
-    for consultant in await people_repo.active_consultants(session):
-        with use_language(consultant.language or "nl"):
-            text = notification_text(case, organisation)
-            markup = {"inline_keyboard": [[
-                {"text": _("✋ Take case"), "callback_data": f"case:take:{case.id}"},
-                {"text": _("📂 Open"), "callback_data": f"case:open:{case.id}"},
-            ]]}
-        if await outbox.queue_message(session, chat_id=consultant.telegram_user_id, text=text,
-                                      reply_markup=markup, case_id=case.id,
-                                      dedupe_key=f"case-new:{case.id}:{consultant.id}"):
-            queued += 1
-    return queued
 
 
 STATUS_LABELS: dict[str, str] = {

@@ -21,7 +21,7 @@ from telegram.ext import (
 
 from bot.i18n import LANGUAGES, N_, translator
 from bot.people import Role
-from handlers import consultant, errors, fallback, onboarding, partner, referral
+from handlers import consultant, errors, fallback, onboarding, parent, partner, referral
 from storage.repositories import flows
 
 STAFF = (Role.CONSULTANT, Role.PARTNER)
@@ -40,6 +40,8 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("start", N_("start again"), EVERYONE),
     CommandInfo("language", N_("choose your language"), EVERYONE),
     CommandInfo("help", N_("what I can do for you"), EVERYONE),
+    CommandInfo("privacy", N_("what we keep about you"), FAMILY),
+    CommandInfo("forget", N_("erase what we keep about you"), FAMILY),
     CommandInfo("refer", N_("refer a family to the library"), (Role.PARTNER,)),
     CommandInfo("myreferrals", N_("your referrals and what became of them"), (Role.PARTNER,)),
     CommandInfo("invite", N_("invite professionals of an organisation (/invite NAME)"),
@@ -55,8 +57,10 @@ async def route_text(update, context) -> None:  # noqa: ANN001 - PTB callback si
         await referral.on_text(update, context, state)
     elif state is not None and state.flow == "join":
         await onboarding.join_name(update, context, state)
-    else:
+    elif context.person.is_staff:
         await fallback.anything_else(update, context)
+    else:
+        await parent.on_text(update, context)
 
 
 async def route_other(update, context) -> None:  # noqa: ANN001 - PTB callback signature
@@ -68,8 +72,10 @@ async def route_other(update, context) -> None:  # noqa: ANN001 - PTB callback s
         referral.repeat_question(context, state)
     elif state is not None and state.flow == "join":
         await onboarding.join_name(update, context, state)
-    else:
+    elif context.person.is_staff:
         await fallback.anything_else(update, context)
+    else:
+        await parent.on_other(update, context)
 
 
 def commands_for(role: Role) -> list[CommandInfo]:
@@ -87,6 +93,11 @@ def register(application: Application) -> None:
                             group=0)
     application.add_handler(CommandHandler(["refer", "verwijs"], referral.refer), group=0)
     application.add_handler(CallbackQueryHandler(referral.on_button, pattern=r"^ref:"), group=0)
+    application.add_handler(CommandHandler("privacy", parent.privacy_command), group=0)
+    application.add_handler(CommandHandler("forget", parent.forget_command), group=0)
+    application.add_handler(CallbackQueryHandler(parent.forget_button, pattern=r"^forget:"),
+                            group=0)
+    application.add_handler(CallbackQueryHandler(parent.on_feedback, pattern=r"^faq:"), group=0)
     application.add_handler(CommandHandler("myreferrals", partner.my_referrals), group=0)
     application.add_handler(CommandHandler("invite", consultant.invite), group=0)
     application.add_handler(CommandHandler("partners", consultant.list_partners), group=0)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 
+from bot.faq import MENU_LABELS
 from bot.i18n import _, language_name
+from bot.people import Role
+
+FAMILY = (Role.PARENT, Role.STRANGER)
 
 
 def inline(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -24,7 +28,32 @@ def language_keyboard(languages: Sequence[str], first: str | None, action: str =
     return inline([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
 
 
+def menu_keyboard() -> ReplyKeyboardMarkup:
+    """The parent's main menu, in their language, always at hand."""
+    rows = [["library", "boekstart"], ["dutch", "digital"], ["activities", "ask"],
+            ["contact", "language"]]
+    return ReplyKeyboardMarkup([[_(MENU_LABELS[key]) for key in row] for row in rows],
+                               resize_keyboard=True, is_persistent=True)
+
+
+def show_menu(context, text: str | None = None) -> None:  # noqa: ANN001 - a BotContext
+    context.reply(text or _("What would you like to know? Tap a button 👇"),
+                  reply_markup=menu_keyboard())
+
+
+def staff_only(context) -> bool:  # noqa: ANN001 - a BotContext
+    """A parent trying a staff command gets a friendly word and the menu; True if so."""
+    if context.person.role in FAMILY:
+        show_menu(context, _("😊 That is for library staff. Tap a button 👇"))
+        return True
+    return False
+
+
 def not_a_partner(context) -> None:  # noqa: ANN001 - a BotContext
     """What a parent, stranger or consultant hears when they try a partner's command."""
-    context.reply(_("Referrals are for partner professionals of the library. "
-                    "To join, ask the library's consultant for an invite link."))
+    text = _("Referrals are for partner professionals of the library. "
+             "To join, ask the library's consultant for an invite link.")
+    if context.person.role in FAMILY:
+        show_menu(context, text)
+    else:
+        context.reply(text)

@@ -9,11 +9,13 @@ from bot.context import BotContext
 from bot.i18n import _, ngettext
 from bot.people import Person
 from bot.tokens import deep_link, qr_png
-from handlers.common import inline
+from handlers.common import inline, staff_only
 from storage.repositories import organisations as org_repo
 
 
 def refused(context: BotContext) -> None:
+    if staff_only(context):
+        return
     context.reply(_("⛔ This is only for the library's consultants."))
 
 

@@ -6,9 +6,13 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.i18n import _
+from handlers.common import show_menu
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
+    if not context.person.is_staff:
+        show_menu(context, _("😊 I do not know that command. Tap a button 👇"))
+        return
     context.reply(_("I do not know that command. Send /help to see what you can do."))
 
 

@@ -6,12 +6,12 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
-from bot import callbacks, family, invites, people
+from bot import callbacks, family, faq, invites, people, referrals
 from bot.context import BotContext
 from bot.i18n import N_, _, language_name, set_language
 from bot.people import Role
 from bot.tokens import FAMILY_PREFIX, INVITE_PREFIX
-from handlers.common import language_keyboard
+from handlers.common import language_keyboard, show_menu
 from storage.models import FlowState
 
 
@@ -66,7 +66,11 @@ def help_text(role: Role) -> str:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    context.reply(help_text(context.person.role))
+    if context.person.is_staff:
+        context.reply(help_text(context.person.role))
+    else:
+        show_menu(context, _("Tap a button 👇 or type your question.") + "\n\n"
+                  + help_text(context.person.role))
 
 
 async def language_command(update: Update, context: BotContext) -> None:
@@ -88,7 +92,10 @@ async def language_chosen(update: Update, context: BotContext) -> None:
     set_language(code)  # the confirmation is already in the new language
     context.edit(query.message.message_id,
                  _("✅ Language: {language}").format(language=language_name(code)))
-    context.reply(help_text(context.person.role))
+    if context.person.is_staff:
+        context.reply(help_text(context.person.role))
+    else:
+        show_menu(context)
 
 
 INVITE_PROBLEMS = {
@@ -143,8 +150,10 @@ async def _open_family_link(context: BotContext, token: str) -> None:
         context.reply(_("This link is not valid. Please ask for a new one."))
         return
     set_language(context.person.language)
-    context.reply(_("👋 Welcome to {library}!\nSomeone who helps your family asked us to "
-                    "contact you. We are happy to help.").format(
-                        library=context.services.facts.name),
-                  reply_markup=language_keyboard(people.allowed_languages(context.person.role),
-                                                 context.person.language))
+    needs = [n.need for n in case.needs]
+    lines = [_("👋 Welcome to {library}!").format(library=context.services.facts.name),
+             _("Someone who helps your family asked us to contact you. We are happy to help.")]
+    if needs:
+        lines += ["", _("It is about:"), referrals.needs_label(needs)]
+    lines += ["", faq.who_answers(context.services.facts)]
+    show_menu(context, "\n".join(lines))

@@ -184,6 +184,28 @@ class CaseEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ParentMessage(Base):
+    """What a parent sent (a question, a voice note, a photo), or what was sent to them.
+
+    Unlinked questions stay only as long as needed; all of a parent's rows go on erasure.
+    """
+
+    __tablename__ = "parent_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int] = mapped_column(ForeignKey("parents.id", ondelete="CASCADE"),
+                                           index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(8), default="in")  # in | out
+    kind: Mapped[str] = mapped_column(String(16), default="text")  # text|voice|photo|document
+    text: Mapped[str | None] = mapped_column(Text)
+    telegram_file_id: Mapped[str | None] = mapped_column(String(256))
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    topic: Mapped[str | None] = mapped_column(String(32))  # the answer the bot gave, if any
+    helpful: Mapped[bool | None] = mapped_column(Boolean)  # the parent's 👍 or 👎
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ReferenceCounter(Base):
     """Per-year counter behind the human case references like 2026-0042."""
 
@@ -249,6 +271,7 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "Parent",
+    "ParentMessage",
     "Partner",
     "ProcessedUpdate",
     "ReferenceCounter",

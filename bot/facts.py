@@ -1,0 +1,145 @@
+"""The library's own facts (places, hours, dates), read from a TOML file the library edits.
+
+Sentences around these facts live in the catalogs; here are only names, addresses, times and
+dates, rendered in the reader's language with Babel's calendar data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from babel.dates import format_date, get_day_names
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.config import ConfigError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TIMES = re.compile(r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}(, \d{1,2}:\d{2}-\d{1,2}:\d{2})*$")
+
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_hours(value: dict[str, str]) -> dict[str, str]:
+    for day, times in value.items():
+        if day not in WEEKDAYS:
+            raise ValueError(f"unknown day {day!r}; use {', '.join(WEEKDAYS)}")
+        if not _TIMES.match(times):
+            raise ValueError(f"{day}: write times like 14:00-17:30 (got {times!r})")
+    return {day: value[day] for day in WEEKDAYS if day in value}
+
+
+class Place(_Strict):
+    """One of the library's branches."""
+
+    village: Text
+    name: Text
+    address: Text
+    hours: dict[str, str]
+
+    _hours = field_validator("hours")(_check_hours)
+
+
+class Library(_Strict):
+    name: Text
+    phone: str = ""
+    website: str = ""
+    villages: list[Text] = Field(min_length=1)
+
+
+class Consultant(_Strict):
+    """Who contacts parents, and within how many working days."""
+
+    name: Text
+    answer_within_days: int = Field(ge=1, le=30)
+
+
+class Weekly(_Strict):
+    """Something that happens every week at one of the places (Taalpunt, help, reading)."""
+
+    village: Text
+    hours: dict[str, str]
+
+    _hours = field_validator("hours")(_check_hours)
+
+
+class ReadingTent(_Strict):
+    villages: list[Text] = Field(min_length=1)
+    first_day: dt.date
+    last_day: dt.date
+
+    @model_validator(mode="after")
+    def _in_order(self) -> ReadingTent:
+        if self.last_day < self.first_day:
+            raise ValueError("last_day is before first_day")
+        return self
+
+
+class LibraryFacts(_Strict):
+    library: Library
+    consultant: Consultant
+    places: list[Place] = Field(min_length=1)
+    taalpunt: Weekly
+    digital_help: Weekly
+    reading_aloud: Weekly
+    reading_tent: ReadingTent
+
+    @model_validator(mode="after")
+    def _known_villages(self) -> LibraryFacts:
+        villages = {p.village for p in self.places}
+        for section in ("taalpunt", "digital_help", "reading_aloud"):
+            village = getattr(self, section).village
+            if village not in villages:
+                raise ValueError(f"{section}.village {village!r} is not one of the places")
+        return self
+
+    # Short names used all over the handlers.
+    @property
+    def name(self) -> str:
+        return self.library.name
+
+    @property
+    def villages(self) -> tuple[str, ...]:
+        return tuple(self.library.villages)
+
+    def place(self, village: str) -> Place:
+        return next(p for p in self.places if p.village == village)
+
+
+def load_facts(path: Path) -> LibraryFacts:
+    """Read and check the facts file; any problem is one ConfigError line."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ConfigError(f"LIBRARY_FACTS_PATH: file not found: {path}") from err
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(f"LIBRARY_FACTS_PATH: {path} is not valid TOML ({err})") from err
+    try:
+        return LibraryFacts.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "file"
+        raise ConfigError(f"LIBRARY_FACTS_PATH: {path}: {where}: {first['msg']}") from None
+
+
+# ---- rendering in the reader's language ---------------------------------------------------
+def day_name(day: str, language: str) -> str:
+    name = get_day_names("wide", locale=language)[WEEKDAYS.index(day)]
+    return name[:1].upper() + name[1:]
+
+
+def hours_lines(hours: dict[str, str], language: str) -> str:
+    """One line per day: "Monday 14:00–17:30"."""
+    return "\n".join(f"{day_name(day, language)} {times.replace('-', '–')}"
+                     for day, times in hours.items())
+
+
+def date_text(day: dt.date, language: str) -> str:
+    return format_date(day, format="long", locale=language)

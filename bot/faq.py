@@ -1,0 +1,234 @@
+"""Parents' questions: which topic a typed question is about, and the answer in words.
+
+Matching is deliberately simple and explainable: per-language keyword lists (in
+`locales/<lang>/keywords.toml`, editable without code) are compared with the question's words
+after normalising case, accents, Arabic-script variants and small typos (rapidfuzz). A topic
+is chosen only when it clearly wins; otherwise the question goes to a person.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from rapidfuzz.distance import Levenshtein
+
+from bot.facts import LibraryFacts, date_text, hours_lines
+from bot.i18n import LANGUAGES, LOCALES_DIR, N_, _, current_language, ngettext
+
+TOPICS: tuple[str, ...] = ("library", "boekstart", "dutch", "digital", "activities", "contact")
+STRONG, WEAK = 2.0, 1.0
+MIN_SCORE = 2.0  # one strong word, or two weak ones
+MIN_MARGIN = 1.0  # the winner must beat the runner-up by this much
+
+# Arabic-script letters written in more than one way, and Latin letters NFKD cannot split.
+_FOLD = str.maketrans({
+    "ى": "ي", "ی": "ي", "ې": "ي", "ۍ": "ي", "ک": "ك", "ڪ": "ك", "ة": "ه", "ۀ": "ه", "ە": "ه",
+    "ـ": None, "\u200c": " ", "\u200d": None, "\u200f": None, "\u200e": None,
+    "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "œ": "oe", "æ": "ae", "’": "'",
+    "ґ": "г", "ё": "е",
+})
+_WORD = re.compile(r"\w+", re.UNICODE)
+_ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
+
+
+def normalise(text: str) -> str:
+    """Lower case, no accents or diacritics, one spelling per Arabic-script letter."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    text = unicodedata.normalize("NFC", text).translate(_FOLD)
+    return " ".join(_WORD.findall(text.replace("_", " ")))
+
+
+def _variants(token: str) -> tuple[str, ...]:
+    """A word and the word without an Arabic article or conjunction in front."""
+    for prefix in _ARABIC_PREFIXES:
+        if token.startswith(prefix) and len(token) - len(prefix) >= 3:
+            return token, token[len(prefix):]
+    return (token,)
+
+
+def _typos_allowed(keyword: str) -> int:
+    if len(keyword) >= 8:
+        return 2
+    if len(keyword) >= 5:
+        return 1
+    return 0
+
+
+def word_matches(keyword: str, token: str) -> bool:
+    """Same word, the keyword inside a longer word (inflection, compound), or a small typo."""
+    for form in _variants(token):
+        if form == keyword:
+            return True
+        if len(keyword) >= 4 and keyword in form:
+            return True
+        allowed = _typos_allowed(keyword)
+        if allowed:
+            if Levenshtein.distance(form, keyword, score_cutoff=allowed) <= allowed:
+                return True
+            # an inflected word with a typo: compare the word's start
+            if len(form) > len(keyword) and Levenshtein.distance(
+                    form[:len(keyword)], keyword, score_cutoff=allowed) <= allowed:
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class Keyword:
+    words: tuple[str, ...]  # a phrase matches when each of its words does
+    weight: float
+
+
+@dataclass
+class Keywords:
+    by_topic: dict[str, list[Keyword]] = field(default_factory=dict)
+
+    def score(self, tokens: list[str]) -> dict[str, float]:
+        scores: dict[str, float] = {}
+        for topic, keywords in self.by_topic.items():
+            total = 0.0
+            for keyword in keywords:
+                if all(any(word_matches(w, t) for t in tokens) for w in keyword.words):
+                    total += keyword.weight
+            if total:
+                scores[topic] = total
+        return scores
+
+
+class KeywordFileError(ValueError):
+    pass
+
+
+def load_keywords(path: Path) -> Keywords:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    result = Keywords()
+    for topic, entry in raw.items():
+        if topic not in TOPICS:
+            raise KeywordFileError(f"{path}: unknown topic [{topic}]; use {', '.join(TOPICS)}")
+        keywords = []
+        for weight, key in ((STRONG, "strong"), (WEAK, "words")):
+            for phrase in entry.get(key, []):
+                words = tuple(normalise(phrase).split())
+                if words:
+                    keywords.append(Keyword(words, weight))
+        result.by_topic[topic] = keywords
+    return result
+
+
+@cache
+def keywords_for(language: str, directory: Path = LOCALES_DIR) -> Keywords:
+    path = directory / language / "keywords.toml"
+    return load_keywords(path) if path.exists() else Keywords()
+
+
+@dataclass(frozen=True)
+class Match:
+    topic: str | None
+    scores: dict[str, float]
+
+
+def _decide(scores: dict[str, float]) -> str | None:
+    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+    if not ranked or ranked[0][1] < MIN_SCORE:
+        return None
+    if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < MIN_MARGIN:
+        return None
+    return ranked[0][0]
+
+
+def match(question: str, language: str) -> Match:
+    """The topic a question is about, or None when not confident.
+
+    The parent's own language first; then every language (people mix languages, or type in
+    another one than they chose).
+    """
+    tokens = normalise(question).split()
+    if not tokens:
+        return Match(None, {})
+    scores = keywords_for(language).score(tokens)
+    topic = _decide(scores)
+    if topic is not None:
+        return Match(topic, scores)
+    combined: dict[str, float] = {}
+    for other in LANGUAGES:
+        for name, value in keywords_for(other).score(tokens).items():
+            combined[name] = max(combined.get(name, 0.0), value)
+    return Match(_decide(combined), combined)
+
+
+# ---- the answers, in the current language ---------------------------------------------------
+MENU_LABELS: dict[str, str] = {
+    "library": N_("🏛️ Library"),
+    "boekstart": N_("👶 BoekStart"),
+    "dutch": N_("🗣️ Learn Dutch"),
+    "digital": N_("💻 Computer & DigiD"),
+    "activities": N_("📖 Reading & activities"),
+    "contact": N_("📞 Contact me"),
+    "ask": N_("❓ Ask a question"),
+    "language": N_("🌍 Language"),
+}
+
+
+def _where_and_when(facts: LibraryFacts, village: str, hours: dict[str, str]) -> str:
+    place = facts.place(village)
+    return f"📍 {place.name}, {place.address}\n🕐 {hours_lines(hours, current_language())}"
+
+
+def answer_text(topic: str, facts: LibraryFacts) -> str:
+    """A topic's answer: short sentences from the catalog, facts from the library's file."""
+    language = current_language()
+    if topic == "library":
+        places = "\n\n".join(
+            f"📍 {p.name}\n{p.address}\n🕐 {hours_lines(p.hours, language)}" for p in facts.places)
+        return _("🏛️ The library is for everyone. Children up to 18 can join for free.\n"
+                 "Where and when:") + "\n\n" + places
+    if topic == "boekstart":
+        return _("👶 BoekStart is a free bag with books for your baby. The nurse of the "
+                 "consultatiebureau brings it, or you get it at the library.\n"
+                 "Reading to your baby helps them learn to talk.")
+    if topic == "dutch":
+        return (_("🗣️ Learn Dutch at the Taalpunt in the library. Volunteers help you to "
+                  "speak, read and write. It is free.") + "\n\n"
+                + _where_and_when(facts, facts.taalpunt.village, facts.taalpunt.hours))
+    if topic == "digital":
+        return (_("💻 We help you with the computer, the school app and DigiD. Bring your "
+                  "phone or laptop. It is free.") + "\n\n"
+                + _where_and_when(facts, facts.digital_help.village, facts.digital_help.hours))
+    if topic == "activities":
+        tent = facts.reading_tent
+        return (_("📖 We read stories to young children in the library. Everyone is welcome. "
+                  "It is free.") + "\n"
+                + _where_and_when(facts, facts.reading_aloud.village, facts.reading_aloud.hours)
+                + "\n\n"
+                + _("⛺ In the summer holidays the reading tent comes to {villages}, once a "
+                    "week, from {first} to {last}.").format(
+                        villages=", ".join(tent.villages),
+                        first=date_text(tent.first_day, language),
+                        last=date_text(tent.last_day, language)))
+    if topic == "contact":
+        return contact_question()
+    raise KeyError(topic)
+
+
+def contact_question() -> str:
+    return _("📞 How can the library reach you?\nTap 📱 to share your phone number. "
+             "Or we write to you here.")
+
+
+def who_answers(facts: LibraryFacts) -> str:
+    """Who will answer and roughly when, e.g. "Bertine will answer within 3 working days."."""
+    days = facts.consultant.answer_within_days
+    return ngettext("{name} of the library will answer you within {days} working day.",
+                    "{name} of the library will answer you within {days} working days.",
+                    days).format(name=facts.consultant.name, days=days)
+
+
+def not_sure_text(facts: LibraryFacts) -> str:
+    return _("🤔 I am not sure about this. I sent your question to the library.") + "\n" + \
+        who_answers(facts)

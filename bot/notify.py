@@ -1,0 +1,45 @@
+"""Telling the library's consultants about a case, each in their own language, via the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import outbox
+from bot.i18n import _, use_language
+from storage.models import Case
+from storage.repositories import people as people_repo
+
+
+def case_buttons(case: Case) -> dict[str, Any]:
+    return {"inline_keyboard": [[
+        {"text": _("✋ Take case"), "callback_data": f"case:take:{case.id}"},
+        {"text": _("📂 Open"), "callback_data": f"case:open:{case.id}"},
+    ]]}
+
+
+async def consultants(session: AsyncSession, case: Case, key: str, render: Callable[[], str],
+                      *, buttons: bool = True, copy_of: tuple[int, int] | None = None) -> int:
+    """Queue `render()` once per active consultant (dedupe `key:consultant`).
+
+    `copy_of` (chat id, message id) also queues a copy of that message, e.g. a parent's photo,
+    right after the text; the relay keeps the order per chat.
+    """
+    queued = 0
+    for consultant in await people_repo.active_consultants(session):
+        with use_language(consultant.language or "nl"):
+            text = render()
+            markup = case_buttons(case) if buttons else None
+        if await outbox.queue_message(session, chat_id=consultant.telegram_user_id, text=text,
+                                      reply_markup=markup, case_id=case.id,
+                                      dedupe_key=f"{key}:{consultant.id}"):
+            queued += 1
+        if copy_of is not None:
+            await outbox.queue_call(
+                session, "copyMessage",
+                {"chat_id": consultant.telegram_user_id, "from_chat_id": copy_of[0],
+                 "message_id": copy_of[1]},
+                dedupe_key=f"{key}:copy:{consultant.id}", case_id=case.id)
+    return queued

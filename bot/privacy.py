@@ -1,0 +1,95 @@
+"""What the library keeps about a parent, and erasing it on request.
+
+Erasure removes the parent's personal data everywhere it can be: the parent record, their
+messages and attachments, the personal fields of their cases, flow state and queued
+messages. The cases themselves stay, anonymised, for the library's figures, and the
+consultants are told the parent asked for erasure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import notify
+from bot.i18n import _
+from bot.people import Person, Role
+from storage.models import Case, FlowState, OutboxMessage, Parent, ParentMessage
+from storage.repositories import cases as cases_repo
+
+
+@dataclass
+class Stored:
+    language: str | None
+    phone: str | None
+    messages: int
+    cases: int
+
+
+async def stored_about(session: AsyncSession, person: Person) -> Stored | None:
+    if person.role is not Role.PARENT or person.record_id is None:
+        return None
+    parent = await session.get(Parent, person.record_id)
+    if parent is None:
+        return None
+    messages = await session.scalar(
+        select(func.count()).select_from(ParentMessage)
+        .where(ParentMessage.parent_id == parent.id))
+    cases = await session.scalar(
+        select(func.count()).select_from(Case).where(Case.parent_id == parent.id))
+    return Stored(parent.language, parent.phone, messages or 0, cases or 0)
+
+
+async def forget(session: AsyncSession, person: Person, known_villages: Sequence[str],
+                 now: datetime | None = None) -> list[str]:
+    """Erase the parent's personal data; returns the references of their (kept) cases."""
+    if person.role is not Role.PARENT or person.record_id is None:
+        return []
+    now = now or datetime.now(UTC)
+    parent = await session.get(Parent, person.record_id)
+    assert parent is not None
+    telegram_user_id = parent.telegram_user_id
+    cases = list(await session.scalars(select(Case).where(Case.parent_id == parent.id)))
+    case_ids = [c.id for c in cases]
+
+    await session.execute(delete(ParentMessage).where(ParentMessage.parent_id == parent.id))
+    # Queued or sent messages to the parent, or about their cases, hold their words.
+    await session.execute(delete(OutboxMessage).where(or_(
+        OutboxMessage.chat_id == telegram_user_id, OutboxMessage.case_id.in_(case_ids))))
+    await session.execute(delete(FlowState).where(FlowState.telegram_user_id == telegram_user_id))
+
+    for case in cases:
+        case.phone = None
+        case.note = None
+        case.need_other = None
+        case.family_language_other = None
+        case.family_token_hash = None
+        if case.village not in known_villages:
+            case.village = None  # a typed place could be an address
+        case.anonymised_at = now
+        case.updated_at = now
+        await cases_repo.add_event(session, case.id, "erased_on_request", "parent", parent.id)
+
+    parent.telegram_user_id = None
+    parent.name = None
+    parent.phone = None
+    parent.language = None
+    parent.erased_at = now
+    await session.flush()
+
+    for case in cases:
+        await notify.consultants(
+            session, case, f"erased:{case.id}",
+            lambda case=case: _("🗑️ The parent of case {reference} asked to erase their data. "
+                                "The case stays, without personal data. Please also delete "
+                                "their messages from this chat.").format(
+                                    reference=case.reference),
+            buttons=False)
+    person.role = Role.STRANGER
+    person.record_id = None
+    person.stored_language = None
+    return [c.reference for c in cases]

@@ -1,0 +1,207 @@
+"""The parent's side: the menu, answers, questions, "contact me", voice notes and photos,
+/privacy and /forget. Every message ends with the menu: never a dead end.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+
+from bot import callbacks, faq, parents, people, privacy
+from bot.context import BotContext
+from bot.i18n import LANGUAGES, N_, _, language_name, ngettext, translator
+from bot.people import Role
+from bot.referrals import display_phone
+from handlers.common import inline, language_keyboard, menu_keyboard, show_menu
+
+SHARE_PHONE = N_("📱 Share my phone number")
+WRITE_HERE = N_("✍️ Write to me here")
+BACK = N_("⬅️ Back to the menu")
+
+
+def contact_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup([[KeyboardButton(_(SHARE_PHONE), request_contact=True)],
+                                [_(WRITE_HERE)], [_(BACK)]],
+                               resize_keyboard=True, one_time_keyboard=True)
+
+
+@cache
+def _actions() -> dict[str, str]:
+    """Every button label in every language, so an older keyboard keeps working."""
+    labels = {**faq.MENU_LABELS, "write": WRITE_HERE, "back": BACK}
+    actions: dict[str, str] = {}
+    for language in LANGUAGES:
+        t = translator(language)
+        for action, label in labels.items():
+            actions[t.gettext(label).strip()] = action
+    return actions
+
+
+def button_action(text: str) -> str | None:
+    return _actions().get(text.strip())
+
+
+# ---- typed text -----------------------------------------------------------------------------
+async def on_text(update: Update, context: BotContext) -> None:
+    text = update.effective_message.text or ""
+    action = button_action(text)
+    if action is not None:
+        await _on_button(context, action)
+        return
+    if not text.strip():
+        show_menu(context, _("😊 I did not get a question. Tap a button 👇"))
+        return
+    if len(text) > parents.MAX_QUESTION:
+        show_menu(context, _("✂️ Your message is too long. Please write it shorter, or send "
+                             "a voice message 🎤."))
+        return
+    await _on_question(context, text.strip())
+
+
+async def _on_button(context: BotContext, action: str) -> None:
+    await people.become_parent(context.session, context.person)
+    if action in faq.TOPICS and action != "contact":
+        context.reply(faq.answer_text(action, context.services.facts),
+                      reply_markup=menu_keyboard())
+    elif action == "contact":
+        context.reply(faq.contact_question(), reply_markup=contact_keyboard())
+    elif action == "ask":
+        context.reply(_("❓ Type your question, in your own language. Or send a voice "
+                        "message 🎤."), reply_markup=menu_keyboard())
+    elif action == "language":
+        context.reply(_("Choose your language 👇"),
+                      reply_markup=language_keyboard(LANGUAGES, context.person.language))
+    elif action == "write":
+        await parents.request_contact(context.session, context.person, None)
+        show_menu(context, _("✅ Thank you! We will write to you here.") + "\n"
+                  + faq.who_answers(context.services.facts))
+    else:  # back
+        show_menu(context)
+
+
+async def _on_question(context: BotContext, text: str) -> None:
+    found = faq.match(text, context.person.language)
+    message = await parents.record_question(context.session, context.person, text, found.topic)
+    if found.topic == "contact":
+        context.reply(faq.contact_question(), reply_markup=contact_keyboard())
+    elif found.topic is not None:
+        context.reply(faq.answer_text(found.topic, context.services.facts) + "\n\n"
+                      + _("Did this help?"),
+                      reply_markup=inline([[
+                          ("👍", callbacks.encode("faq", "yes", message.id)),
+                          ("👎", callbacks.encode("faq", "no", message.id))]]))
+    else:
+        await parents.pass_to_library(context.session, context.person, message)
+        show_menu(context, faq.not_sure_text(context.services.facts))
+
+
+async def on_feedback(update: Update, context: BotContext) -> None:
+    """👍 or 👎 under an answer; 👎 passes the question on to the library."""
+    query = update.callback_query
+    data = callbacks.decode(query.data)
+    message_id = data.int_arg(0) if data else None
+    helped = {"yes": True, "no": False}.get(data.action) if data else None
+    message = None
+    if message_id is not None and helped is not None:
+        message = await parents.feedback(context.session, context.person, message_id, helped)
+    if message is None:
+        context.answer(query.id, _("This button is no longer valid."))
+        return
+    context.answer(query.id)
+    if query.message is not None and query.message.text:
+        context.edit(query.message.message_id, query.message.text)  # the buttons go away
+    if helped:
+        show_menu(context, _("😊 Good! Anything else? Tap a button 👇"))
+        return
+    if message.case_id is None:
+        await parents.pass_to_library(context.session, context.person, message)
+    show_menu(context, _("Sorry! I sent your question to the library.") + "\n"
+              + faq.who_answers(context.services.facts))
+
+
+# ---- contact, voice notes, photos, anything else --------------------------------------------
+async def on_contact(update: Update, context: BotContext) -> None:
+    contact = update.effective_message.contact
+    phone = parents.phone_from_contact(contact.phone_number or "")
+    if contact.user_id != context.person.telegram_user_id or phone is None:
+        context.reply(_("Please tap the button 📱 to share your own phone number."),
+                      reply_markup=contact_keyboard())
+        return
+    await parents.request_contact(context.session, context.person, phone)
+    show_menu(context, _("✅ Thank you! We will call you on {phone}.").format(
+        phone=display_phone(phone)) + "\n" + faq.who_answers(context.services.facts))
+
+
+ATTACHMENT_KINDS = ("photo", "voice", "audio", "document")
+
+
+async def on_attachment(update: Update, context: BotContext, kind: str) -> None:
+    message = update.effective_message
+    attachment = message.photo[-1] if kind == "photo" else getattr(message, kind)
+    caption = (message.caption or "").strip()[:parents.MAX_QUESTION] or None
+    await parents.receive_attachment(
+        context.session, context.person, kind=kind, file_id=attachment.file_id,
+        chat_id=message.chat_id, message_id=message.message_id, caption=caption)
+    show_menu(context, _("✅ Thank you! The library will look at it.") + "\n"
+              + faq.who_answers(context.services.facts))
+
+
+async def on_other(update: Update, context: BotContext) -> None:
+    """Stickers, locations, polls and anything else: a friendly word and the menu."""
+    if update.effective_message is None:
+        return  # edited messages and the like need no answer
+    message = update.effective_message
+    if message.contact is not None:
+        await on_contact(update, context)
+        return
+    for kind in ATTACHMENT_KINDS:
+        if getattr(message, kind):
+            await on_attachment(update, context, kind)
+            return
+    show_menu(context, _("😊 I can read text, voice messages and photos. Tap a button 👇"))
+
+
+# ---- privacy --------------------------------------------------------------------------------
+async def privacy_command(update: Update, context: BotContext) -> None:
+    stored = await privacy.stored_about(context.session, context.person)
+    lines = [_("🔒 The library keeps only what it needs to help you:"),
+             _("• your language"),
+             _("• your phone number, if you shared it"),
+             _("• your messages, voice messages and photos to the library"),
+             _("Only the library's consultants see it. We never share it."), ""]
+    if stored is None:
+        lines.append(_("Now we keep nothing about you."))
+    else:
+        lines.append(_("Now we keep:"))
+        if stored.language in LANGUAGES:
+            lines.append("🌍 " + language_name(stored.language))
+        if stored.phone:
+            lines.append("📞 " + display_phone(stored.phone))
+        lines.append("💬 " + ngettext("{count} message", "{count} messages",
+                                      stored.messages).format(count=stored.messages))
+        lines.append("")
+        lines.append(_("To erase it all, send /forget."))
+    show_menu(context, "\n".join(lines))
+
+
+async def forget_command(update: Update, context: BotContext) -> None:
+    if context.person.role is not Role.PARENT:
+        show_menu(context, _("Now we keep nothing about you."))
+        return
+    context.reply(_("🗑️ Erase everything we keep about you? Your phone number and your "
+                    "messages will be gone. This cannot be undone."),
+                  reply_markup=inline([[(_("🗑️ Yes, erase"), "forget:yes"),
+                                        (_("No, keep it"), "noop:forget")]]))
+
+
+async def forget_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    if query.data != "forget:yes" or context.person.role is not Role.PARENT:
+        context.answer(query.id, _("This button is no longer valid."))
+        return
+    await privacy.forget(context.session, context.person, context.services.facts.villages)
+    context.answer(query.id)
+    context.edit(query.message.message_id, _("✅ Done. We erased your data."))
+    context.reply(_("👋 Goodbye. Send /start if you want to talk to us again."),
+                  reply_markup=ReplyKeyboardRemove())
