@@ -3,6 +3,8 @@
     python main.py run          start the bot (long polling; the default)
     python main.py migrate      apply database migrations
     python main.py consultant add|remove TELEGRAM_USER_ID [--name NAME]
+    python main.py ask --lang LANG "QUESTION"
+                                which topic the bot would answer with (or `none`), and the answer
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 import sys
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.i18n import CatalogError
+from bot.i18n import LANGUAGES, CatalogError
 
 TOKEN_HINT = ("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram "
               "(/newbot), then export TELEGRAM_BOT_TOKEN=<the token it gives you>.")
@@ -70,6 +72,27 @@ def cmd_consultant(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    """So the library can test its content: the topic id alone on the first line, then the
+    answer a parent would get."""
+    from bot import faq
+    from bot.facts import load_facts
+    from bot.i18n import load_catalogs, use_language
+
+    settings = _settings()
+    facts = load_facts(settings.library_facts_path)
+    load_catalogs()
+    found = faq.match(args.question, args.lang)
+    with use_language(args.lang):
+        if found.topic is None:
+            print("none")
+            print(faq.not_sure_text(facts))
+        else:
+            print(found.topic)
+            print(faq.answer_text(found.topic, facts))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="main.py", description="The library's referral bot.")
     commands = root.add_subparsers(dest="command", metavar="COMMAND")
@@ -82,6 +105,11 @@ def parser() -> argparse.ArgumentParser:
     consultant.add_argument("user_id", type=int, metavar="TELEGRAM_USER_ID")
     consultant.add_argument("--name", help="the consultant's name as colleagues see it")
     consultant.set_defaults(func=cmd_consultant)
+    ask = commands.add_parser("ask", help="show how the bot would answer a parent's question")
+    ask.add_argument("--lang", required=True, choices=LANGUAGES,
+                     help="the parent's language")
+    ask.add_argument("question", help="the question, as a parent would type it")
+    ask.set_defaults(func=cmd_ask)
     return root
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from bot.facts import LibraryFacts, date_text, hours_lines
 from bot.i18n import LANGUAGES, LOCALES_DIR, N_, _, current_language, ngettext
@@ -70,10 +70,10 @@ def word_matches(keyword: str, token: str) -> bool:
             return True
         allowed = _typos_allowed(keyword)
         if allowed:
-            if Levenshtein.distance(form, keyword, score_cutoff=allowed) <= allowed:
+            if OSA.distance(form, keyword, score_cutoff=allowed) <= allowed:
                 return True
             # an inflected word with a typo: compare the word's start
-            if len(form) > len(keyword) and Levenshtein.distance(
+            if len(form) > len(keyword) and OSA.distance(
                     form[:len(keyword)], keyword, score_cutoff=allowed) <= allowed:
                 return True
     return False
@@ -90,12 +90,25 @@ class Keywords:
     by_topic: dict[str, list[Keyword]] = field(default_factory=dict)
 
     def score(self, tokens: list[str]) -> dict[str, float]:
+        """Points per topic. A word of the question counts once per topic through single-word
+        keywords (so "library" and the typo "libary" do not add up); phrases add on top."""
         scores: dict[str, float] = {}
         for topic, keywords in self.by_topic.items():
+            used: set[int] = set()
             total = 0.0
-            for keyword in keywords:
-                if all(any(word_matches(w, t) for t in tokens) for w in keyword.words):
-                    total += keyword.weight
+            for keyword in keywords:  # strongest first, see load_keywords
+                hits: set[int] = set()
+                for word in keyword.words:
+                    found = [i for i, t in enumerate(tokens) if word_matches(word, t)]
+                    if not found:
+                        break
+                    hits.update(found)
+                else:
+                    if len(keyword.words) > 1:
+                        total += keyword.weight
+                    elif hits - used:
+                        total += keyword.weight
+                        used |= hits
             if total:
                 scores[topic] = total
         return scores
@@ -117,6 +130,7 @@ def load_keywords(path: Path) -> Keywords:
                 words = tuple(normalise(phrase).split())
                 if words:
                     keywords.append(Keyword(words, weight))
+        keywords.sort(key=lambda k: (-k.weight, -len(k.words)))
         result.by_topic[topic] = keywords
     return result
 
@@ -133,13 +147,25 @@ class Match:
     scores: dict[str, float]
 
 
-def _decide(scores: dict[str, float]) -> str | None:
+def _clear_winner(scores: dict[str, float]) -> str | None:
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     if not ranked or ranked[0][1] < MIN_SCORE:
         return None
     if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < MIN_MARGIN:
         return None
     return ranked[0][0]
+
+
+def _decide(scores: dict[str, float]) -> str | None:
+    """The clear winner. Everything happens at the library, so naming the library does not
+    beat a specific topic that is also clearly asked about ("Dutch lessons at the library")."""
+    winner = _clear_winner(scores)
+    if winner is not None or "library" not in scores:
+        return winner
+    specific = _clear_winner({t: v for t, v in scores.items() if t != "library"})
+    if specific is not None and scores["library"] - scores[specific] < MIN_MARGIN:
+        return specific
+    return None
 
 
 def match(question: str, language: str) -> Match:

@@ -1,0 +1,261 @@
+"""The parent's side through the fake Bot API: menu, answers, questions, contact, media,
+privacy, and whatever else a parent may send."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, text
+
+from bot.i18n import translator
+from storage.models import Base, Case, CaseEvent, Parent, ParentMessage
+from tests.conftest import CONSULTANT_ID
+from tests.harness import wait_until
+from tests.test_referral import join_as_partner, refer_family
+
+
+def label(language: str, msgid: str) -> str:
+    return translator(language).gettext(msgid)
+
+
+async def consultant_ready(bot):
+    """The library's consultant, who has started the bot (Telegram requires it)."""
+    consultant = bot.user(CONSULTANT_ID, "Bertine", "nl")
+    await consultant.send("/start")
+    return consultant
+
+
+async def parent_with_menu(bot, language="en", pick=None):
+    """A parent who started the bot and chose a language (by its own name)."""
+    parent = bot.user(first_name="Amal", language_code=language)
+    await parent.send("/start")
+    await parent.press(pick or parent.buttons()[0])
+    return parent
+
+
+async def test_start_language_then_menu_in_that_language(bot):
+    parent = bot.user(language_code="ar")
+    await parent.send("/start")
+    assert parent.buttons()[0] == "العربية"
+    await parent.press("ትግርኛ")
+    assert parent.keyboard()[0] == label("ti", "🏛️ Library")
+    assert (await bot.rows(Parent))[0].language == "ti"
+    await parent.press_data("lang:set:xx")  # forged: nothing changes
+    assert (await bot.rows(Parent))[0].language == "ti"
+
+
+async def test_language_button_in_the_menu_changes_language(bot):
+    parent = await parent_with_menu(bot, "en")
+    await parent.send("🌍 Language")
+    await parent.press("Türkçe")
+    assert parent.keyboard()[0] == label("tr", "🏛️ Library")
+    await parent.send("/language")
+    await parent.press("English")
+    assert parent.keyboard()[0] == "🏛️ Library"
+
+
+async def test_menu_topics_answer_with_facts(bot):
+    parent = await parent_with_menu(bot, "en")
+    replies = await parent.send("🏛️ Library")
+    answer = replies[0]["text"]
+    assert "Prinsenstraat 24" in answer and "Marktplein 1" in answer
+    assert "Monday 14:00–17:30" in answer and "free" in answer
+    replies = await parent.send("🗣️ Learn Dutch")
+    assert "Taalpunt" in replies[0]["text"] and "Tuesday 09:30–11:30" in replies[0]["text"]
+    replies = await parent.send("📖 Reading & activities")
+    assert "July 19, 2027" in replies[0]["text"] and "Lemelerveld" in replies[0]["text"]
+    replies = await parent.send("💻 Computer & DigiD")
+    assert "DigiD" in replies[0]["text"] and "Wednesday 10:00–12:00" in replies[0]["text"]
+    replies = await parent.send("👶 BoekStart")
+    assert "baby" in replies[0]["text"]
+    assert parent.keyboard()[0] == "🏛️ Library"  # the menu stays
+
+
+async def test_menu_shows_facts_in_arabic(bot):
+    parent = await parent_with_menu(bot, "ar")
+    replies = await parent.send(label("ar", "🏛️ Library"))
+    assert "الاثنين" in replies[0]["text"]  # Monday, from Babel's calendar data
+    assert "Prinsenstraat 24" in replies[0]["text"]
+
+
+async def test_question_answered_with_feedback(bot):
+    parent = await parent_with_menu(bot, "en")
+    replies = await parent.send("when is the library open on saturday?")
+    assert "Prinsenstraat" in replies[0]["text"]
+    assert parent.buttons(replies[0]) == ["👍", "👎"]
+    await parent.press("👍")
+    assert (await bot.rows(ParentMessage))[0].helpful is True
+    assert await bot.count(Case) == 0
+
+
+async def test_thumbs_down_passes_the_question_to_the_consultant(bot):
+    consultant = await consultant_ready(bot)
+    parent = await parent_with_menu(bot, "en")
+    await parent.send("how do I get DigiD for my son?")
+    thumbs_down = parent.find_button("👎")[1]["callback_data"]
+    await parent.press_data(thumbs_down)
+    assert "Bertine" in parent.last_text and "3" in parent.last_text
+    await wait_until(lambda: any("DigiD for my son" in t for t in consultant.texts()))
+    case = (await bot.rows(Case))[0]
+    assert case.source == "parent" and case.family_language == "en"
+    await parent.press_data(thumbs_down)  # pressed twice: still one case, one notification
+    await bot.deliver_outbox()
+    assert await bot.count(Case) == 1
+    assert sum("DigiD for my son" in t for t in consultant.texts()) == 1
+
+
+async def test_unrecognised_question_becomes_a_case(bot):
+    consultant = await consultant_ready(bot)
+    parent = await parent_with_menu(bot, "en")
+    replies = await parent.send("my landlord wants me to sign a paper, what does it mean?")
+    assert "not sure" in replies[0]["text"] and "Bertine" in replies[0]["text"]
+    await wait_until(lambda: any("landlord" in t for t in consultant.texts()))
+    await consultant.press("✋ Zaak oppakken")
+    assert "Je hebt zaak" in consultant.last_text or "✋" in consultant.last_text
+    # A second question lands on the same open case.
+    await parent.send("and what about the water bill?")
+    await wait_until(lambda: any("water bill" in t for t in consultant.texts()))
+    assert await bot.count(Case) == 1
+    assert await bot.count(ParentMessage, ParentMessage.case_id.is_not(None)) == 2
+
+
+async def test_contact_me_by_shared_phone(bot):
+    consultant = await consultant_ready(bot)
+    parent = await parent_with_menu(bot, "en")
+    await parent.send("📞 Contact me")
+    markup = parent.last["reply_markup_sent"]
+    assert markup["keyboard"][0][0]["request_contact"] is True
+    await parent.share_contact("31612345678")
+    assert "06 12345678" in parent.last_text and "Bertine" in parent.last_text
+    await wait_until(lambda: any("06 12345678" in t for t in consultant.texts()))
+    case = (await bot.rows(Case))[0]
+    assert (case.source, case.contact_method, case.phone) == ("parent", "phone", "+31612345678")
+    assert case.consent_source == "parent"
+
+
+async def test_contact_me_refuses_someone_elses_number(bot):
+    parent = await parent_with_menu(bot, "en")
+    await parent.send("📞 Contact me")
+    await parent.share_contact("31687654321", own=False)
+    assert "your own phone number" in parent.last_text
+    assert await bot.count(Case) == 0
+
+
+async def test_contact_me_by_writing_in_the_bot(bot):
+    consultant = await consultant_ready(bot)
+    parent = await parent_with_menu(bot, "en")
+    await parent.send("please call me back")  # typed: the bot offers the contact buttons
+    await parent.send("✍️ Write to me here")
+    assert "write to you here" in parent.last_text
+    await wait_until(lambda: any("🙋" in t for t in consultant.texts()))
+    case = (await bot.rows(Case))[0]
+    assert case.contact_method == "chat" and case.phone is None
+
+
+async def test_voice_note_and_photo_reach_the_consultant(bot):
+    consultant = await consultant_ready(bot)
+    parent = await parent_with_menu(bot, "en")
+    await parent.send_voice()
+    assert "look at it" in parent.last_text
+    await parent.send_photo(caption="letter from school")
+    await wait_until(lambda: sum(1 for m in consultant.inbox if "photo" in m) == 1
+                     and any("voice" in m for m in consultant.inbox))
+    assert any("letter from school" in t for t in consultant.texts())
+    assert await bot.count(Case) == 1  # both on the parent's one open case
+    kinds = sorted(m.kind for m in await bot.rows(ParentMessage))
+    assert kinds == ["photo", "voice"]
+
+
+async def test_everything_else_gets_a_friendly_answer_and_the_menu(bot):
+    parent = await parent_with_menu(bot, "en")
+    for send in (parent.send_sticker, parent.send_location):
+        replies = await send()
+        assert len(replies) == 1 and replies[0]["reply_markup_sent"]["keyboard"]
+    replies = await parent.send("x" * 1500)
+    assert "too long" in replies[0]["text"] and replies[0]["reply_markup_sent"]["keyboard"]
+    for command in ("/refer", "/invite Evil", "/cases", "/partners"):
+        replies = await parent.send(command)
+        assert len(replies) == 1 and replies[0]["reply_markup_sent"]["keyboard"]
+    await parent.press_data("faq:no:999")  # forged
+    assert "no longer valid" in parent.callback_answer()
+    assert await bot.count(Case) == 0 and await bot.count(ParentMessage) == 0
+
+
+async def test_family_link_greets_with_the_referral_without_the_note(bot):
+    nurse, consultant, _ = await join_as_partner(bot)
+    await nurse.send("/refer")
+    for step in ("ትግርኛ", "Dalfsen", "▫️ 0–4 jaar", "Volgende ➡️"):
+        await nurse.press(step)
+    await nurse.press("lezen", exact=False)
+    await nurse.press("Volgende ➡️")
+    await nurse.press("🤝 via mij")
+    await nurse.press("📝 Notitie")
+    await nurse.send("Moeder heeft schulden.")
+    await nurse.press("✅ Ja, ze stemden in – versturen")
+    token = next(t for t in nurse.texts() if "start=f_" in t).split("start=", 1)[1].split()[0]
+    parent = bot.user(first_name="Senait", language_code="en")
+    replies = await parent.send(f"/start {token}")
+    greeting = replies[0]["text"]
+    assert label("ti", "📚 reading with the children / BoekStart") in greeting
+    assert "schulden" not in greeting
+    assert parent.keyboard()[0] == label("ti", "🏛️ Library")
+
+
+async def test_privacy_shows_what_is_kept(bot):
+    parent = await parent_with_menu(bot, "en")
+    await parent.send("📞 Contact me")
+    await parent.share_contact("31612345678")
+    replies = await parent.send("/privacy")
+    assert "06 12345678" in replies[0]["text"] and "/forget" in replies[0]["text"]
+
+
+async def _all_database_text(bot) -> str:
+    """Every value in every table, as one string."""
+    chunks = []
+    async with bot.services.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in (await session.execute(select(table))).all():
+                chunks.append(" ".join(str(value) for value in row))
+        chunks.append(str((await session.execute(text("SELECT * FROM alembic_version"))).all()))
+    return "\n".join(chunks)
+
+
+async def test_forget_leaves_no_trace_of_phone_or_text(bot):
+    consultant = bot.user(CONSULTANT_ID, "Bertine", "nl")
+    nurse, _, _ = await join_as_partner(bot, consultant=consultant)
+    await refer_family(nurse, phone="06 12345678")
+    token = next(t for t in nurse.texts() if "start=f_" in t).split("start=", 1)[1].split()[0]
+    parent = bot.user(7_734_113_579, "Amal", "ar")
+    await parent.send(f"/start {token}")
+    await parent.send("زوجي يحتاج مساعدة مع رسالة من البلدية الزرقاء")
+    await parent.send(label("ar", "📞 Contact me"))
+    await parent.share_contact("31612345678")
+    await parent.send_photo(caption="رسالة المدرسة الخضراء")
+    await bot.deliver_outbox()
+    before = await _all_database_text(bot)
+    assert "12345678" in before and "الزرقاء" in before and "الخضراء" in before
+
+    await parent.send("/forget")
+    await parent.press(label("ar", "🗑️ Yes, erase"))
+    after = await _all_database_text(bot)
+    for trace in ("12345678", "الزرقاء", "الخضراء", str(parent.id), "Amal"):
+        assert trace not in after, trace
+    assert await bot.count(Case) == 1  # kept for the figures, anonymised
+    case = (await bot.rows(Case))[0]
+    assert case.anonymised_at is not None
+    assert await bot.count(CaseEvent, CaseEvent.kind == "erased_on_request") == 1
+    await wait_until(lambda: any("🗑️" in t for t in consultant.texts()))
+    assert parent.keyboard() == []
+    # The family link no longer works.
+    replies = await parent.send(f"/start {token}")
+    assert replies[0]["text"] == label("ar", "This link is not valid. Please ask for a new one.")
+    assert await bot.count(Parent, Parent.telegram_user_id == parent.id) == 0
+
+
+async def test_forget_can_be_cancelled(bot):
+    parent = await parent_with_menu(bot, "en")
+    await parent.send("📞 Contact me")
+    await parent.share_contact("31612345678")
+    await parent.send("/forget")
+    await parent.press("No, keep it")
+    assert parent.buttons() == []
+    assert (await bot.rows(Parent))[0].phone == "+31612345678"
+    assert await bot.count(Case, Case.anonymised_at.is_(None)) == 1
