@@ -29,7 +29,9 @@ MIN_MARGIN = 1.0  # the winner must beat the runner-up by this much
 _FOLD = str.maketrans({
     "ى": "ي", "ی": "ي", "ې": "ي", "ۍ": "ي", "ک": "ك", "ڪ": "ك", "ة": "ه", "ۀ": "ه", "ە": "ه",
     "ـ": None, "\u200c": " ", "\u200d": None, "\u200f": None, "\u200e": None,
-    "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "œ": "oe", "æ": "ae", "’": "'",
+    "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "œ": "oe", "æ": "ae",
+    # apostrophes join a word rather than split it: комп'ютер, baby's, DigiD'm
+    "'": None, "’": None, "ʼ": None, "`": None, "´": None,
     "ґ": "г", "ё": "е",
 })
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -54,21 +56,21 @@ def _variants(token: str) -> tuple[str, ...]:
 
 
 def _typos_allowed(keyword: str) -> int:
-    if len(keyword) >= 8:
+    if len(keyword) >= 9:
         return 2
     if len(keyword) >= 5:
         return 1
     return 0
 
 
-def word_matches(keyword: str, token: str) -> bool:
+def word_matches(keyword: str, token: str, typos: bool = True) -> bool:
     """Same word, the keyword inside a longer word (inflection, compound), or a small typo."""
     for form in _variants(token):
         if form == keyword:
             return True
         if len(keyword) >= 4 and keyword in form:
             return True
-        allowed = _typos_allowed(keyword)
+        allowed = _typos_allowed(keyword) if typos else 0
         if allowed:
             if OSA.distance(form, keyword, score_cutoff=allowed) <= allowed:
                 return True
@@ -89,23 +91,26 @@ class Keyword:
 class Keywords:
     by_topic: dict[str, list[Keyword]] = field(default_factory=dict)
 
-    def score(self, tokens: list[str]) -> dict[str, float]:
+    def score(self, tokens: list[str], typos: bool = True) -> dict[str, float]:
         """Points per topic. A word of the question counts once per topic through single-word
         keywords (so "library" and the typo "libary" do not add up); phrases add on top."""
         scores: dict[str, float] = {}
         for topic, keywords in self.by_topic.items():
             used: set[int] = set()
+            phrases: set[frozenset[int]] = set()
             total = 0.0
             for keyword in keywords:  # strongest first, see load_keywords
                 hits: set[int] = set()
                 for word in keyword.words:
-                    found = [i for i, t in enumerate(tokens) if word_matches(word, t)]
+                    found = [i for i, t in enumerate(tokens) if word_matches(word, t, typos)]
                     if not found:
                         break
                     hits.update(found)
                 else:
                     if len(keyword.words) > 1:
-                        total += keyword.weight
+                        if frozenset(hits) not in phrases:  # two spellings, same words
+                            total += keyword.weight
+                            phrases.add(frozenset(hits))
                     elif hits - used:
                         total += keyword.weight
                         used |= hits
@@ -172,7 +177,8 @@ def match(question: str, language: str) -> Match:
     """The topic a question is about, or None when not confident.
 
     The parent's own language first; then every language (people mix languages, or type in
-    another one than they chose).
+    another one than they chose), without typo tolerance there: a typo in one language is
+    too often a different word in another.
     """
     tokens = normalise(question).split()
     if not tokens:
@@ -183,7 +189,7 @@ def match(question: str, language: str) -> Match:
         return Match(topic, scores)
     combined: dict[str, float] = {}
     for other in LANGUAGES:
-        for name, value in keywords_for(other).score(tokens).items():
+        for name, value in keywords_for(other).score(tokens, typos=False).items():
             combined[name] = max(combined.get(name, 0.0), value)
     return Match(_decide(combined), combined)
 

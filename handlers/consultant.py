@@ -131,8 +131,11 @@ async def case_button(update: Update, context: BotContext) -> None:
     status = _(referrals.STATUS_LABELS.get(case.status, case.status))
     details = referrals.notification_text(case, organisation).splitlines()[1:]
     # The full note here; the notification showed only its first line.
-    context.reply("\n".join([
+    lines = [
         _("📂 Case {reference} – {status}").format(reference=case.reference, status=status),
         *details[:-1],
         _("📝 Note: {value}").format(value=case.note or "–"),
-    ]))
+    ]
+    if case.anonymised_at is not None:
+        lines.append(_("🗑️ The parent asked to erase their data."))
+    context.reply("\n".join(lines))

@@ -243,6 +243,8 @@ async def test_forget_leaves_no_trace_of_phone_or_text(bot):
     assert case.anonymised_at is not None
     assert await bot.count(CaseEvent, CaseEvent.kind == "erased_on_request") == 1
     await wait_until(lambda: any("🗑️" in t for t in consultant.texts()))
+    await consultant.press_data(f"case:open:{case.id}")
+    assert "🗑️" in consultant.last_text and "12345678" not in consultant.last_text
     assert parent.keyboard() == []
     # The family link no longer works.
     replies = await parent.send(f"/start {token}")
