@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 BABEL  := $(VENV)/bin/pybabel
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-postgres install translations catalogs catalogs-check migrate lint clean
+.PHONY: run test test-postgres bench install translations catalogs catalogs-check migrate lint clean
 
 run: migrate
 	$(PY) main.py run
@@ -47,3 +47,7 @@ clean:
 # The whole suite once more on PostgreSQL (a fresh database per test on 127.0.0.1:5432).
 test-postgres: translations
 	TEST_DATABASE=postgresql $(PY) -m pytest -q $(PYTEST_ARGS)
+
+# How well parents' questions are understood, on held-out questions nobody tuned on.
+bench: translations
+	$(PY) bench/faq_accuracy.py
