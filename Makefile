@@ -24,19 +24,30 @@ $(STAMP): pyproject.toml
 # Compile the gettext catalogs (.po -> .mo); the bot refuses to start without them.
 translations: install
 	$(BABEL) compile -d locales -D messages --statistics 2>&1 | tail -n 1
+	$(BABEL) compile -d locales -D staff --statistics 2>&1 | tail -n 1
 
 migrate: translations
 	$(PY) main.py migrate
 
+# Two domains: `messages` (_ and N_, every language) and `staff` (S_, NS_ and Sngettext:
+# texts for consultants and partner professionals, Dutch and English only).
+EXTRACT       := $(BABEL) extract -F babel.cfg --no-location --sort-output
+STAFF_KEYWORDS := --no-default-keywords -k S_ -k NS_ -k Sngettext:1,2
+UPDATE        := $(BABEL) update --no-fuzzy-matching --ignore-obsolete --width 100
+
 # Re-extract messages and merge them into every catalog (for developers).
 catalogs: install
-	$(BABEL) extract -F babel.cfg -k N_ --no-location --sort-output -o locales/messages.pot .
-	$(BABEL) update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete --width 100
+	$(EXTRACT) -k N_ -o locales/messages.pot .
+	$(UPDATE) -i locales/messages.pot -d locales -D messages
+	$(EXTRACT) $(STAFF_KEYWORDS) -o locales/staff.pot .
+	$(UPDATE) -i locales/staff.pot -d locales -D staff
 
 # Fails when the code has messages that the catalogs do not have yet.
 catalogs-check: install
-	$(BABEL) extract -F babel.cfg -k N_ --no-location --sort-output -o $(VENV)/messages-check.pot .
-	$(BABEL) update -i $(VENV)/messages-check.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date --width 100 --check
+	$(EXTRACT) -k N_ -o $(VENV)/messages-check.pot .
+	$(UPDATE) -i $(VENV)/messages-check.pot -d locales -D messages --ignore-pot-creation-date --check
+	$(EXTRACT) $(STAFF_KEYWORDS) -o $(VENV)/staff-check.pot .
+	$(UPDATE) -i $(VENV)/staff-check.pot -d locales -D staff --ignore-pot-creation-date --check
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -3,6 +3,8 @@
     python main.py run          start the bot (long polling; the default)
     python main.py migrate      apply database migrations
     python main.py consultant add|remove TELEGRAM_USER_ID [--name NAME]
+    python main.py export [--period 2026|2026-11|all] [--output FILE]
+                                cases without personal data as CSV (as /export sends)
     python main.py ask --lang LANG "QUESTION"
                                 which topic the bot would answer with (or `none`), and the answer
 """
@@ -93,6 +95,38 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """The same CSV as /export: cases without personal data, for the municipality."""
+    from bot import figures
+    from storage.db import create_engine, create_session_factory, migrate
+
+    settings = _settings()
+    try:
+        period = figures.parse_period(args.period, settings.zone)
+    except figures.PeriodError:
+        print(f"unknown period {args.period!r}: use 2026, 2026-11 or all", file=sys.stderr)
+        return 2
+    migrate(settings.database_url)
+
+    async def export() -> tuple[bytes, int]:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_session_factory(engine)() as session, session.begin():
+                return await figures.export_csv(session, period, settings.zone)
+        finally:
+            await engine.dispose()
+
+    content, rows = asyncio.run(export())
+    output = args.output or f"cases-{period.label}.csv"
+    if output == "-":
+        sys.stdout.buffer.write(content)
+    else:
+        with open(output, "wb") as handle:
+            handle.write(content)
+        print(f"{rows} cases written to {output}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="main.py", description="The library's referral bot.")
     commands = root.add_subparsers(dest="command", metavar="COMMAND")
@@ -110,6 +144,10 @@ def parser() -> argparse.ArgumentParser:
                      help="the parent's language")
     ask.add_argument("question", help="the question, as a parent would type it")
     ask.set_defaults(func=cmd_ask)
+    export = commands.add_parser("export", help="write cases without personal data as CSV")
+    export.add_argument("--period", default="", help="2026, 2026-11 or all (default: this year)")
+    export.add_argument("--output", help="file to write (default cases-PERIOD.csv; - for stdout)")
+    export.set_defaults(func=cmd_export)
     return root
 
 

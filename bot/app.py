@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,7 +14,7 @@ from telegram import LinkPreviewOptions, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import i18n, unit_of_work
+from bot import i18n, schedule, unit_of_work
 from bot.config import Settings
 from bot.context import BotContext
 from bot.facts import LibraryFacts, load_facts
@@ -152,10 +153,45 @@ async def _post_init(application: Application) -> None:
 
     await publish_commands(application)
     services.relay = OutboxRelay(services.sessions, _telegram_sender(application))
+    settings = services.settings
     if application.job_queue is not None:
-        application.job_queue.run_repeating(
-            _relay_job, interval=services.settings.outbox_interval_seconds, first=0.5,
-            name="outbox-relay")
+        jobs = application.job_queue
+        jobs.run_repeating(_relay_job, interval=settings.outbox_interval_seconds, first=0.5,
+                           name="outbox-relay")
+        jobs.run_daily(_morning_job, time=settings.reminder_time.replace(tzinfo=settings.zone),
+                       name="morning-reminders")
+        jobs.run_repeating(_followup_job, interval=3600, first=5, name="follow-ups")
+        # Started after this morning's reminder time (a restart, a crash): send it now; the
+        # outbox's dedupe keys make sure nobody gets it twice.
+        local_now = datetime.now(settings.zone)
+        if local_now.time() >= settings.reminder_time:
+            jobs.run_once(_morning_job, when=1, name="morning-reminders-catch-up")
+
+
+async def run_morning(services: Services, now: datetime | None = None) -> int:
+    """The weekday reminders and the Monday digest; safe to run more than once a day."""
+    async with services.sessions() as session, session.begin():
+        queued = await schedule.send_reminders(session, services.settings, now)
+        queued += await schedule.send_digest(session, services.settings, now)
+    if queued and services.relay is not None:
+        await services.relay.run_once()
+    return queued
+
+
+async def run_followups(services: Services, now: datetime | None = None) -> int:
+    async with services.sessions() as session, session.begin():
+        queued = await schedule.ask_followups(session, services.settings, now)
+    if queued and services.relay is not None:
+        await services.relay.run_once()
+    return queued
+
+
+async def _morning_job(context: BotContext) -> None:
+    await run_morning(context.application.bot_data["services"])
+
+
+async def _followup_job(context: BotContext) -> None:
+    await run_followups(context.application.bot_data["services"])
 
 
 async def _relay_job(context: BotContext) -> None:

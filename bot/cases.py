@@ -1,39 +1,153 @@
-"""Case rules shared by the consultant's buttons: taking and viewing, each on the audit log."""
+"""Case handling: the one place that says how a case may change, and who hears of it.
+
+Every change is a compare-and-set on the case's status (two consultants pressing at once:
+one wins), an event on the case's log, and, where the referrer should know, a closed-loop
+message through the outbox. Handlers only call these functions.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import access
+from bot import access, faq, notify, outbox
+from bot.facts import LibraryFacts
+from bot.i18n import N_, NS_, S_, _, use_language
 from bot.people import Person
-from storage.models import Case, Consultant
+from storage.models import Case, Consultant, Parent, ParentMessage, Partner
 from storage.repositories import cases as cases_repo
+
+MAX_NOTE = 1000
+MAX_REPLY = 1000
+
+OUTCOMES: dict[str, str] = {
+    "boekstart": NS_("📚 joined BoekStart"),
+    "member": NS_("🪪 joined the library"),
+    "taalpunt": NS_("🗣️ enrolled at the Taalpunt"),
+    "digital": NS_("💻 digital-skills help given"),
+    "referred": NS_("↪️ referred on elsewhere"),
+    "no_contact": NS_("📵 no contact possible"),
+    "declined": NS_("🙅 declined"),
+}
+# Outcomes after which the parent is later asked whether they got the help they needed.
+HELPED_OUTCOMES = frozenset({"boekstart", "member", "taalpunt", "digital", "referred"})
+
+STATUS_NAMES: dict[str, str] = {
+    "new": NS_("new"),
+    "taken": NS_("taken"),
+    "contacted": NS_("contact made"),
+    "closed": NS_("closed"),
+}
+
+
+class Change(StrEnum):
+    TAKE = "take"
+    CONTACTED = "contacted"
+    CLOSE = "close"
+    REOPEN = "reopen"
+
+
+# The allowed transitions: from which statuses, to which status.
+TRANSITIONS: dict[Change, tuple[frozenset[str], str]] = {
+    Change.TAKE: (frozenset({"new"}), "taken"),
+    Change.CONTACTED: (frozenset({"new", "taken"}), "contacted"),
+    Change.CLOSE: (frozenset({"new", "taken", "contacted"}), "closed"),
+    Change.REOPEN: (frozenset({"closed"}), "taken"),
+}
+
+
+def allowed_changes(status: str) -> list[Change]:
+    return [change for change, (sources, _target) in TRANSITIONS.items() if status in sources]
+
+
+class Problem(StrEnum):
+    NOT_FOUND = "not_found"
+    NOT_ALLOWED = "not_allowed"  # the status does not allow it (or someone was first)
+    NO_PARENT = "no_parent"  # nobody to write to: the family never opened the bot
+    ERASED = "erased"
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
 
 
 @dataclass
-class TakeResult:
+class Result:
     case: Case | None
-    taken: bool
-    holder: str | None = None  # who has it, when someone else was first
+    problem: Problem | None = None
+    holder: str | None = None  # who took it, when someone else was first
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
 
 
-async def take(session: AsyncSession, person: Person, case_id: int) -> TakeResult:
-    access.require(person, "case.take")
+async def _consultant_name(session: AsyncSession, consultant_id: int | None) -> str | None:
+    if consultant_id is None:
+        return None
+    consultant = await session.get(Consultant, consultant_id)
+    return consultant.name if consultant else None
+
+
+async def change(session: AsyncSession, person: Person, case_id: int, what: Change,
+                 outcome: str | None = None, now: datetime | None = None) -> Result:
+    """Move a case along an allowed transition; exactly one of two simultaneous changes wins."""
+    access.require(person, f"case.{what.value}")
+    now = now or datetime.now(UTC)
     case = await cases_repo.by_id(session, case_id)
     if case is None:
-        return TakeResult(None, False)
-    if await cases_repo.take(session, case_id, person.record_id):
-        await session.refresh(case)
-        await cases_repo.add_event(session, case.id, "taken", "consultant", person.record_id)
-        return TakeResult(case, True)
+        return Result(None, Problem.NOT_FOUND)
+    if what is Change.CLOSE and outcome not in OUTCOMES:
+        return Result(case, Problem.NOT_ALLOWED)
+    sources, target = TRANSITIONS[what]
+    values: dict[str, object] = {"status": target, "updated_at": now}
+    if what is Change.TAKE:
+        values["assigned_consultant_id"] = person.record_id
+    elif what is Change.CONTACTED:
+        values["first_contact_at"] = case.first_contact_at or now
+        if case.assigned_consultant_id is None:
+            values["assigned_consultant_id"] = person.record_id
+    elif what is Change.CLOSE:
+        values.update(outcome=outcome, closed_at=now)
+    elif what is Change.REOPEN:
+        values.update(outcome=None, closed_at=None, helped=None,
+                      assigned_consultant_id=person.record_id)
+    result = await session.execute(
+        update(Case).where(Case.id == case_id, Case.status.in_(sources)).values(**values)
+        .execution_options(synchronize_session=False))
     await session.refresh(case)
-    holder = None
-    if case.assigned_consultant_id is not None:
-        consultant = await session.get(Consultant, case.assigned_consultant_id)
-        holder = consultant.name if consultant else None
-    return TakeResult(case, False, holder)
+    if result.rowcount != 1:
+        holder = await _consultant_name(session, case.assigned_consultant_id)
+        return Result(case, Problem.NOT_ALLOWED, holder)
+    detail = {"outcome": outcome} if outcome else {}
+    event = await cases_repo.add_event(session, case.id, what.value, "consultant",
+                                       person.record_id, detail)
+    await _tell_referrer(session, case, what, event.id)
+    return Result(case)
+
+
+async def _tell_referrer(session: AsyncSession, case: Case, what: Change, event_id: int) -> None:
+    """The closed loop: the professional hears what became of their referral, never the
+    consultant's notes or the parent's messages."""
+    if case.partner_id is None or what is Change.REOPEN:
+        return
+    partner = await session.get(Partner, case.partner_id)
+    if partner is None or partner.revoked_at is not None:
+        return
+    with use_language(partner.language or "nl"):
+        if what is Change.TAKE:
+            text = S_("📬 The library has taken your referral {reference}.")
+        elif what is Change.CONTACTED:
+            text = S_("📞 The library has been in touch with the family of referral "
+                      "{reference}.")
+        else:
+            text = S_("✅ Referral {reference} is closed: {outcome}.")
+        text = text.format(reference=case.reference,
+                           outcome=S_(OUTCOMES[case.outcome]) if case.outcome else "")
+    await outbox.queue_message(session, chat_id=partner.telegram_user_id, text=text,
+                               dedupe_key=f"loop:{case.id}:{event_id}", case_id=case.id)
 
 
 async def view(session: AsyncSession, person: Person, case_id: int) -> Case | None:
@@ -43,3 +157,129 @@ async def view(session: AsyncSession, person: Person, case_id: int) -> Case | No
         return None
     await cases_repo.add_event(session, case.id, "viewed", person.role.value, person.record_id)
     return case
+
+
+async def add_note(session: AsyncSession, person: Person, case_id: int, text: str,
+                   now: datetime | None = None) -> Result:
+    access.require(person, "case.note")
+    case = await cases_repo.by_id(session, case_id)
+    if case is None:
+        return Result(None, Problem.NOT_FOUND)
+    text = text.strip()
+    if not text:
+        return Result(case, Problem.EMPTY)
+    if len(text) > MAX_NOTE:
+        return Result(case, Problem.TOO_LONG)
+    case.updated_at = now or datetime.now(UTC)
+    await cases_repo.add_event(session, case.id, "note", "consultant", person.record_id,
+                               {"text": text})
+    return Result(case)
+
+
+# ---- answering parents ----------------------------------------------------------------------
+# Prepared answers a consultant can send; the parent receives them in their own language.
+TEMPLATES: dict[str, str] = {
+    "call_this_week": N_("📞 The library will call you this week."),
+    "come_to_library": N_("🏛️ Please come to the library. We will help you there."),
+    "answer_here": N_("💬 Please answer here in the chat. You can also send a voice "
+                      "message 🎤."),
+    "received": N_("✅ We have your message. We will help you soon."),
+}
+PREPARED: tuple[str, ...] = (*TEMPLATES, *(t for t in faq.TOPICS if t != "contact"))
+PREPARED_LABELS: dict[str, str] = {
+    "call_this_week": NS_("📞 We will call you this week"),
+    "come_to_library": NS_("🏛️ Come to the library (+ hours)"),
+    "answer_here": NS_("💬 Please answer here"),
+    "received": NS_("✅ We have your message"),
+    "library": NS_("ℹ️ Library: address and hours"),
+    "boekstart": NS_("ℹ️ BoekStart"),
+    "dutch": NS_("ℹ️ Learning Dutch at the Taalpunt"),
+    "digital": NS_("ℹ️ Help with computer and DigiD"),
+    "activities": NS_("ℹ️ Reading aloud and the reading tent"),
+}
+
+
+def prepared_text(key: str, facts: LibraryFacts) -> str:
+    """A prepared answer in the current language (set it to the parent's)."""
+    if key in TEMPLATES:
+        text = _(TEMPLATES[key])
+        if key == "come_to_library":
+            text += "\n\n" + faq.answer_text("library", facts).split("\n\n", 1)[1]
+        return text
+    return faq.answer_text(key, facts)
+
+
+async def _parent_of(session: AsyncSession, case: Case) -> tuple[Parent | None, Problem | None]:
+    if case.anonymised_at is not None:
+        return None, Problem.ERASED
+    parent = await session.get(Parent, case.parent_id) if case.parent_id else None
+    if parent is None or parent.telegram_user_id is None:
+        return None, Problem.NO_PARENT
+    return parent, None
+
+
+async def reply_to_parent(session: AsyncSession, person: Person, case_id: int, *,
+                          text: str | None = None, prepared: str | None = None,
+                          facts: LibraryFacts | None = None, now: datetime | None = None
+                          ) -> Result:
+    """A consultant's message to the parent, through the outbox, kept on the case."""
+    access.require(person, "case.reply")
+    now = now or datetime.now(UTC)
+    case = await cases_repo.by_id(session, case_id)
+    if case is None:
+        return Result(None, Problem.NOT_FOUND)
+    parent, problem = await _parent_of(session, case)
+    if problem is not None:
+        return Result(case, problem)
+    assert parent is not None
+    if prepared is not None:
+        if prepared not in PREPARED or facts is None:
+            return Result(case, Problem.NOT_ALLOWED)
+        with use_language(parent.language or case.family_language or "nl"):
+            body = prepared_text(prepared, facts)
+            header = _("💬 A message from the library:")
+    else:
+        body = (text or "").strip()
+        if not body:
+            return Result(case, Problem.EMPTY)
+        if len(body) > MAX_REPLY:
+            return Result(case, Problem.TOO_LONG)
+        with use_language(parent.language or case.family_language or "nl"):
+            header = _("💬 A message from the library:")
+    message = ParentMessage(parent_id=parent.id, case_id=case.id, direction="out", kind="text",
+                            text=body, topic=prepared)
+    session.add(message)
+    await session.flush()
+    case.updated_at = now
+    await cases_repo.add_event(session, case.id, "reply", "consultant", person.record_id,
+                               {"message_id": message.id, "prepared": prepared})
+    await outbox.queue_message(session, chat_id=parent.telegram_user_id,
+                               text=f"{header}\n\n{body}", dedupe_key=f"reply:{message.id}",
+                               case_id=case.id)
+    return Result(case)
+
+
+# ---- did the family get help? ---------------------------------------------------------------
+async def followup_answer(session: AsyncSession, person: Person, case_id: int, helped: bool,
+                          now: datetime | None = None) -> Result:
+    """The parent's answer; a "no" reopens the case for the consultant."""
+    now = now or datetime.now(UTC)
+    case = await cases_repo.by_id(session, case_id)
+    if (case is None or person.record_id is None or case.parent_id != person.record_id
+            or case.status != "closed" or case.helped is not None):
+        return Result(case, Problem.NOT_ALLOWED)
+    case.helped = helped
+    event = await cases_repo.add_event(session, case.id, "followup_answer", "parent",
+                                       person.record_id, {"helped": helped})
+    if not helped:
+        await session.execute(
+            update(Case).where(Case.id == case.id, Case.status == "closed")
+            .values(status="taken", closed_at=None, updated_at=now)
+            .execution_options(synchronize_session=False))
+        await session.refresh(case)
+        await cases_repo.add_event(session, case.id, "reopen", "parent", person.record_id)
+        await notify.consultants(
+            session, case, f"followup-no:{event.id}",
+            lambda: S_("🔁 The family of case {reference} did not get the help they needed. "
+                       "The case is open again.").format(reference=case.reference))
+    return Result(case)

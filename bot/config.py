@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,6 +34,12 @@ class Settings(BaseSettings):
     invite_valid_days: int = Field(default=14, ge=1, le=365)
     invite_max_uses: int = Field(default=5, ge=1, le=1000)
     outbox_interval_seconds: float = Field(default=2.0, gt=0, le=3600)
+    # Weekday mornings each consultant hears which cases wait (time in TIMEZONE).
+    reminder_time: time = time(8, 30)
+    remind_new_after_days: int = Field(default=2, ge=1, le=60)
+    remind_idle_after_days: int = Field(default=7, ge=1, le=120)
+    # Days after a case is closed as helped, the parent is asked whether they got help.
+    followup_after_days: int = Field(default=14, ge=1, le=365)
 
     @field_validator("telegram_bot_token")
     @classmethod

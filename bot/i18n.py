@@ -18,6 +18,8 @@ from babel.support import Translations
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
+# Texts only library staff and partner professionals read (`S_`): Dutch and English only.
+STAFF_DOMAIN = "staff"
 
 # The nine languages every parent-facing text exists in, in the order the picker shows them.
 LANGUAGES: tuple[str, ...] = ("nl", "en", "ar", "tr", "pl", "uk", "ti", "fa", "so")
@@ -48,23 +50,32 @@ class Translator:
 
 
 _catalogs: dict[str, Translator] = {}
+_staff_catalogs: dict[str, Translator] = {}
 _current: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
 
 
-def load_catalogs(directory: Path = LOCALES_DIR) -> None:
-    """Load every compiled catalog once at start; a `.po` without its `.mo` fails loudly."""
+def _load(directory: Path, domain: str, languages: tuple[str, ...]) -> dict[str, Translator]:
     loaded: dict[str, Translator] = {}
-    for language in LANGUAGES:
-        po = directory / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    for language in languages:
+        po = directory / language / "LC_MESSAGES" / f"{domain}.po"
         mo = po.with_suffix(".mo")
         if not mo.exists():
             raise CatalogError(
                 f"translation catalog {mo} is missing; run `make translations` to compile {po.name}"
             )
         with mo.open("rb") as handle:
-            loaded[language] = Translator(language, Translations(handle, domain=DOMAIN))
+            loaded[language] = Translator(language, Translations(handle, domain=domain))
+    return loaded
+
+
+def load_catalogs(directory: Path = LOCALES_DIR) -> None:
+    """Load every compiled catalog once at start; a `.po` without its `.mo` fails loudly."""
+    loaded = _load(directory, DOMAIN, LANGUAGES)
+    staff = _load(directory, STAFF_DOMAIN, STAFF_LANGUAGES)
     _catalogs.clear()
     _catalogs.update(loaded)
+    _staff_catalogs.clear()
+    _staff_catalogs.update(staff)
 
 
 def translator(language: str | None = None) -> Translator:
@@ -116,6 +127,27 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translator().ngettext(singular, plural, n)
+
+
+def staff_translator(language: str | None = None) -> Translator:
+    if not _staff_catalogs:
+        load_catalogs()
+    language = language or _current.get()
+    return _staff_catalogs.get(language) or _staff_catalogs[DEFAULT_LANGUAGE]
+
+
+def S_(message: str) -> str:  # noqa: N802 - a gettext-style marker
+    """A text for staff (consultants, partner professionals): Dutch or English."""
+    return staff_translator().gettext(message)
+
+
+def Sngettext(singular: str, plural: str, n: int) -> str:  # noqa: N802
+    return staff_translator().ngettext(singular, plural, n)
+
+
+def NS_(message: str) -> str:  # noqa: N802
+    """Mark a module-level staff text; translate it with `S_()` when shown."""
+    return message
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name

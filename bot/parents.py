@@ -8,7 +8,7 @@ transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import phonenumbers
 from sqlalchemy import select
@@ -65,6 +65,25 @@ def _heading(case: Case, created: bool) -> str:
             value=language_name(language) if language in LANGUAGES else "–"),
     ]
     return "\n".join(lines)
+
+
+CONVERSATION_DAYS = 14
+
+
+async def in_conversation(session: AsyncSession, person: Person,
+                          now: datetime | None = None) -> bool:
+    """The library wrote to this parent on an open case lately: their texts are answers."""
+    if person.role is not Role.PARENT or person.record_id is None:
+        return False
+    case = await open_case(session, person.record_id)
+    if case is None:
+        return False
+    since = (now or datetime.now(UTC)) - timedelta(days=CONVERSATION_DAYS)
+    last_reply = await session.scalar(
+        select(ParentMessage.id).where(ParentMessage.case_id == case.id,
+                                       ParentMessage.direction == "out",
+                                       ParentMessage.created_at >= since).limit(1))
+    return last_reply is not None
 
 
 # ---- questions ------------------------------------------------------------------------------

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notify
 from bot.i18n import _
 from bot.people import Person, Role
-from storage.models import Case, FlowState, OutboxMessage, Parent, ParentMessage
+from storage.models import Case, CaseEvent, FlowState, OutboxMessage, Parent, ParentMessage
 from storage.repositories import cases as cases_repo
 
 
@@ -61,6 +61,10 @@ async def forget(session: AsyncSession, person: Person, known_villages: Sequence
     await session.execute(delete(OutboxMessage).where(or_(
         OutboxMessage.chat_id == telegram_user_id, OutboxMessage.case_id.in_(case_ids))))
     await session.execute(delete(FlowState).where(FlowState.telegram_user_id == telegram_user_id))
+    # Consultants' notes about the family are personal data too.
+    await session.execute(
+        update(CaseEvent).where(CaseEvent.case_id.in_(case_ids), CaseEvent.kind == "note")
+        .values(detail={"erased": True}).execution_options(synchronize_session=False))
 
     for case in cases:
         case.phone = None

@@ -21,7 +21,7 @@ from telegram.ext import (
 
 from bot.i18n import LANGUAGES, N_, translator
 from bot.people import Role
-from handlers import consultant, errors, fallback, onboarding, parent, partner, referral
+from handlers import cases, consultant, errors, fallback, onboarding, parent, partner, referral
 from storage.repositories import flows
 
 STAFF = (Role.CONSULTANT, Role.PARTNER)
@@ -47,6 +47,10 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("invite", N_("invite professionals of an organisation (/invite NAME)"),
                 (Role.CONSULTANT,)),
     CommandInfo("partners", N_("list or remove partner professionals"), (Role.CONSULTANT,)),
+    CommandInfo("cases", N_("the inbox: open cases, with filters"), (Role.CONSULTANT,)),
+    CommandInfo("case", N_("open one case (/case 2026-0001)"), (Role.CONSULTANT,)),
+    CommandInfo("stats", N_("figures (/stats 2026 or /stats 2026-11)"), (Role.CONSULTANT,)),
+    CommandInfo("export", N_("cases without personal data as a CSV file"), (Role.CONSULTANT,)),
 )
 
 
@@ -57,6 +61,8 @@ async def route_text(update, context) -> None:  # noqa: ANN001 - PTB callback si
         await referral.on_text(update, context, state)
     elif state is not None and state.flow == "join":
         await onboarding.join_name(update, context, state)
+    elif state is not None and state.flow in (cases.NOTE_FLOW, cases.REPLY_FLOW):
+        await cases.on_text(update, context, state)
     elif context.person.is_staff:
         await fallback.anything_else(update, context)
     else:
@@ -103,7 +109,14 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("partners", consultant.list_partners), group=0)
     application.add_handler(CallbackQueryHandler(consultant.partner_button, pattern=r"^partner:"),
                             group=0)
-    application.add_handler(CallbackQueryHandler(consultant.case_button, pattern=r"^case:"),
+    application.add_handler(CommandHandler("cases", cases.inbox_command), group=0)
+    application.add_handler(CommandHandler("case", cases.case_command), group=0)
+    application.add_handler(CommandHandler("stats", cases.stats_command), group=0)
+    application.add_handler(CommandHandler("export", cases.export_command), group=0)
+    application.add_handler(CallbackQueryHandler(cases.case_button, pattern=r"^case:"), group=0)
+    application.add_handler(CallbackQueryHandler(cases.inbox_button, pattern=r"^inbox:"),
+                            group=0)
+    application.add_handler(CallbackQueryHandler(parent.followup_button, pattern=r"^help:"),
                             group=0)
     application.add_handler(CallbackQueryHandler(fallback.dismiss, pattern=r"^noop:"), group=0)
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, route_text), group=0)

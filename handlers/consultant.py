@@ -1,10 +1,10 @@
-"""Consultant commands: /invite, /partners, and the buttons on a new-case notification."""
+"""Consultant commands for partners: /invite and /partners (case work is in handlers.cases)."""
 
 from __future__ import annotations
 
 from telegram import Update
 
-from bot import access, callbacks, cases, invites, referrals
+from bot import access, callbacks, invites
 from bot.context import BotContext
 from bot.i18n import _, ngettext
 from bot.people import Person
@@ -96,46 +96,3 @@ async def partner_button(update: Update, context: BotContext) -> None:
     await invites.revoke_partner(context.session, partner.id)
     context.edit(query.message.message_id,
                  _("{name} was removed.").format(name=partner.name))
-
-
-async def case_button(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    person = context.person
-    data = callbacks.decode(query.data)
-    case_id = data.int_arg(0) if data else None
-    if not _allowed(person, "case.open"):
-        context.answer(query.id, _("⛔ This is only for the library's consultants."))
-        return
-    if data is None or case_id is None or data.action not in ("take", "open"):
-        context.answer(query.id, _("This button is no longer valid."))
-        return
-    if data.action == "take":
-        result = await cases.take(context.session, person, case_id)
-        if result.case is None:
-            context.answer(query.id, _("This case does not exist."))
-        elif result.taken:
-            context.answer(query.id, _("✋ You took case {reference}.").format(
-                reference=result.case.reference))
-            context.reply(_("✋ You took case {reference}.").format(
-                reference=result.case.reference))
-        else:
-            context.answer(query.id, _("Case {reference} was already taken by {name}.").format(
-                reference=result.case.reference, name=result.holder or "–"))
-        return
-    case = await cases.view(context.session, person, case_id)
-    if case is None:
-        context.answer(query.id, _("This case does not exist."))
-        return
-    context.answer(query.id)
-    organisation = case.organisation.name if case.organisation else _("parent")
-    status = _(referrals.STATUS_LABELS.get(case.status, case.status))
-    details = referrals.notification_text(case, organisation).splitlines()[1:]
-    # The full note here; the notification showed only its first line.
-    lines = [
-        _("📂 Case {reference} – {status}").format(reference=case.reference, status=status),
-        *details[:-1],
-        _("📝 Note: {value}").format(value=case.note or "–"),
-    ]
-    if case.anonymised_at is not None:
-        lines.append(_("🗑️ The parent asked to erase their data."))
-    context.reply("\n".join(lines))

@@ -8,7 +8,7 @@ from functools import cache
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
-from bot import callbacks, faq, parents, people, privacy
+from bot import callbacks, cases, faq, parents, people, privacy
 from bot.context import BotContext
 from bot.i18n import LANGUAGES, N_, _, language_name, ngettext, translator
 from bot.people import Role
@@ -81,6 +81,12 @@ async def _on_button(context: BotContext, action: str) -> None:
 
 
 async def _on_question(context: BotContext, text: str) -> None:
+    if await parents.in_conversation(context.session, context.person):
+        # The library is writing with this parent: their answer goes onto the case.
+        message = await parents.record_question(context.session, context.person, text, None)
+        await parents.pass_to_library(context.session, context.person, message)
+        show_menu(context, _("✅ Thank you! I sent your message to the library."))
+        return
     found = faq.match(text, context.person.language)
     message = await parents.record_question(context.session, context.person, text, found.topic)
     if found.topic == "contact":
@@ -118,6 +124,29 @@ async def on_feedback(update: Update, context: BotContext) -> None:
         await parents.pass_to_library(context.session, context.person, message)
     show_menu(context, _("Sorry! I sent your question to the library.") + "\n"
               + faq.who_answers(context.services.facts))
+
+
+async def followup_button(update: Update, context: BotContext) -> None:
+    """The answer to "did you get the help you needed?"."""
+    query = update.callback_query
+    data = callbacks.decode(query.data)
+    case_id = data.int_arg(0) if data else None
+    helped = {"yes": True, "no": False}.get(data.action) if data else None
+    if case_id is None or helped is None:
+        context.answer(query.id, _("This button is no longer valid."))
+        return
+    result = await cases.followup_answer(context.session, context.person, case_id, helped)
+    if not result.ok:
+        context.answer(query.id, _("This button is no longer valid."))
+        return
+    context.answer(query.id)
+    if query.message is not None and query.message.text:
+        context.edit(query.message.message_id, query.message.text)
+    if helped:
+        show_menu(context, _("😊 Thank you! We are glad we could help."))
+    else:
+        show_menu(context, _("Thank you for telling us. The library will contact you again.")
+                  + "\n" + faq.who_answers(context.services.facts))
 
 
 # ---- contact, voice notes, photos, anything else --------------------------------------------

@@ -146,6 +146,8 @@ class Case(Base):
     family_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     assigned_consultant_id: Mapped[int | None] = mapped_column(ForeignKey("consultants.id"))
     outcome: Mapped[str | None] = mapped_column(String(32))
+    # The parent's answer to "did you get the help you needed?" some days after closing.
+    helped: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     first_contact_at: Mapped[datetime | None]

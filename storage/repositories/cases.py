@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from storage.models import Case, CaseEvent, ReferenceCounter
+from storage.models import Case, CaseEvent, CaseNeed, ParentMessage, ReferenceCounter
 
 
 async def next_reference(session: AsyncSession, year: int) -> str:
@@ -63,10 +65,56 @@ async def events(session: AsyncSession, case_id: int) -> list[CaseEvent]:
     return list(rows)
 
 
-async def take(session: AsyncSession, case_id: int, consultant_id: int) -> bool:
-    """Assign a new case; exactly one of two simultaneous takers wins (compare-and-set)."""
-    result = await session.execute(
-        update(Case).where(Case.id == case_id, Case.status == "new",
-                           Case.assigned_consultant_id.is_(None))
-        .values(status="taken", assigned_consultant_id=consultant_id))
-    return result.rowcount == 1
+async def by_reference(session: AsyncSession, reference: str) -> Case | None:
+    return await session.scalar(
+        select(Case).options(selectinload(Case.organisation))
+        .where(Case.reference == reference.strip()))
+
+
+async def messages(session: AsyncSession, case_id: int) -> list[ParentMessage]:
+    rows = await session.scalars(
+        select(ParentMessage).where(ParentMessage.case_id == case_id)
+        .order_by(ParentMessage.id))
+    return list(rows)
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the consultant's inbox shows; None means: any."""
+
+    statuses: frozenset[str] | None = frozenset({"new", "taken", "contacted"})
+    village: str | None = None
+    need: str | None = None
+    organisation_id: int | None = None
+    source: str | None = None
+    assigned_to: int | None = None
+
+
+async def search(session: AsyncSession, wanted: CaseFilter, limit: int, offset: int
+                 ) -> tuple[list[Case], int]:
+    """One page of cases, newest first, and how many there are in all."""
+    query = select(Case)
+    if wanted.statuses is not None:
+        query = query.where(Case.status.in_(wanted.statuses))
+    if wanted.village is not None:
+        query = query.where(Case.village == wanted.village)
+    if wanted.need is not None:
+        query = query.where(Case.needs.any(CaseNeed.need == wanted.need))
+    if wanted.organisation_id is not None:
+        query = query.where(Case.organisation_id == wanted.organisation_id)
+    if wanted.source is not None:
+        query = query.where(Case.source == wanted.source)
+    if wanted.assigned_to is not None:
+        query = query.where(Case.assigned_consultant_id == wanted.assigned_to)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(
+        query.options(selectinload(Case.organisation))
+        .order_by(Case.created_at.desc(), Case.id.desc()).limit(limit).offset(offset))
+    return list(rows), total or 0
+
+
+async def created_between(session: AsyncSession, start: datetime, end: datetime) -> list[Case]:
+    rows = await session.scalars(
+        select(Case).options(selectinload(Case.organisation))
+        .where(Case.created_at >= start, Case.created_at < end).order_by(Case.id))
+    return list(rows)

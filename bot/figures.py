@@ -1,0 +1,153 @@
+"""Figures for the library and the municipality: counts, time to first contact, and a CSV
+export without personal data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import access
+from bot.cases import OUTCOMES, STATUS_NAMES
+from bot.i18n import S_
+from bot.people import Person
+from storage.models import Case, CaseEvent
+from storage.repositories import cases as cases_repo
+
+# What the export holds: no names, phone numbers, notes, free text or Telegram ids.
+EXPORT_COLUMNS = ("reference", "created", "month", "source", "organisation", "village",
+                  "family_language", "child_ages", "needs", "contact_method", "status",
+                  "outcome", "days_to_first_contact", "closed", "family_got_help", "anonymised")
+
+
+class PeriodError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    start: datetime
+    end: datetime
+
+
+def parse_period(text: str, zone: ZoneInfo, now: datetime | None = None) -> Period:
+    """'' (this year), '2026', '2026-11' or 'all'."""
+    now = (now or datetime.now(UTC)).astimezone(zone)
+    text = text.strip().lower()
+    if text in ("", "year"):
+        text = str(now.year)
+    if text == "all":
+        return Period("all", datetime(2000, 1, 1, tzinfo=zone), datetime(9999, 1, 1, tzinfo=zone))
+    if re.fullmatch(r"\d{4}", text):
+        year = int(text)
+        return Period(text, datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1,
+                                                                       tzinfo=zone))
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
+    if match and 1 <= int(match.group(2)) <= 12:
+        year, month = int(match.group(1)), int(match.group(2))
+        end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=zone)
+        return Period(f"{year}-{month:02d}", datetime(year, month, 1, tzinfo=zone), end)
+    raise PeriodError(text)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def days_to_first_contact(case: Case) -> float | None:
+    if case.first_contact_at is None:
+        return None
+    return (_aware(case.first_contact_at) - _aware(case.created_at)).total_seconds() / 86400
+
+
+def _source(case: Case) -> str:
+    return case.organisation.name if case.organisation is not None else "parent"
+
+
+async def stats_text(session: AsyncSession, person: Person, period: Period,
+                     zone: ZoneInfo) -> str:
+    access.require(person, "stats")
+    found = await cases_repo.created_between(session, period.start, period.end)
+    lines = [S_("📊 Figures {period}: {count} cases").format(period=period.label,
+                                                            count=len(found))]
+    if not found:
+        return lines[0]
+
+    def block(title: str, counts: Counter[str]) -> None:
+        lines.append("")
+        lines.append(title)
+        lines.extend(f"  {name}: {count}" for name, count in counts.most_common())
+
+    block(S_("Per month:"), Counter(_aware(c.created_at).astimezone(zone).strftime("%Y-%m")
+                                    for c in found))
+    block(S_("Per organisation:"), Counter(_source(c) for c in found))
+    block(S_("Per village:"), Counter(c.village or "–" for c in found))
+    block(S_("Per need:"), Counter(n.need for c in found for n in c.needs))
+    block(S_("Per status:"), Counter(S_(STATUS_NAMES.get(c.status, c.status)) for c in found))
+    block(S_("Per outcome:"), Counter(S_(OUTCOMES[c.outcome]) for c in found
+                                      if c.outcome in OUTCOMES))
+    waits = [d for d in (days_to_first_contact(c) for c in found) if d is not None]
+    lines.append("")
+    lines.append(S_("⏱️ Median time to first contact: {days} days ({count} cases)").format(
+        days=f"{statistics.median(waits):.1f}" if waits else "–", count=len(waits)))
+    answered = [c.helped for c in found if c.helped is not None]
+    if answered:
+        lines.append(S_("🙂 Families who got help: {yes} of {total} who answered").format(
+            yes=sum(answered), total=len(answered)))
+    return "\n".join(lines)
+
+
+def _row(case: Case, zone: ZoneInfo) -> dict[str, str]:
+    wait = days_to_first_contact(case)
+    created = _aware(case.created_at).astimezone(zone)
+    return {
+        "reference": case.reference,
+        "created": created.strftime("%Y-%m-%d"),
+        "month": created.strftime("%Y-%m"),
+        "source": case.source,
+        "organisation": case.organisation.name if case.organisation is not None else "",
+        "village": case.village or "",
+        "family_language": case.family_language or "",
+        "child_ages": " ".join(case.child_ages or []),
+        "needs": " ".join(n.need for n in case.needs),
+        "contact_method": case.contact_method or "",
+        "status": case.status,
+        "outcome": case.outcome or "",
+        "days_to_first_contact": f"{wait:.1f}" if wait is not None else "",
+        "closed": _aware(case.closed_at).astimezone(zone).strftime("%Y-%m-%d")
+        if case.closed_at else "",
+        "family_got_help": "" if case.helped is None else ("yes" if case.helped else "no"),
+        "anonymised": "yes" if case.anonymised_at else "no",
+    }
+
+
+async def export_csv(session: AsyncSession, period: Period, zone: ZoneInfo,
+                     person: Person | None = None) -> tuple[bytes, int]:
+    """The CSV as bytes (UTF-8 with BOM and ';', as Dutch Excel opens it), and its row count.
+
+    `person` None is the command line (the library's own server); each exported case gets an
+    "exported" event either way.
+    """
+    if person is not None:
+        access.require(person, "export")
+    found = await cases_repo.created_between(session, period.start, period.end)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, delimiter=";",
+                            lineterminator="\r\n")
+    writer.writeheader()
+    for case in found:
+        writer.writerow(_row(case, zone))
+    actor_kind = person.role.value if person is not None else "system"
+    session.add_all([CaseEvent(case_id=c.id, kind="exported", actor_kind=actor_kind,
+                               actor_id=person.record_id if person else None,
+                               detail={"period": period.label}) for c in found])
+    await session.flush()
+    return buffer.getvalue().encode("utf-8-sig"), len(found)
