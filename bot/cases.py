@@ -119,7 +119,9 @@ async def change(session: AsyncSession, person: Person, case_id: int, what: Chan
         .execution_options(synchronize_session=False))
     await session.refresh(case)
     if result.rowcount != 1:
-        holder = await _consultant_name(session, case.assigned_consultant_id)
+        holder = None
+        if what is Change.TAKE:  # someone else was first: say who
+            holder = await _consultant_name(session, case.assigned_consultant_id)
         return Result(case, Problem.NOT_ALLOWED, holder)
     detail = {"outcome": outcome} if outcome else {}
     event = await cases_repo.add_event(session, case.id, what.value, "consultant",

@@ -8,9 +8,15 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.i18n import LANGUAGES, LOCALES_DIR, RTL_LANGUAGES, language_name, translator
+from bot.i18n import (
+    LANGUAGES,
+    LOCALES_DIR,
+    RTL_LANGUAGES,
+    STAFF_LANGUAGES,
+    language_name,
+    translator,
+)
 
-POT = LOCALES_DIR / "messages.pot"
 
 
 def placeholders(text: str) -> set[str]:
@@ -20,17 +26,21 @@ def placeholders(text: str) -> set[str]:
         return {f"<broken: {err}>"}
 
 
-def load(language: str):
-    path = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
+def load(language: str, domain: str = "messages"):
+    path = LOCALES_DIR / language / "LC_MESSAGES" / f"{domain}.po"
     with path.open("rb") as handle:
         return read_po(handle, locale=language)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_catalog_complete_and_consistent(language: str):
-    with POT.open("rb") as handle:
+CATALOGS = [(language, "messages") for language in LANGUAGES] + [
+    (language, "staff") for language in STAFF_LANGUAGES]
+
+
+@pytest.mark.parametrize(("language", "domain"), CATALOGS)
+def test_catalog_complete_and_consistent(language: str, domain: str):
+    with (LOCALES_DIR / f"{domain}.pot").open("rb") as handle:
         template = read_po(handle)
-    catalog = load(language)
+    catalog = load(language, domain)
     problems: list[str] = []
     for source in template:
         if not source.id:

@@ -230,14 +230,19 @@ async def test_forget_leaves_no_trace_of_phone_or_text(bot):
     await parent.send(label("ar", "📞 Contact me"))
     await parent.share_contact("31612345678")
     await parent.send_photo(caption="رسالة المدرسة الخضراء")
+    case_id = (await bot.rows(Case))[0].id
+    await consultant.press_data(f"case:note:{case_id}")
+    await consultant.send("Moeder woont Kerkstraat 5.")
+    await consultant.press_data(f"case:send:{case_id}:received")
     await bot.deliver_outbox()
     before = await _all_database_text(bot)
-    assert "12345678" in before and "الزرقاء" in before and "الخضراء" in before
+    for trace in ("12345678", "الزرقاء", "الخضراء", "Kerkstraat 5"):
+        assert trace in before, trace
 
     await parent.send("/forget")
     await parent.press(label("ar", "🗑️ Yes, erase"))
     after = await _all_database_text(bot)
-    for trace in ("12345678", "الزرقاء", "الخضراء", str(parent.id), "Amal"):
+    for trace in ("12345678", "الزرقاء", "الخضراء", "Kerkstraat 5", str(parent.id), "Amal"):
         assert trace not in after, trace
     assert await bot.count(Case) == 1  # kept for the figures, anonymised
     case = (await bot.rows(Case))[0]
