@@ -18,7 +18,6 @@ from bot.i18n import (
 )
 
 
-
 def placeholders(text: str) -> set[str]:
     try:
         return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
