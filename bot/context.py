@@ -69,6 +69,15 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
             kwargs["caption"] = caption
         self.uow.replies.append(unit_of_work.Reply("send_document", kwargs))
 
+    def reply_stored_file(self, kind: str, file_id: str, caption: str | None = None) -> None:
+        """Send a file Telegram already has (a parent's photo, voice note or document)."""
+        method = {"photo": "send_photo", "voice": "send_voice", "audio": "send_audio",
+                  "document": "send_document"}[kind]
+        kwargs: dict[str, Any] = {"chat_id": self._chat_id_for_replies, kind: file_id}
+        if caption:
+            kwargs["caption"] = caption
+        self.uow.replies.append(unit_of_work.Reply(method, kwargs))
+
     def edit(self, message_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
              ) -> None:
         """Replace the text (and buttons) of one of the bot's messages in this chat."""

@@ -147,7 +147,7 @@ async def case_text(context: BotContext, case: Case) -> str:
     return "\n".join(lines)[:4000]
 
 
-def case_buttons(case: Case) -> InlineKeyboardMarkup:
+def case_buttons(case: Case, attachments: int = 0) -> InlineKeyboardMarkup:
     def data(action: str) -> str:
         return callbacks.encode("case", action, case.id)
 
@@ -159,8 +159,16 @@ def case_buttons(case: Case) -> InlineKeyboardMarkup:
         if case.parent_id is not None and case.anonymised_at is None:
             row += [(S_("💬 Reply"), data("reply")), (S_("📋 Prepared answer"), data("prep"))]
         rows.append(row)
-    rows.append([(S_("🔄 Refresh"), data("open"))])
+    last = [(S_("🔄 Refresh"), data("open"))]
+    if attachments:
+        last.append((S_("📎 Attachments ({count})").format(count=attachments), data("files")))
+    rows.append(last)
     return inline(rows)
+
+
+async def _attachments(context: BotContext, case_id: int) -> list:
+    return [m for m in await cases_repo.messages(context.session, case_id)
+            if m.telegram_file_id and m.kind in ATTACHMENT_ICONS]
 
 
 async def show_case(context: BotContext, case_id: int) -> None:
@@ -168,7 +176,8 @@ async def show_case(context: BotContext, case_id: int) -> None:
     if case is None:
         context.reply(S_(PROBLEMS[cases.Problem.NOT_FOUND]))
         return
-    context.reply(await case_text(context, case), reply_markup=case_buttons(case))
+    files = await _attachments(context, case.id)
+    context.reply(await case_text(context, case), reply_markup=case_buttons(case, len(files)))
 
 
 # ---- commands -------------------------------------------------------------------------------
@@ -339,6 +348,15 @@ async def case_button(update: Update, context: BotContext) -> None:
         context.reply(prompt.format(reference=case.reference),
                       reply_markup=inline([[(_("✖️ Cancel"),
                                              callbacks.encode("case", "cancel", case_id))]]))
+    elif action == "files":
+        case = await cases.view(session, person, case_id)
+        if case is None:
+            context.answer(query.id, S_(PROBLEMS[cases.Problem.NOT_FOUND]))
+            return
+        context.answer(query.id)
+        for message in (await _attachments(context, case_id))[-10:]:
+            context.reply_stored_file(message.kind, message.telegram_file_id,
+                                      f"{case.reference} · {_local(message.created_at, context)}")
     elif action == "cancel":
         await flows.end(session, person.telegram_user_id)
         context.answer(query.id)
@@ -379,8 +397,9 @@ async def _change(context: BotContext, query_id: str, case_id: int, what: cases.
     result = await cases.change(context.session, context.person, case_id, what, outcome)
     if result.ok:
         context.answer(query_id, S_(CHANGE_DONE[what]).format(reference=result.case.reference))
+        files = await _attachments(context, result.case.id)
         context.reply(await case_text(context, result.case),
-                      reply_markup=case_buttons(result.case))
+                      reply_markup=case_buttons(result.case, len(files)))
         return
     _report(context, query_id, result, "")
 

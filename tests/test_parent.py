@@ -163,6 +163,10 @@ async def test_voice_note_and_photo_reach_the_consultant(bot):
     assert await bot.count(Case) == 1  # both on the parent's one open case
     kinds = sorted(m.kind for m in await bot.rows(ParentMessage))
     assert kinds == ["photo", "voice"]
+    # The consultant sees them again from the case.
+    case = (await bot.rows(Case))[0]
+    await consultant.press_data(f"case:files:{case.id}")
+    await wait_until(lambda: sum(1 for m in consultant.inbox if "photo" in m) == 2)
 
 
 async def test_everything_else_gets_a_friendly_answer_and_the_menu(bot):
