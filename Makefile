@@ -10,8 +10,16 @@ STAMP  := $(VENV)/.installed-stamp
 run: migrate
 	$(PY) main.py run
 
+# The whole suite on SQLite, then once more on PostgreSQL when a server answers (each test
+# gets a fresh database there); without one, a single line says the second run was skipped.
 test: translations catalogs-check migrate lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+	@if $(PY) -m tests.postgres; then \
+		echo "== the same tests on PostgreSQL =="; \
+		TEST_DATABASE=postgresql $(PY) -m pytest -q $(PYTEST_ARGS); \
+	else \
+		echo "PostgreSQL run skipped: no server answers at $${TEST_POSTGRES_ADMIN_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"; \
+	fi
 
 install: $(STAMP)
 
@@ -55,7 +63,7 @@ lint: install
 clean:
 	rm -rf $(VENV) locales/*/LC_MESSAGES/*.mo
 
-# The whole suite once more on PostgreSQL (a fresh database per test on 127.0.0.1:5432).
+# Only the PostgreSQL run (a fresh database per test on 127.0.0.1:5432).
 test-postgres: translations
 	TEST_DATABASE=postgresql $(PY) -m pytest -q $(PYTEST_ARGS)
 

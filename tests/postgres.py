@@ -39,3 +39,13 @@ def drop_database(url: str) -> None:
         return
     name = url.rsplit("/", 1)[1]
     asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def available() -> bool:
+    """Whether a PostgreSQL server answers at the admin URL."""
+    return asyncio.run(_admin("SELECT 1"))
+
+
+if __name__ == "__main__":
+    # `python -m tests.postgres`: exit 0 when a server answers (used by `make test`).
+    raise SystemExit(0 if available() else 1)
