@@ -14,7 +14,7 @@ from telegram import LinkPreviewOptions, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import i18n, schedule, unit_of_work
+from bot import i18n, notify, schedule, unit_of_work
 from bot.config import Settings
 from bot.context import BotContext
 from bot.facts import LibraryFacts, load_facts
@@ -120,12 +120,14 @@ def _retry_seconds(err: RetryAfter) -> float:
     return retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
 
 
-def _telegram_sender(application: Application) -> Callable[[str, dict[str, Any]], Any]:
+def _telegram_sender(application: Application, timeout: float
+                     ) -> Callable[[str, dict[str, Any]], Any]:
     """Adapts the relay's neutral sender to the Bot API and maps its errors."""
 
     async def send(method: str, payload: dict[str, Any]) -> None:
         try:
-            await application.bot.do_api_request(method, api_kwargs=dict(payload))
+            await application.bot.do_api_request(method, api_kwargs=dict(payload),
+                                                 read_timeout=timeout)
         except RetryAfter as err:
             raise OutboxRetryAfter(_retry_seconds(err)) from err
         except Forbidden as err:
@@ -152,8 +154,10 @@ async def _post_init(application: Application) -> None:
     from handlers import publish_commands
 
     await publish_commands(application)
-    services.relay = OutboxRelay(services.sessions, _telegram_sender(application))
     settings = services.settings
+    services.relay = OutboxRelay(
+        services.sessions, _telegram_sender(application, settings.outbox_send_timeout_seconds),
+        chat_interval=settings.outbox_chat_interval_seconds, on_dead=notify.dead_letter)
     if application.job_queue is not None:
         jobs = application.job_queue
         jobs.run_repeating(_relay_job, interval=settings.outbox_interval_seconds, first=0.5,
@@ -196,8 +200,9 @@ async def _followup_job(context: BotContext) -> None:
 
 async def _relay_job(context: BotContext) -> None:
     services: Services = context.application.bot_data["services"]
-    if services.relay is not None:
-        await services.relay.run_once()
+    if services.relay is not None and not services.relay.busy:
+        # In the background: a long pass (paced chats, retries) must not block the scheduler.
+        context.application.create_task(services.relay.run_once(), name="outbox-relay-pass")
 
 
 async def _post_shutdown(application: Application) -> None:

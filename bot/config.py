@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     invite_valid_days: int = Field(default=14, ge=1, le=365)
     invite_max_uses: int = Field(default=5, ge=1, le=1000)
     outbox_interval_seconds: float = Field(default=2.0, gt=0, le=3600)
+    # Telegram's limit is about one message a second per chat; the relay keeps to it.
+    outbox_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)
+    outbox_send_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # Weekday mornings each consultant hears which cases wait (time in TIMEZONE).
     reminder_time: time = time(8, 30)
     remind_new_after_days: int = Field(default=2, ge=1, le=60)

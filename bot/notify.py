@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
-from bot.i18n import _, use_language
+from bot.i18n import S_, _, use_language
 from storage.models import Case
 from storage.repositories import people as people_repo
 
@@ -43,3 +43,24 @@ async def consultants(session: AsyncSession, case: Case, key: str, render: Calla
                  "message_id": copy_of[1]},
                 dedupe_key=f"{key}:copy:{consultant.id}", case_id=case.id)
     return queued
+
+
+async def dead_letter(session: AsyncSession, row: Any) -> None:
+    """Tell the other consultants that a message could not be delivered (blocked, gone)."""
+    if row.dedupe_key.startswith("dead:"):
+        return  # a notice about a notice: stop here
+    reference = None
+    if row.case_id is not None:
+        case = await session.get(Case, row.case_id)
+        reference = case.reference if case else None
+    for consultant in await people_repo.active_consultants(session):
+        if consultant.telegram_user_id == row.chat_id:
+            continue
+        with use_language(consultant.language or "nl"):
+            text = S_("⚠️ A message could not be delivered: {reason}").format(
+                reason=(row.last_error or "?")[:120])
+            if reference:
+                text += "\n" + S_("Case {reference}").format(reference=reference)
+        await outbox.queue_message(session, chat_id=consultant.telegram_user_id, text=text,
+                                   dedupe_key=f"dead:{row.id}:{consultant.id}",
+                                   case_id=row.case_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 300.0
 MAX_TRANSIENT_ATTEMPTS = 25
+# How long one relay holds a row it is sending; a process killed mid-send frees it after this.
+CLAIM_SECONDS = 60.0
 
 
 class RetryAfter(Exception):
@@ -75,11 +78,22 @@ def backoff_seconds(attempts: int, rng: random.Random = _jitter) -> float:
 class OutboxRelay:
     """Sends due outbox rows; one pass at a time, per-chat order kept."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], send: Sender) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], send: Sender,
+                 chat_interval: float = 1.0,
+                 on_dead: Callable[[AsyncSession, Any], Awaitable[None]] | None = None) -> None:
         self._sessions = session_factory
         self._send = send
         self._lock = asyncio.Lock()
         self._again = False
+        # Telegram asks for at most about one message a second per chat.
+        self._chat_interval = chat_interval
+        self._last_sent: dict[int, float] = {}
+        self._on_dead = on_dead
+        self._paced: float | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
 
     async def run_once(self) -> int:
         """Send what is due; returns how many messages were delivered."""
@@ -90,7 +104,12 @@ class OutboxRelay:
         async with self._lock:
             while True:
                 self._again = False
+                self._paced = None
                 delivered += await self._pass()
+                if self._paced is not None:
+                    # Some chat is paced: come back when it may have its next message.
+                    await asyncio.sleep(self._paced)
+                    continue
                 if not self._again:
                     break
         return delivered
@@ -110,7 +129,20 @@ class OutboxRelay:
             if next_at > now:
                 held_chats.add(row.chat_id)  # an earlier message waits: keep the order
                 continue
+            last = self._last_sent.get(row.chat_id)
+            if last is not None and time.monotonic() - last < self._chat_interval:
+                held_chats.add(row.chat_id)  # this chat had one a moment ago
+                wait = self._chat_interval - (time.monotonic() - last)
+                self._paced = wait if self._paced is None else min(self._paced, wait)
+                continue
+            # Another bot process may be sending this very row: claim it first.
+            async with self._sessions() as session, session.begin():
+                claimed = await outbox_repo.claim(session, row.id, CLAIM_SECONDS)
+            if not claimed:
+                held_chats.add(row.chat_id)
+                continue
             outcome: tuple[str, float, str] = ("sent", 0.0, "")
+            self._last_sent[row.chat_id] = time.monotonic()
             try:
                 await self._send(row.method, row.payload)
             except RetryAfter as err:
@@ -136,4 +168,6 @@ class OutboxRelay:
                 else:
                     outbox_repo.mark_dead(fresh, outcome[2])
                     log.warning("outbox %s: dead letter (%s)", row.id, outcome[2])
+                    if self._on_dead is not None:
+                        await self._on_dead(session, fresh)
         return delivered

@@ -232,6 +232,8 @@ class OutboxMessage(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # While a relay sends it: other bot processes leave it (and its chat) alone until then.
+    claimed_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]

@@ -59,6 +59,7 @@ def settings(fake_api: FakeBotApi, database_url: str):
         database_url=database_url,
         consultant_ids=[CONSULTANT_ID],
         outbox_interval_seconds=0.2,
+        outbox_chat_interval_seconds=0.0,  # the fault test sets Telegram's real pace
     )
 
 

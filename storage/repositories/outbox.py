@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, utcnow
@@ -34,6 +34,18 @@ async def due(session: AsyncSession, limit: int = 100) -> list[OutboxMessage]:
     return list(rows)
 
 
+async def claim(session: AsyncSession, row_id: int, seconds: float) -> bool:
+    """Take a pending row for one send; False when another relay (process) has it."""
+    now = utcnow()
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending",
+               or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+        .values(claimed_until=now + timedelta(seconds=seconds))
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
 def mark_sent(row: OutboxMessage) -> None:
     row.status = "sent"
     row.sent_at = utcnow()
@@ -42,6 +54,7 @@ def mark_sent(row: OutboxMessage) -> None:
 
 
 def mark_retry(row: OutboxMessage, delay_seconds: float, error: str) -> None:
+    row.claimed_until = None
     row.attempts += 1
     row.next_attempt_at = utcnow() + timedelta(seconds=delay_seconds)
     row.last_error = error[:200]
