@@ -227,6 +227,7 @@ class FakeBotApi:
         self.users: dict[int, UserAccount] = {}
         self.updates: list[dict[str, Any]] = []
         self.confirmed_offset = 0
+        self.history: list[dict[str, Any]] = []  # every update, for redelivery
         self.delivered: set[int] = set()
         self.messages: dict[int, list[dict[str, Any]]] = {}  # chat id -> every message
         self.callback_queries: dict[str, dict[str, Any]] = {}
@@ -285,10 +286,21 @@ class FakeBotApi:
         update_id = next(self._update_ids)
         update = {"update_id": update_id, **payload}
         self.updates.append(update)
+        self.history.append(update)
         self._new_update.set()
         if self.webhook and self._webhook_task is None:
             self._webhook_task = asyncio.create_task(self._deliver_webhooks())
         return update_id
+
+    def redeliver_all(self) -> list[int]:
+        """Telegram redelivers what it thinks was not confirmed (after a restart, a webhook
+        timeout): here, every update ever sent, with its original id."""
+        self.updates = [dict(u) for u in self.history]
+        self.confirmed_offset = self.history[0]["update_id"] if self.history else 0
+        self._new_update.set()
+        if self.webhook and self._webhook_task is None:
+            self._webhook_task = asyncio.create_task(self._deliver_webhooks())
+        return [u["update_id"] for u in self.history]
 
     def record_user_message(self, chat_id: int, message: dict[str, Any]) -> None:
         self.messages.setdefault(chat_id, []).append(message)
