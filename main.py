@@ -5,6 +5,7 @@
     python main.py consultant add|remove TELEGRAM_USER_ID [--name NAME]
     python main.py export [--period 2026|2026-11|all] [--output FILE]
                                 cases without personal data as CSV (as /export sends)
+    python main.py backup PATH  a consistent copy of the database while the bot runs
     python main.py ask --lang LANG "QUESTION"
                                 which topic the bot would answer with (or `none`), and the answer
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 
 from bot.config import ConfigError, Settings, load_settings
@@ -127,6 +129,49 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the database while the bot runs (SQLite's online backup; for
+    PostgreSQL, pg_dump)."""
+    import shutil
+    import sqlite3
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    settings = _settings()
+    url = make_url(settings.database_url)
+    target = args.path
+    if url.get_backend_name() == "sqlite":
+        source_path = url.database
+        if not source_path or not os.path.exists(source_path):
+            print(f"no database at {source_path}", file=sys.stderr)
+            return 2
+        if os.path.exists(target):
+            print(f"{target} exists already; choose a new file name", file=sys.stderr)
+            return 2
+        source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
+        copy = sqlite3.connect(target)
+        try:
+            with copy:
+                source.backup(copy, pages=1024)  # in steps: the bot keeps writing meanwhile
+            ok = copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        finally:
+            copy.close()
+            source.close()
+        print(f"backup written to {target}" if ok else f"backup {target} failed its check")
+        return 0 if ok else 1
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        print("PostgreSQL: install pg_dump (Debian: postgresql-client) to make backups",
+              file=sys.stderr)
+        return 2
+    plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    result = subprocess.run([pg_dump, "--format=custom", f"--file={target}", plain])
+    if result.returncode == 0:
+        print(f"backup written to {target}")
+    return result.returncode
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="main.py", description="The library's referral bot.")
     commands = root.add_subparsers(dest="command", metavar="COMMAND")
@@ -148,6 +193,10 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--period", default="", help="2026, 2026-11 or all (default: this year)")
     export.add_argument("--output", help="file to write (default cases-PERIOD.csv; - for stdout)")
     export.set_defaults(func=cmd_export)
+    backup = commands.add_parser("backup", help="a consistent copy of the database, "
+                                                "also while the bot runs")
+    backup.add_argument("path", help="the new file to write")
+    backup.set_defaults(func=cmd_backup)
     return root
 
 
