@@ -1,6 +1,7 @@
 """Command-line entry: run the bot and the admin commands.
 
     python main.py run          start the bot (long polling; the default)
+    python main.py run --webhook   the same over a webhook (see docs/deploy.md)
     python main.py migrate      apply database migrations
     python main.py consultant add|remove TELEGRAM_USER_ID [--name NAME]
     python main.py export [--period 2026|2026-11|all] [--output FILE]
@@ -17,10 +18,12 @@ import asyncio
 import logging
 import os
 import sys
+from urllib.parse import urlsplit
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import LANGUAGES, CatalogError
 
+UPDATES = ["message", "callback_query"]
 TOKEN_HINT = ("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram "
               "(/newbot), then export TELEGRAM_BOT_TOKEN=<the token it gives you>.")
 
@@ -46,10 +49,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not settings.telegram_bot_token:
         print(TOKEN_HINT, file=sys.stderr)
         return 2
+    webhook = getattr(args, "webhook", False)
+    if webhook and not (settings.webhook_url and settings.webhook_secret):
+        print("webhook mode needs WEBHOOK_URL (the public https address) and WEBHOOK_SECRET "
+              "(16 to 256 letters, digits, _ or -)", file=sys.stderr)
+        return 2
     migrate(settings.database_url)
     application = build_application(settings)
-    application.run_polling(allowed_updates=["message", "callback_query"],
-                            drop_pending_updates=False)
+    if webhook:
+        # Requests without the right secret token get 403 and reach no handler (PTB checks).
+        application.run_webhook(
+            listen=settings.webhook_listen, port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
+            allowed_updates=UPDATES, drop_pending_updates=False)
+    else:
+        application.run_polling(allowed_updates=UPDATES, drop_pending_updates=False)
     return 0
 
 
@@ -175,7 +190,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="main.py", description="The library's referral bot.")
     commands = root.add_subparsers(dest="command", metavar="COMMAND")
-    run = commands.add_parser("run", help="start the bot (long polling)")
+    run = commands.add_parser("run", help="start the bot (long polling, or --webhook)")
+    run.add_argument("--webhook", action="store_true",
+                     help="serve updates over a webhook (WEBHOOK_URL, WEBHOOK_SECRET, ...)")
     run.set_defaults(func=cmd_run)
     migrate = commands.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate)
@@ -205,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run otherwise
     args = parser().parse_args(argv)
     if getattr(args, "func", None) is None:
         args.func = cmd_run

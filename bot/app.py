@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import LinkPreviewOptions, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -68,6 +70,10 @@ class BotApplication(Application):
                         await session.rollback()
                         return
                     user = update.effective_user
+                    if user is not None and session.bind.dialect.name == "postgresql":
+                        # One user's updates, one at a time, also across bot processes.
+                        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                              {"key": user.id})
                     if user is not None:
                         uow.person = await identify(session, user.id, user.language_code,
                                                     services.settings.default_locale)
@@ -142,15 +148,28 @@ def _telegram_sender(application: Application, timeout: float
     return send
 
 
+async def _bootstrap_consultants(services: Services) -> None:
+    """CONSULTANT_IDS become consultants. Another bot process may do the same at the same
+    moment: a unique-key clash means it did, so look again."""
+    for attempt in range(3):
+        try:
+            async with services.sessions() as session, session.begin():
+                for telegram_user_id in services.settings.consultant_ids:
+                    consultant = await people_repo.consultant_by_telegram_id(
+                        session, telegram_user_id)
+                    if consultant is None or not consultant.active:
+                        await people_repo.upsert_consultant(session, telegram_user_id, None)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
+
+
 async def _post_init(application: Application) -> None:
     services: Services = application.bot_data["services"]
     me = await application.bot.get_me()
     services.bot_username = me.username or ""
-    async with services.sessions() as session, session.begin():
-        for telegram_user_id in services.settings.consultant_ids:
-            consultant = await people_repo.consultant_by_telegram_id(session, telegram_user_id)
-            if consultant is None or not consultant.active:
-                await people_repo.upsert_consultant(session, telegram_user_id, None)
+    await _bootstrap_consultants(services)
     from handlers import publish_commands
 
     await publish_commands(application)

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     # Telegram's limit is about one message a second per chat; the relay keeps to it.
     outbox_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)
     outbox_send_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Webhook mode (`main.py run --webhook`): Telegram posts updates to WEBHOOK_URL (behind a
+    # reverse proxy), which forwards to WEBHOOK_LISTEN:WEBHOOK_PORT; WEBHOOK_SECRET is checked
+    # on every request (Telegram's X-Telegram-Bot-Api-Secret-Token header).
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{16,256}$")
     # Weekday mornings each consultant hears which cases wait (time in TIMEZONE).
     reminder_time: time = time(8, 30)
     remind_new_after_days: int = Field(default=2, ge=1, le=60)
@@ -96,6 +103,16 @@ class Settings(BaseSettings):
             value = "sqlite+aiosqlite:///" + value[len("sqlite:///"):]
         if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        value = value.strip()
+        if not (value.startswith("https://") or value.startswith("http://")):
+            raise ValueError("must start with https:// (Telegram only posts to HTTPS)")
         return value
 
     @field_validator("telegram_api_url")

@@ -228,6 +228,10 @@ class FakeBotApi:
         self.updates: list[dict[str, Any]] = []
         self.confirmed_offset = 0
         self.history: list[dict[str, Any]] = []  # every update, for redelivery
+        # Deliver webhook updates to these addresses in turn (processes behind a proxy).
+        self.webhook_spread: list[str] = []
+        self._spread_turn = 0
+        self.delivered_to: dict[str, int] = {}  # webhook address -> updates it accepted
         self.delivered: set[int] = set()
         self.messages: dict[int, list[dict[str, Any]]] = {}  # chat id -> every message
         self.callback_queries: dict[str, dict[str, Any]] = {}
@@ -696,12 +700,17 @@ class FakeBotApi:
                 if self.webhook.get("secret_token"):
                     headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
                 try:
-                    async with session.post(self.webhook["url"], json=update,
+                    target = self.webhook["url"]
+                    if self.webhook_spread:  # several bot processes behind one address
+                        target = self.webhook_spread[self._spread_turn % len(self.webhook_spread)]
+                        self._spread_turn += 1
+                    async with session.post(target, json=update,
                                             headers=headers) as response:
                         ok = 200 <= response.status < 300
                 except Exception:  # noqa: BLE001 - any failure means: try again later
                     ok = False
                 if ok:
+                    self.delivered_to[target] = self.delivered_to.get(target, 0) + 1
                     self.delivered.add(update["update_id"])
                     self.confirmed_offset = update["update_id"] + 1
                 else:

@@ -1,0 +1,169 @@
+"""Webhook mode: the secret token is checked, and two bot processes on one PostgreSQL
+database share the work without losing or doubling anything."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+from storage.db import create_engine, migrate
+from storage.models import Case, CaseEvent, Partner, ProcessedUpdate
+from tests import postgres
+from tests.conftest import CONSULTANT_ID
+from tests.fakebot import FakeBotApi, FakeUser
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "a-webhook-secret-for-tests-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def start_process(fake_api: FakeBotApi, database_url: str, port: int,
+                        consultants: str = str(CONSULTANT_ID)) -> asyncio.subprocess.Process:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    env.update({"TELEGRAM_BOT_TOKEN": fake_api.token, "TELEGRAM_API_URL": fake_api.api_url,
+                "DATABASE_URL": database_url, "CONSULTANT_IDS": consultants,
+                "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+                "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port),
+                "WEBHOOK_SECRET": SECRET, "OUTBOX_INTERVAL_SECONDS": "0.3",
+                "OUTBOX_CHAT_INTERVAL_SECONDS": "0"})
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "main.py", "run", "--webhook", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+
+
+async def wait_for(predicate, timeout: float = 30.0) -> None:  # noqa: ANN001
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+async def stop(*processes: asyncio.subprocess.Process) -> None:
+    for process in processes:
+        if process.returncode is None:
+            process.terminate()
+    for process in processes:
+        await asyncio.wait_for(process.wait(), 20)
+
+
+async def answered(user: FakeUser, action) -> str:  # noqa: ANN001
+    """Do something and wait for the bot's answer (over the webhook, from either process)."""
+    before = len(user.inbox)
+    await action
+    await wait_for(lambda: len(user.inbox) > before)
+    await asyncio.sleep(0.2)  # a reply may come in more than one message
+    return user.last_text
+
+
+async def test_webhook_answers_and_refuses_a_wrong_secret(fake_api, tmp_path):
+    database_url = f"sqlite+aiosqlite:///{tmp_path}/webhook.sqlite3"
+    port = free_port()
+    process = await start_process(fake_api, database_url, port)
+    try:
+        await wait_for(lambda: fake_api.webhook is not None)
+        assert fake_api.webhook["secret_token"] == SECRET
+        user = FakeUser(fake_api, 4242, "Amal", "ar")
+        assert "مرحبا" in await answered(user, user.send("/start"))
+        forged = {"update_id": 999_999, "message": {
+            "message_id": 7, "date": 0, "text": "/start",
+            "from": {"id": 4343, "is_bot": False, "first_name": "Eve"},
+            "chat": {"id": 4343, "type": "private"}}}
+        url = f"http://127.0.0.1:{port}/telegram"
+        async with aiohttp.ClientSession() as session:
+            for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong-secret"}):
+                async with session.post(url, json=forged, headers=headers) as response:
+                    assert response.status == 403
+        await asyncio.sleep(0.5)
+        assert fake_api.bot_messages(4343) == []
+    finally:
+        await stop(process)
+    engine = create_engine(database_url)
+    async with engine.connect() as connection:
+        handled = await connection.scalar(select(func.count()).select_from(ProcessedUpdate)
+                                          .where(ProcessedUpdate.update_id == 999_999))
+    await engine.dispose()
+    assert handled == 0
+
+
+@pytest.fixture
+def postgres_url():
+    url = postgres.create_database()
+    if url is None:
+        pytest.skip("no PostgreSQL server answers")
+    migrate(url)
+    yield url
+    postgres.drop_database(url)
+
+
+async def test_two_processes_share_one_users_steps(postgres_url):
+    fake_api = FakeBotApi()
+    await fake_api.start()
+    ports = [free_port()]
+    while len(ports) < 2:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    fake_api.webhook_spread = [f"http://127.0.0.1:{p}/telegram" for p in ports]
+    processes = [await start_process(fake_api, postgres_url, p, f"{CONSULTANT_ID},900002")
+                 for p in ports]
+    try:
+        await wait_for(lambda: len(fake_api.calls_to("setWebhook")) == 2)
+        bertine = FakeUser(fake_api, CONSULTANT_ID, "Bertine", "nl")
+        sabine = FakeUser(fake_api, 900_002, "Sabine", "nl")
+        await answered(sabine, sabine.send("/start"))
+        text = await answered(bertine, bertine.send("/invite GGD Dalfsen"))
+        text = next(t for t in bertine.texts() if "start=i_" in t)
+        token = text.split("start=", 1)[1].split()[0]
+        nurse = FakeUser(fake_api, 5151, "Anja", "nl")
+        await answered(nurse, nurse.send(f"/start {token}"))
+        await answered(nurse, nurse.send("Anja de Vries"))
+        # A referral: every step alternates between the two processes.
+        await answered(nurse, nurse.send("/refer"))
+        # (A button's answer may be an edit of the question: the user's own wait for the
+        # bot to fall quiet covers that.)
+        for label in ("العربية", "Nieuwleusen", "▫️ 0–4 jaar", "Volgende ➡️"):
+            await nurse.press(label)
+        await nurse.press("lezen", exact=False)
+        await nurse.press("Volgende ➡️")
+        await nurse.press("📞 telefonisch")
+        await answered(nurse, nurse.send("06 12345678"))
+        await nurse.press("✅ Ja, ze stemden in – versturen")
+        await wait_for(lambda: any("-0001" in t for t in nurse.texts()))
+        assert any("-0001" in t for t in nurse.texts())
+        await wait_for(lambda: any("🆕" in t for t in bertine.texts())
+                       and any("🆕" in t for t in sabine.texts()))
+        # Both consultants take it at the same moment, on different processes.
+        _, take = bertine.find_button("✋ Zaak oppakken")
+        await asyncio.gather(bertine.press_data(take["callback_data"]),
+                             sabine.press_data(take["callback_data"]))
+        await asyncio.sleep(1.0)
+    finally:
+        await stop(*processes)
+        await fake_api.stop()
+    engine = create_engine(postgres_url)
+    async with engine.connect() as connection:
+        cases = await connection.scalar(select(func.count()).select_from(Case))
+        takes = await connection.scalar(select(func.count()).select_from(CaseEvent)
+                                        .where(CaseEvent.kind == "take"))
+        partners = await connection.scalar(select(func.count()).select_from(Partner))
+        phone = await connection.scalar(select(Case.phone))
+    await engine.dispose()
+    assert (cases, takes, partners, phone) == (1, 1, 1, "+31612345678")
+    assert all(fake_api.delivered_to.get(url, 0) >= 8 for url in fake_api.webhook_spread)
+    served = {c.params.get("chat_id") for c in fake_api.calls if c.method == "sendMessage"}
+    assert {CONSULTANT_ID, 900_002, 5151} <= served
+    answers = [q.get("answer", "") for q in fake_api.callback_queries.values()][-2:]
+    assert sum("al opgepakt" in a or "already taken" in a for a in answers) == 1
