@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 BABEL  := $(VENV)/bin/pybabel
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-postgres bench install translations catalogs catalogs-check migrate lint clean
+.PHONY: run test test-postgres bench soak install translations catalogs catalogs-check migrate lint clean
 
 run: migrate
 	$(PY) main.py run
@@ -70,3 +70,7 @@ test-postgres: translations
 # How well parents' questions are understood, on held-out questions nobody tuned on.
 bench: translations
 	$(PY) bench/faq_accuracy.py
+
+# The crash test at length: the bot process killed with SIGKILL 200 times (CI does 30).
+soak: translations
+	SOAK_KILLS=$${SOAK_KILLS:-200} $(PY) -m pytest -q -s tests/test_crashes.py

@@ -176,7 +176,8 @@ async def _post_init(application: Application) -> None:
     settings = services.settings
     services.relay = OutboxRelay(
         services.sessions, _telegram_sender(application, settings.outbox_send_timeout_seconds),
-        chat_interval=settings.outbox_chat_interval_seconds, on_dead=notify.dead_letter)
+        chat_interval=settings.outbox_chat_interval_seconds,
+        claim_seconds=settings.outbox_claim_seconds, on_dead=notify.dead_letter)
     if application.job_queue is not None:
         jobs = application.job_queue
         jobs.run_repeating(_relay_job, interval=settings.outbox_interval_seconds, first=0.5,

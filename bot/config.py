@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # Telegram's limit is about one message a second per chat; the relay keeps to it.
     outbox_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)
     outbox_send_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # A message being sent by a process that died is sent again after this many seconds.
+    outbox_claim_seconds: float = Field(default=60.0, ge=1, le=3600)
     # Webhook mode (`main.py run --webhook`): Telegram posts updates to WEBHOOK_URL (behind a
     # reverse proxy), which forwards to WEBHOOK_LISTEN:WEBHOOK_PORT; WEBHOOK_SECRET is checked
     # on every request (Telegram's X-Telegram-Bot-Api-Secret-Token header).

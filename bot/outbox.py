@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300.0
 MAX_TRANSIENT_ATTEMPTS = 25
 # How long one relay holds a row it is sending; a process killed mid-send frees it after this.
-CLAIM_SECONDS = 60.0
+DEFAULT_CLAIM_SECONDS = 60.0
 
 
 class RetryAfter(Exception):
@@ -79,7 +79,7 @@ class OutboxRelay:
     """Sends due outbox rows; one pass at a time, per-chat order kept."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], send: Sender,
-                 chat_interval: float = 1.0,
+                 chat_interval: float = 1.0, claim_seconds: float = DEFAULT_CLAIM_SECONDS,
                  on_dead: Callable[[AsyncSession, Any], Awaitable[None]] | None = None) -> None:
         self._sessions = session_factory
         self._send = send
@@ -89,6 +89,7 @@ class OutboxRelay:
         self._chat_interval = chat_interval
         self._last_sent: dict[int, float] = {}
         self._on_dead = on_dead
+        self._claim_seconds = claim_seconds
         self._paced: float | None = None
 
     @property
@@ -137,7 +138,7 @@ class OutboxRelay:
                 continue
             # Another bot process may be sending this very row: claim it first.
             async with self._sessions() as session, session.begin():
-                claimed = await outbox_repo.claim(session, row.id, CLAIM_SECONDS)
+                claimed = await outbox_repo.claim(session, row.id, self._claim_seconds)
             if not claimed:
                 held_chats.add(row.chat_id)
                 continue
