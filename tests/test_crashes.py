@@ -33,7 +33,8 @@ CHOICES = {"language": ("pick", "ar"), "village": ("pick", "1"), "contact": ("pi
 class Bot:
     """The bot as a separate process that can be killed and started again."""
 
-    def __init__(self, fake_api: FakeBotApi, database_url: str) -> None:
+    def __init__(self, fake_api: FakeBotApi, database_url: str, log: Path) -> None:
+        self.log = log
         self.env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         self.env.update({
             "TELEGRAM_BOT_TOKEN": fake_api.token, "TELEGRAM_API_URL": fake_api.api_url,
@@ -46,9 +47,10 @@ class Bot:
 
     async def start(self) -> None:
         polls = len(self.fake_api.calls_to("getUpdates"))
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "main.py", "run", cwd=ROOT, env=self.env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        with self.log.open("ab") as log:  # the bot's own log, shown when the test fails
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "main.py", "run", cwd=ROOT, env=self.env,
+                stdout=asyncio.subprocess.DEVNULL, stderr=log)
         for _ in range(300):  # ready when it polls
             if len(self.fake_api.calls_to("getUpdates")) > polls:
                 return
@@ -89,13 +91,21 @@ def confirmations(user: FakeUser) -> set[str]:
     return {t.split("start=", 1)[0] for t in user.texts() if "start=f_" in t}
 
 
+def where(user: FakeUser) -> tuple:
+    """What the nurse sees of the referral: its newest message, step and buttons, and how
+    many referrals were confirmed."""
+    message, step = flow_message(user)
+    message = message or {}
+    return (message.get("message_id"), step, str(message.get("reply_markup")),
+            len(confirmations(user)))
+
+
 async def progress(user: FakeUser, before: tuple, timeout: float = 6.0) -> bool:
-    """Wait until the bot visibly answered: a new message, or the flow message changed."""
+    """Wait until the referral visibly moved on; other answers (a toast, "I did not
+    understand") are no progress."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        message, step = flow_message(user)
-        now = (len(user.inbox), step, str((message or {}).get("reply_markup")))
-        if now != before:
+        if where(user) != before:
             return True
         await asyncio.sleep(0.1)
     return False
@@ -107,7 +117,7 @@ async def nurse_refers(user: FakeUser, done: asyncio.Event, confirmed: list[str]
     while True:
         references = len(confirmations(user))
         message, step = flow_message(user)
-        before = (len(user.inbox), step, str((message or {}).get("reply_markup")))
+        before = where(user)
         if message is None:
             await user.send("/refer")
         elif step == "phone":
@@ -129,12 +139,14 @@ async def nurse_refers(user: FakeUser, done: asyncio.Event, confirmed: list[str]
             confirmed.append(user.id)
             if done.is_set():
                 # Leave one referral unfinished, to see it resume after all the crashes.
+                before = where(user)
                 await user.send("/refer")
-                await progress(user, (len(user.inbox), None, ""))
+                await progress(user, before)
                 message, step = flow_message(user)
                 if message is not None and step == "language":
+                    before = where(user)
                     await user.press_data(_data(message, "pick", "ar"), message)
-                    await progress(user, (len(user.inbox), "language", ""))
+                    await progress(user, before)
                 return
             await user.send("/refer")
 
@@ -157,7 +169,8 @@ async def parent_asks_for_contact(user: FakeUser, phone: str) -> None:
         await asyncio.sleep(0.5)
 
 
-async def test_sigkill_at_random_moments_loses_nothing_confirmed(fake_api, database_url):
+async def test_sigkill_at_random_moments_loses_nothing_confirmed(fake_api, database_url,
+                                                                 tmp_path):
     rng = random.Random(20261125)
     engine = create_engine(database_url)
     async with create_session_factory(engine)() as session, session.begin():
@@ -166,7 +179,7 @@ async def test_sigkill_at_random_moments_loses_nothing_confirmed(fake_api, datab
             await org_repo.add_partner(session, telegram_user_id=user_id,
                                        name=f"Nurse {number}", organisation_id=organisation.id,
                                        invite_id=None, language="nl")
-    bot = Bot(fake_api, database_url)
+    bot = Bot(fake_api, database_url, tmp_path / "bot.log")
     consultant = FakeUser(fake_api, CONSULTANT_ID, "Bertine", "nl")
     consultant.account.started = True
     nurses = [FakeUser(fake_api, user_id, "Nurse", "nl") for user_id in NURSES]
@@ -188,6 +201,7 @@ async def test_sigkill_at_random_moments_loses_nothing_confirmed(fake_api, datab
             for user in [*nurses, *parents]:
                 print(user.id, flow_message(user)[1], len(confirmations(user)),
                       [t[:60] for t in user.texts()[-4:]], user.callback_answer())
+            print(bot.log.read_text()[-4000:])
             raise
         # Everything queued reaches its chat while the bot runs undisturbed.
         deadline = time.monotonic() + 120
@@ -206,8 +220,9 @@ async def test_sigkill_at_random_moments_loses_nothing_confirmed(fake_api, datab
                 select(FlowState.telegram_user_id, FlowState.step))).all())
         for nurse in nurses:
             if nurse.id in flows:
+                before = where(nurse)
                 await nurse.send("/refer")
-                await progress(nurse, (len(nurse.inbox) - 1, None, ""))
+                assert await progress(nurse, before)
                 _message, step = flow_message(nurse)
                 assert step == flows[nurse.id]
     finally:
