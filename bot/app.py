@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import LinkPreviewOptions, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -30,6 +31,7 @@ from storage.repositories import updates as updates_repo
 log = logging.getLogger(__name__)
 
 REPLY_ATTEMPTS = 4
+CONFLICT_ATTEMPTS = 4
 MAX_REPLY_WAIT_SECONDS = 10.0
 
 
@@ -59,32 +61,24 @@ class BotApplication(Application):
         if not isinstance(update, Update):
             await super().process_update(update)
             return
-        uow: unit_of_work.UnitOfWork | None = None
         try:
-            async with services.sessions() as session:
-                uow = unit_of_work.UnitOfWork(session)
-                token = unit_of_work.bind(uow)
-                try:
-                    if not await updates_repo.claim(session, update.update_id):
-                        log.info("update %s was handled before; skipped", update.update_id)
-                        await session.rollback()
-                        return
-                    user = update.effective_user
-                    if user is not None and session.bind.dialect.name == "postgresql":
-                        # One user's updates, one at a time, also across bot processes.
-                        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                              {"key": user.id})
-                    if user is not None:
-                        uow.person = await identify(session, user.id, user.language_code,
-                                                    services.settings.default_locale)
-                        i18n.set_language(uow.person.language)
-                    await super().process_update(update)
-                    if uow.failed:
-                        await session.rollback()
-                    else:
-                        await session.commit()
-                finally:
-                    unit_of_work.unbind(token)
+            for attempt in range(CONFLICT_ATTEMPTS):
+                uow = await self._unit_of_work(services, update)
+                if uow is None or not uow.conflict:
+                    break
+                log.info("update %s met a concurrent change; running it again",
+                         update.update_id)
+                await asyncio.sleep(random.uniform(0.01, 0.1) * (attempt + 1))
+            else:
+                log.error("update %s kept meeting concurrent changes", update.update_id)
+                if update.effective_chat is not None:
+                    with i18n.use_language(uow.person.language if uow.person else "nl"):
+                        apology = i18n._("Sorry, something went wrong on our side. Nothing "
+                                         "was saved. Please try again.")
+                    await self.bot.send_message(update.effective_chat.id, apology)
+                return
+            if uow is None:
+                return
             await self._send_replies(uow)
             if uow.outbox_queued and services.relay is not None:
                 asyncio.get_running_loop().create_task(services.relay.run_once())
@@ -93,6 +87,41 @@ class BotApplication(Application):
         finally:
             for listener in list(services.update_done):
                 listener(update.update_id)
+
+    async def _unit_of_work(self, services: Services, update: Update
+                            ) -> unit_of_work.UnitOfWork | None:
+        """One attempt: None when the update was handled before (a redelivery)."""
+        async with services.sessions() as session:
+            uow = unit_of_work.UnitOfWork(session)
+            token = unit_of_work.bind(uow)
+            try:
+                if not await updates_repo.claim(session, update.update_id):
+                    log.info("update %s was handled before; skipped", update.update_id)
+                    await session.rollback()
+                    return None
+                user = update.effective_user
+                if user is not None and session.bind.dialect.name == "postgresql":
+                    # One user's updates, one at a time, also across bot processes.
+                    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                          {"key": user.id})
+                if user is not None:
+                    uow.person = await identify(session, user.id, user.language_code,
+                                                services.settings.default_locale)
+                    i18n.set_language(uow.person.language)
+                await super().process_update(update)
+                if uow.failed:
+                    await session.rollback()
+                else:
+                    try:
+                        await session.commit()
+                    except DBAPIError as err:
+                        if not unit_of_work.is_conflict(err):
+                            raise
+                        await session.rollback()
+                        uow.conflict = True
+            finally:
+                unit_of_work.unbind(token)
+        return uow
 
     async def _send_replies(self, uow: unit_of_work.UnitOfWork) -> None:
         """Send the sender's replies in order; brief retries on network trouble and 429."""

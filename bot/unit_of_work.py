@@ -31,6 +31,20 @@ class UnitOfWork:
     replies: list[Reply] = field(default_factory=list)
     outbox_queued: int = 0
     failed: bool = False
+    # Another transaction changed the same rows at the same moment: run the update again.
+    conflict: bool = False
+
+
+CONFLICT_SIGNS = ("deadlock detected", "could not serialize", "database is locked")
+
+
+def is_conflict(error: BaseException | None) -> bool:
+    """A clash with a concurrent transaction (another update, another bot process)."""
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    if isinstance(error, IntegrityError):
+        return True
+    return isinstance(error, DBAPIError) and any(s in str(error.orig) for s in CONFLICT_SIGNS)
 
 
 _current: ContextVar[UnitOfWork | None] = ContextVar("unit_of_work", default=None)

@@ -25,6 +25,9 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     uow.failed = True
     uow.replies.clear()
+    if unit_of_work.is_conflict(error):
+        uow.conflict = True  # the unit of work runs again; no apology yet
+        return
     if isinstance(update, Update) and update.effective_chat is not None:
         if update.callback_query is not None:
             context.answer(update.callback_query.id)

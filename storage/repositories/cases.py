@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -14,18 +16,17 @@ from storage.models import Case, CaseEvent, CaseNeed, ParentMessage, ReferenceCo
 
 
 async def next_reference(session: AsyncSession, year: int) -> str:
-    """`2026-0042`: a per-year counter, taken under a row lock where the database has one."""
-    counter = await session.scalar(
-        select(ReferenceCounter).where(ReferenceCounter.year == year).with_for_update())
-    if counter is None:
-        counter = ReferenceCounter(year=year, last_number=0)
-        session.add(counter)
-        await session.flush()
-    await session.execute(
+    """`2026-0042`: a per-year counter, safe when many write at once (and on a new year's
+    first case, when two would otherwise both create the counter)."""
+    dialect = session.bind.dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(insert(ReferenceCounter).values(year=year, last_number=0)
+                          .on_conflict_do_nothing(index_elements=["year"]))
+    number = await session.scalar(
         update(ReferenceCounter).where(ReferenceCounter.year == year)
-        .values(last_number=ReferenceCounter.last_number + 1))
-    await session.refresh(counter)
-    return f"{year}-{counter.last_number:04d}"
+        .values(last_number=ReferenceCounter.last_number + 1)
+        .returning(ReferenceCounter.last_number))
+    return f"{year}-{number:04d}"
 
 
 async def add(session: AsyncSession, case: Case) -> Case:
