@@ -27,6 +27,22 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
+def postgres_url():
+    """A fresh, empty PostgreSQL database; the test is skipped without a server."""
+    url = postgres.create_database()
+    if url is None:
+        pytest.skip("no PostgreSQL server answers; the PostgreSQL checks were skipped")
+    yield url
+    postgres.drop_database(url)
+
+
+@pytest.fixture
+def migrated_postgres_url(postgres_url: str) -> str:
+    migrate(postgres_url)
+    return postgres_url
+
+
+@pytest.fixture
 def database_url(tmp_path: Path, migrated_template: Path):
     """A fresh migrated database per test: SQLite, or PostgreSQL with TEST_DATABASE=postgresql."""
     if os.environ.get("TEST_DATABASE") == "postgresql":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -13,16 +12,6 @@ from sqlalchemy import text
 
 from storage.db import alembic_config, create_engine
 from storage.models import Base
-from tests import postgres
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    url = postgres.create_database()
-    if url is None:
-        pytest.skip("no PostgreSQL server answers; the PostgreSQL checks were skipped")
-    yield url
-    postgres.drop_database(url)
 
 
 def revisions(url):

@@ -10,12 +10,10 @@ import sys
 from pathlib import Path
 
 import aiohttp
-import pytest
 from sqlalchemy import func, select
 
-from storage.db import create_engine, migrate
+from storage.db import create_engine
 from storage.models import Case, CaseEvent, Partner, ProcessedUpdate
-from tests import postgres
 from tests.conftest import CONSULTANT_ID
 from tests.fakebot import FakeBotApi, FakeUser
 
@@ -98,17 +96,8 @@ async def test_webhook_answers_and_refuses_a_wrong_secret(fake_api, tmp_path):
     assert handled == 0
 
 
-@pytest.fixture
-def postgres_url():
-    url = postgres.create_database()
-    if url is None:
-        pytest.skip("no PostgreSQL server answers")
-    migrate(url)
-    yield url
-    postgres.drop_database(url)
-
-
-async def test_two_processes_share_one_users_steps(postgres_url):
+async def test_two_processes_share_one_users_steps(migrated_postgres_url):
+    postgres_url = migrated_postgres_url
     fake_api = FakeBotApi()
     await fake_api.start()
     ports = [free_port()]
