@@ -17,7 +17,7 @@ from telegram import LinkPreviewOptions, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import i18n, notify, schedule, unit_of_work
+from bot import i18n, notify, privacy, schedule, unit_of_work
 from bot.config import Settings
 from bot.context import BotContext
 from bot.facts import LibraryFacts, load_facts
@@ -213,7 +213,7 @@ async def _post_init(application: Application) -> None:
                            name="outbox-relay")
         jobs.run_daily(_morning_job, time=settings.reminder_time.replace(tzinfo=settings.zone),
                        name="morning-reminders")
-        jobs.run_repeating(_followup_job, interval=3600, first=5, name="follow-ups")
+        jobs.run_repeating(_hourly_job, interval=3600, first=5, name="follow-ups-and-retention")
         # Started after this morning's reminder time (a restart, a crash): send it now; the
         # outbox's dedupe keys make sure nobody gets it twice.
         local_now = datetime.now(settings.zone)
@@ -239,12 +239,26 @@ async def run_followups(services: Services, now: datetime | None = None) -> int:
     return queued
 
 
+async def run_retention(services: Services, now: datetime | None = None) -> privacy.Retention:
+    """Anonymise closed cases after RETENTION_DAYS; drop old answered questions and
+    unfinished flows."""
+    async with services.sessions() as session, session.begin():
+        done = await privacy.apply_retention(session, services.settings.retention_days,
+                                             services.facts.villages, now)
+    if done.cases or done.questions or done.flows:
+        log.info("retention: %s cases anonymised, %s questions and %s flows deleted",
+                 done.cases, done.questions, done.flows)
+    return done
+
+
 async def _morning_job(context: BotContext) -> None:
     await run_morning(context.application.bot_data["services"])
 
 
-async def _followup_job(context: BotContext) -> None:
-    await run_followups(context.application.bot_data["services"])
+async def _hourly_job(context: BotContext) -> None:
+    services = context.application.bot_data["services"]
+    await run_followups(services)
+    await run_retention(services)
 
 
 async def _relay_job(context: BotContext) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notify
@@ -20,6 +20,9 @@ from bot.i18n import _
 from bot.people import Person, Role
 from storage.models import Case, CaseEvent, FlowState, OutboxMessage, Parent, ParentMessage
 from storage.repositories import cases as cases_repo
+
+# An unfinished referral (with a typed phone number, perhaps) is dropped after this long.
+FLOW_DAYS = 30
 
 
 @dataclass
@@ -44,28 +47,19 @@ async def stored_about(session: AsyncSession, person: Person) -> Stored | None:
     return Stored(parent.language, parent.phone, messages or 0, cases or 0)
 
 
-async def forget(session: AsyncSession, person: Person, known_villages: Sequence[str],
-                 now: datetime | None = None) -> list[str]:
-    """Erase the parent's personal data; returns the references of their (kept) cases."""
-    if person.role is not Role.PARENT or person.record_id is None:
-        return []
-    now = now or datetime.now(UTC)
-    parent = await session.get(Parent, person.record_id)
-    assert parent is not None
-    telegram_user_id = parent.telegram_user_id
-    cases = list(await session.scalars(select(Case).where(Case.parent_id == parent.id)))
+async def _anonymise(session: AsyncSession, cases: Sequence[Case],
+                     known_villages: Sequence[str], now: datetime) -> None:
+    """Keep the cases for the figures, without anything that points to the family."""
     case_ids = [c.id for c in cases]
-
-    await session.execute(delete(ParentMessage).where(ParentMessage.parent_id == parent.id))
-    # Queued or sent messages to the parent, or about their cases, hold their words.
-    await session.execute(delete(OutboxMessage).where(or_(
-        OutboxMessage.chat_id == telegram_user_id, OutboxMessage.case_id.in_(case_ids))))
-    await session.execute(delete(FlowState).where(FlowState.telegram_user_id == telegram_user_id))
+    if not case_ids:
+        return
+    await session.execute(delete(ParentMessage).where(ParentMessage.case_id.in_(case_ids)))
+    # Queued or sent messages about the cases hold the family's words and numbers.
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.case_id.in_(case_ids)))
     # Consultants' notes about the family are personal data too.
     await session.execute(
         update(CaseEvent).where(CaseEvent.case_id.in_(case_ids), CaseEvent.kind == "note")
         .values(detail={"erased": True}).execution_options(synchronize_session=False))
-
     for case in cases:
         case.phone = None
         case.note = None
@@ -76,6 +70,62 @@ async def forget(session: AsyncSession, person: Person, known_villages: Sequence
             case.village = None  # a typed place could be an address
         case.anonymised_at = now
         case.updated_at = now
+    await session.flush()
+
+
+@dataclass
+class Retention:
+    cases: int
+    questions: int
+    flows: int
+
+
+async def apply_retention(session: AsyncSession, retention_days: int,
+                          known_villages: Sequence[str], now: datetime | None = None
+                          ) -> Retention:
+    """Closed cases older than the retention period are anonymised; questions the bot
+    answered itself, and referrals or other flows left unfinished, are deleted."""
+    now = now or datetime.now(UTC)
+    before = now - timedelta(days=retention_days)
+    old_cases = list(await session.scalars(
+        select(Case).where(Case.status == "closed", Case.closed_at < before,
+                           Case.anonymised_at.is_(None))))
+    await _anonymise(session, old_cases, known_villages, now)
+    for case in old_cases:
+        await cases_repo.add_event(session, case.id, "anonymised", "system", None)
+        # The parent's phone goes too, unless another case of theirs still needs it.
+        if case.parent_id is not None and await session.scalar(
+                select(func.count()).select_from(Case).where(
+                    Case.parent_id == case.parent_id, Case.anonymised_at.is_(None))) == 0:
+            parent = await session.get(Parent, case.parent_id)
+            if parent is not None:
+                parent.phone = None
+    questions = await session.execute(
+        delete(ParentMessage).where(ParentMessage.case_id.is_(None),
+                                    ParentMessage.created_at < before))
+    flows = await session.execute(
+        delete(FlowState).where(FlowState.updated_at < now - timedelta(days=FLOW_DAYS)))
+    await session.flush()
+    return Retention(len(old_cases), questions.rowcount, flows.rowcount)
+
+
+async def forget(session: AsyncSession, person: Person, known_villages: Sequence[str],
+                 now: datetime | None = None) -> list[str]:
+    """Erase the parent's personal data; returns the references of their (kept) cases."""
+    if person.role is not Role.PARENT or person.record_id is None:
+        return []
+    now = now or datetime.now(UTC)
+    parent = await session.get(Parent, person.record_id)
+    assert parent is not None
+    telegram_user_id = parent.telegram_user_id
+    cases = list(await session.scalars(select(Case).where(Case.parent_id == parent.id)))
+
+    await session.execute(delete(ParentMessage).where(ParentMessage.parent_id == parent.id))
+    # Queued or sent messages to the parent hold their words too.
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == telegram_user_id))
+    await session.execute(delete(FlowState).where(FlowState.telegram_user_id == telegram_user_id))
+    await _anonymise(session, cases, known_villages, now)
+    for case in cases:
         await cases_repo.add_event(session, case.id, "erased_on_request", "parent", parent.id)
 
     parent.telegram_user_id = None

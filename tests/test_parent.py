@@ -271,3 +271,35 @@ async def test_forget_can_be_cancelled(bot):
     assert parent.buttons() == []
     assert (await bot.rows(Parent))[0].phone == "+31612345678"
     assert await bot.count(Case, Case.anonymised_at.is_(None)) == 1
+
+
+async def test_retention_anonymises_old_closed_cases_and_drops_old_questions(bot):
+    from datetime import UTC, datetime, timedelta
+
+    from bot.app import run_retention
+    from storage.models import FlowState
+
+    consultant = await consultant_ready(bot)
+    parent = await parent_with_menu(bot, "en")
+    await parent.send("when is the library open on saturday?")  # answered by the bot
+    await parent.send("📞 Contact me")
+    await parent.share_contact("31612345678")
+    case = (await bot.rows(Case))[0]
+    await consultant.press_data(f"case:take:{case.id}")
+    await consultant.press_data(f"case:out:{case.id}:member")
+    nurse = bot.user(language_code="nl")
+    first = await run_retention(bot.services)
+    assert (first.cases, first.questions, first.flows) == (0, 0, 0)
+    assert (await bot.rows(Case))[0].phone == "+31612345678"  # not old enough yet
+    later = datetime.now(UTC) + timedelta(days=bot.settings.retention_days + 1)
+    async with bot.services.sessions() as session, session.begin():
+        session.add(FlowState(telegram_user_id=nurse.id, flow="referral", step="phone",
+                              data={"phone": "+31699999999"},
+                              updated_at=datetime.now(UTC) - timedelta(days=45)))
+    done = await run_retention(bot.services, later)
+    assert (done.cases, done.questions, done.flows) == (1, 1, 1)
+    kept = (await bot.rows(Case))[0]
+    assert kept.anonymised_at is not None and kept.phone is None and kept.outcome == "member"
+    assert (await bot.rows(Parent))[0].phone is None
+    assert await bot.count(ParentMessage) == 0 and await bot.count(FlowState) == 0
+    assert await bot.count(CaseEvent, CaseEvent.kind == "anonymised") == 1
