@@ -303,3 +303,16 @@ async def test_retention_anonymises_old_closed_cases_and_drops_old_questions(bot
     assert (await bot.rows(Parent))[0].phone is None
     assert await bot.count(ParentMessage) == 0 and await bot.count(FlowState) == 0
     assert await bot.count(CaseEvent, CaseEvent.kind == "anonymised") == 1
+
+
+def test_every_button_label_means_one_thing_in_every_language():
+    """The bot maps a pressed label back to its action, whatever language it was shown in."""
+    from bot.faq import MENU_LABELS
+    from bot.i18n import LANGUAGES
+    from handlers.parent import BACK, WRITE_HERE
+
+    meaning: dict[str, str] = {}
+    for language in LANGUAGES:
+        for action, msgid in {**MENU_LABELS, "write": WRITE_HERE, "back": BACK}.items():
+            shown = label(language, msgid)
+            assert meaning.setdefault(shown, action) == action, (language, shown)
