@@ -47,6 +47,15 @@ def require(person: Person, action: str) -> None:
         raise AccessDenied(action, person)
 
 
+def allowed(person: Person, action: str) -> bool:
+    """Like `require`, for handlers that answer a refusal themselves: False is logged too."""
+    try:
+        require(person, action)
+    except AccessDenied:
+        return False
+    return True
+
+
 def can_view_case(person: Person, case: Case) -> bool:
     """Only the library's consultants and the professional who made the referral."""
     if person.role is Role.CONSULTANT:

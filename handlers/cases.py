@@ -13,8 +13,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot import access, callbacks, cases, figures, referrals
 from bot.context import BotContext
 from bot.i18n import NS_, S_, Sngettext, _
-from bot.people import Person
-from handlers.common import inline, staff_only
+from handlers.common import consultants_only, inline
 from storage.models import Case, Consultant
 from storage.repositories import cases as cases_repo
 from storage.repositories import flows
@@ -32,22 +31,6 @@ PROBLEMS: dict[cases.Problem, str] = {
     cases.Problem.EMPTY: NS_("Please type a text."),
     cases.Problem.TOO_LONG: NS_("That is too long: at most 1000 characters."),
 }
-
-
-def refuse(context: BotContext, query_id: str | None = None) -> None:
-    """Anyone but a consultant: a short refusal, no data (logged by access.require)."""
-    if query_id is not None:
-        context.answer(query_id, _("⛔ This is only for the library's consultants."))
-    elif not staff_only(context):
-        context.reply(_("⛔ This is only for the library's consultants."))
-
-
-def _may(person: Person, action: str) -> bool:
-    try:
-        access.require(person, action)
-    except access.AccessDenied:
-        return False
-    return True
 
 
 # ---- rendering ------------------------------------------------------------------------------
@@ -182,8 +165,8 @@ async def show_case(context: BotContext, case_id: int) -> None:
 
 # ---- commands -------------------------------------------------------------------------------
 async def case_command(update: Update, context: BotContext) -> None:
-    if not _may(context.person, "case.open"):
-        refuse(context)
+    if not access.allowed(context.person, "case.open"):
+        consultants_only(context)
         return
     reference = (context.args or [""])[0]
     case = await cases_repo.by_reference(context.session, reference) if reference else None
@@ -236,8 +219,8 @@ async def _filter_code_from_words(context: BotContext, words: list[str]) -> str 
 
 
 async def inbox_command(update: Update, context: BotContext) -> None:
-    if not _may(context.person, "case.list"):
-        refuse(context)
+    if not access.allowed(context.person, "case.list"):
+        consultants_only(context)
         return
     code = await _filter_code_from_words(context, context.args or [])
     if code is None:
@@ -286,8 +269,8 @@ async def inbox_page(context: BotContext, code: str, page: int
 
 async def inbox_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    if not _may(context.person, "case.list"):
-        refuse(context, query.id)
+    if not access.allowed(context.person, "case.list"):
+        consultants_only(context, query.id)
         return
     data = callbacks.decode(query.data)
     page = data.int_arg(0) if data else None
@@ -311,8 +294,8 @@ CHANGE_DONE: dict[cases.Change, str] = {
 async def case_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     person = context.person
-    if not _may(person, "case.open"):
-        refuse(context, query.id)
+    if not access.allowed(person, "case.open"):
+        consultants_only(context, query.id)
         return
     data = callbacks.decode(query.data)
     case_id = data.int_arg(0) if data else None
@@ -408,9 +391,9 @@ async def on_text(update: Update, context: BotContext, state) -> None:  # noqa: 
     """The typed note or message of a NOTE_FLOW / REPLY_FLOW."""
     text = update.effective_message.text or ""
     case_id = int(state.data["case_id"])
-    if not _may(context.person, "case.note"):
+    if not access.allowed(context.person, "case.note"):
         await flows.end(context.session, context.person.telegram_user_id)
-        refuse(context)
+        consultants_only(context)
         return
     if state.flow == NOTE_FLOW:
         result = await cases.add_note(context.session, context.person, case_id, text)
@@ -435,8 +418,8 @@ async def _period(context: BotContext) -> figures.Period | None:
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
-    if not _may(context.person, "stats"):
-        refuse(context)
+    if not access.allowed(context.person, "stats"):
+        consultants_only(context)
         return
     period = await _period(context)
     if period is not None:
@@ -445,8 +428,8 @@ async def stats_command(update: Update, context: BotContext) -> None:
 
 
 async def export_command(update: Update, context: BotContext) -> None:
-    if not _may(context.person, "export"):
-        refuse(context)
+    if not access.allowed(context.person, "export"):
+        consultants_only(context)
         return
     period = await _period(context)
     if period is None:

@@ -49,6 +49,14 @@ def staff_only(context) -> bool:  # noqa: ANN001 - a BotContext
     return False
 
 
+def consultants_only(context, query_id: str | None = None) -> None:  # noqa: ANN001
+    """Anyone but a consultant: a short refusal and no data. A parent gets the menu again."""
+    if query_id is not None:
+        context.answer(query_id, _("⛔ This is only for the library's consultants."))
+    elif not staff_only(context):
+        context.reply(_("⛔ This is only for the library's consultants."))
+
+
 def not_a_partner(context) -> None:  # noqa: ANN001 - a BotContext
     """What a parent, stranger or consultant hears when they try a partner's command."""
     text = _("Referrals are for partner professionals of the library. "

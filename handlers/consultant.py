@@ -7,30 +7,15 @@ from telegram import Update
 from bot import access, callbacks, invites
 from bot.context import BotContext
 from bot.i18n import _, ngettext
-from bot.people import Person
 from bot.tokens import deep_link, qr_png
-from handlers.common import inline, staff_only
+from handlers.common import consultants_only, inline
 from storage.repositories import organisations as org_repo
-
-
-def refused(context: BotContext) -> None:
-    if staff_only(context):
-        return
-    context.reply(_("⛔ This is only for the library's consultants."))
-
-
-def _allowed(person: Person, action: str) -> bool:
-    try:
-        access.require(person, action)
-    except access.AccessDenied:
-        return False
-    return True
 
 
 async def invite(update: Update, context: BotContext) -> None:
     person = context.person
-    if not _allowed(person, "invite"):
-        refused(context)
+    if not access.allowed(person, "invite"):
+        consultants_only(context)
         return
     name = invites.clean_organisation_name(" ".join(context.args or []))
     if name is None:
@@ -52,8 +37,8 @@ async def invite(update: Update, context: BotContext) -> None:
 
 async def list_partners(update: Update, context: BotContext) -> None:
     person = context.person
-    if not _allowed(person, "partners.list"):
-        refused(context)
+    if not access.allowed(person, "partners.list"):
+        consultants_only(context)
         return
     partners = await org_repo.active_partners(context.session)
     if not partners:
@@ -73,8 +58,8 @@ async def partner_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     person = context.person
     data = callbacks.decode(query.data)
-    if not _allowed(person, "partners.revoke"):
-        context.answer(query.id, _("⛔ This is only for the library's consultants."))
+    if not access.allowed(person, "partners.revoke"):
+        consultants_only(context, query.id)
         return
     partner_id = data.int_arg(0) if data else None
     if data is None or partner_id is None or data.action not in ("revoke", "confirm"):
