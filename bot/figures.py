@@ -58,14 +58,10 @@ def parse_period(text: str, zone: ZoneInfo, now: datetime | None = None) -> Peri
     raise PeriodError(text)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def days_to_first_contact(case: Case) -> float | None:
     if case.first_contact_at is None:
         return None
-    return (_aware(case.first_contact_at) - _aware(case.created_at)).total_seconds() / 86400
+    return (case.first_contact_at - case.created_at).total_seconds() / 86400
 
 
 def _source(case: Case) -> str:
@@ -86,7 +82,7 @@ async def stats_text(session: AsyncSession, person: Person, period: Period,
         lines.append(title)
         lines.extend(f"  {name}: {count}" for name, count in counts.most_common())
 
-    block(S_("Per month:"), Counter(_aware(c.created_at).astimezone(zone).strftime("%Y-%m")
+    block(S_("Per month:"), Counter(c.created_at.astimezone(zone).strftime("%Y-%m")
                                     for c in found))
     block(S_("Per organisation:"), Counter(_source(c) for c in found))
     block(S_("Per village:"), Counter(c.village or "–" for c in found))
@@ -107,7 +103,7 @@ async def stats_text(session: AsyncSession, person: Person, period: Period,
 
 def _row(case: Case, zone: ZoneInfo) -> dict[str, str]:
     wait = days_to_first_contact(case)
-    created = _aware(case.created_at).astimezone(zone)
+    created = case.created_at.astimezone(zone)
     return {
         "reference": case.reference,
         "created": created.strftime("%Y-%m-%d"),
@@ -122,7 +118,7 @@ def _row(case: Case, zone: ZoneInfo) -> dict[str, str]:
         "status": case.status,
         "outcome": case.outcome or "",
         "days_to_first_contact": f"{wait:.1f}" if wait is not None else "",
-        "closed": _aware(case.closed_at).astimezone(zone).strftime("%Y-%m-%d")
+        "closed": case.closed_at.astimezone(zone).strftime("%Y-%m-%d")
         if case.closed_at else "",
         "family_got_help": "" if case.helped is None else ("yes" if case.helped else "no"),
         "anonymised": "yes" if case.anonymised_at else "no",

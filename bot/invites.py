@@ -57,9 +57,7 @@ def _problem(invite: Invite | None) -> InviteProblem | None:
         return InviteProblem.UNKNOWN
     if invite.revoked_at is not None:
         return InviteProblem.REVOKED
-    expires = invite.expires_at if invite.expires_at.tzinfo else invite.expires_at.replace(
-        tzinfo=UTC)
-    if expires <= datetime.now(UTC):
+    if invite.expires_at <= datetime.now(UTC):
         return InviteProblem.EXPIRED
     if invite.uses >= invite.max_uses:
         return InviteProblem.USED_UP

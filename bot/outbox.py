@@ -124,10 +124,7 @@ class OutboxRelay:
         for row in rows:
             if row.chat_id in held_chats:
                 continue
-            next_at = row.next_attempt_at
-            if next_at.tzinfo is None:
-                next_at = next_at.replace(tzinfo=UTC)
-            if next_at > now:
+            if row.next_attempt_at > now:
                 held_chats.add(row.chat_id)  # an earlier message waits: keep the order
                 continue
             last = self._last_sent.get(row.chat_id)

@@ -23,10 +23,6 @@ from storage.repositories import people as people_repo
 OPEN = ("new", "taken", "contacted")
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 # ---- did the family get help? ---------------------------------------------------------------
 async def ask_followups(session: AsyncSession, settings: Settings,
                         now: datetime | None = None) -> int:
@@ -95,7 +91,7 @@ async def send_reminders(session: AsyncSession, settings: Settings,
 
 
 def _line(case: Case, now: datetime, idle: bool = False) -> str:
-    since = _aware(case.updated_at if idle else case.created_at)
+    since = case.updated_at if idle else case.created_at
     days = (now - since).days
     return "• " + Sngettext("{reference} ({days} day)", "{reference} ({days} days)",
                             days).format(reference=case.reference, days=days)
@@ -116,7 +112,7 @@ async def send_digest(session: AsyncSession, settings: Settings,
                                   .where(Case.closed_at >= week_start)) or 0
     open_cases = list(await session.scalars(select(Case.created_at)
                                             .where(Case.status.in_(OPEN))))
-    ages = [(now - _aware(created)).days for created in open_cases]
+    ages = [(now - created).days for created in open_cases]
     young = sum(1 for a in ages if a < 7)
     middle = sum(1 for a in ages if 7 <= a < 30)
     old = sum(1 for a in ages if a >= 30)

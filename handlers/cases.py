@@ -37,14 +37,11 @@ PROBLEMS: dict[cases.Problem, str] = {
 def _local(moment: datetime | None, context: BotContext, fmt: str = "%d-%m %H:%M") -> str:
     if moment is None:
         return "–"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(context.services.settings.zone).strftime(fmt)
 
 
 def _age(case: Case, now: datetime) -> str:
-    created = case.created_at if case.created_at.tzinfo else case.created_at.replace(tzinfo=UTC)
-    days = (now - created).days
+    days = (now - case.created_at).days
     return S_("{days} d").format(days=days) if days else S_("today")
 
 

@@ -6,10 +6,17 @@ from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage.db import _sqlite_pragmas
-from storage.models import Base
+from storage.models import Base, UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _render_item(type_: str, obj, autogen_context):  # noqa: ANN001, ANN202
+    """New migrations write the plain column type, not the model's Python-side wrapper."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def _run(connection) -> None:  # noqa: ANN001
@@ -18,6 +25,7 @@ def _run(connection) -> None:  # noqa: ANN001
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
