@@ -73,8 +73,7 @@ class BotApplication(Application):
                 log.error("update %s kept meeting concurrent changes", update.update_id)
                 if update.effective_chat is not None:
                     with i18n.use_language(uow.person.language if uow.person else "nl"):
-                        apology = i18n._("Sorry, something went wrong on our side. Nothing "
-                                         "was saved. Please try again.")
+                        apology = i18n._(unit_of_work.APOLOGY)
                     await self.bot.send_message(update.effective_chat.id, apology)
                 return
             if uow is None:

@@ -234,20 +234,17 @@ async def reply_to_parent(session: AsyncSession, person: Person, case_id: int, *
     if problem is not None:
         return Result(case, problem)
     assert parent is not None
-    if prepared is not None:
-        if prepared not in PREPARED or facts is None:
-            return Result(case, Problem.NOT_ALLOWED)
-        with use_language(parent.language or case.family_language or "nl"):
+    if prepared is not None and (prepared not in PREPARED or facts is None):
+        return Result(case, Problem.NOT_ALLOWED)
+    body = (text or "").strip()
+    if prepared is None and not body:
+        return Result(case, Problem.EMPTY)
+    if len(body) > MAX_REPLY:
+        return Result(case, Problem.TOO_LONG)
+    with use_language(parent.language or case.family_language or "nl"):
+        header = _("💬 A message from the library:")
+        if prepared is not None:
             body = prepared_text(prepared, facts)
-            header = _("💬 A message from the library:")
-    else:
-        body = (text or "").strip()
-        if not body:
-            return Result(case, Problem.EMPTY)
-        if len(body) > MAX_REPLY:
-            return Result(case, Problem.TOO_LONG)
-        with use_language(parent.language or case.family_language or "nl"):
-            header = _("💬 A message from the library:")
     message = ParentMessage(parent_id=parent.id, case_id=case.id, direction="out", kind="text",
                             text=body, topic=prepared)
     session.add(message)

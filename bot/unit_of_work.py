@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import N_
 from bot.people import Person
 
 
@@ -34,6 +35,9 @@ class UnitOfWork:
     # Another transaction changed the same rows at the same moment: run the update again.
     conflict: bool = False
 
+
+# What the sender hears when their update could not be completed (nothing was kept).
+APOLOGY = N_("Sorry, something went wrong on our side. Nothing was saved. Please try again.")
 
 CONFLICT_SIGNS = ("deadlock detected", "could not serialize", "database is locked")
 

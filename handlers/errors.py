@@ -31,5 +31,4 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(update, Update) and update.effective_chat is not None:
         if update.callback_query is not None:
             context.answer(update.callback_query.id)
-        context.reply(_("Sorry, something went wrong on our side. Nothing was saved. "
-                        "Please try again."))
+        context.reply(_(unit_of_work.APOLOGY))
