@@ -72,6 +72,18 @@ class BotHarness:
         assert self.services.relay is not None
         return await self.services.relay.run_once()
 
+    async def drain_outbox(self, timeout: float = 30.0) -> None:
+        """Run the relay until nothing is pending; a dead letter fails the wait."""
+        from storage.models import OutboxMessage
+
+        deadline = time.monotonic() + timeout
+        while await self.count(OutboxMessage, OutboxMessage.status == "pending"):
+            assert await self.count(OutboxMessage, OutboxMessage.status == "dead") == 0
+            assert time.monotonic() < deadline, "the outbox did not empty in time"
+            await self.deliver_outbox()
+            await asyncio.sleep(0.1)
+        assert await self.count(OutboxMessage, OutboxMessage.status == "dead") == 0
+
     async def count(self, model: Any, *where: Any) -> int:
         async with self.services.sessions() as session:
             return await session.scalar(select(func.count()).select_from(model).where(*where))

@@ -16,6 +16,7 @@ from storage.db import create_engine
 from storage.models import Case, CaseEvent, Partner, ProcessedUpdate
 from tests.conftest import CONSULTANT_ID
 from tests.fakebot import FakeBotApi, FakeUser
+from tests.harness import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "a-webhook-secret-for-tests-0123456789"
@@ -41,14 +42,6 @@ async def start_process(fake_api: FakeBotApi, database_url: str, port: int,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
 
 
-async def wait_for(predicate, timeout: float = 30.0) -> None:  # noqa: ANN001
-    for _ in range(int(timeout / 0.05)):
-        if predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
 async def stop(*processes: asyncio.subprocess.Process) -> None:
     for process in processes:
         if process.returncode is None:
@@ -61,7 +54,7 @@ async def answered(user: FakeUser, action) -> str:  # noqa: ANN001
     """Do something and wait for the bot's answer (over the webhook, from either process)."""
     before = len(user.inbox)
     await action
-    await wait_for(lambda: len(user.inbox) > before)
+    await wait_until(lambda: len(user.inbox) > before)
     await asyncio.sleep(0.2)  # a reply may come in more than one message
     return user.last_text
 
@@ -71,7 +64,7 @@ async def test_webhook_answers_and_refuses_a_wrong_secret(fake_api, tmp_path):
     port = free_port()
     process = await start_process(fake_api, database_url, port)
     try:
-        await wait_for(lambda: fake_api.webhook is not None)
+        await wait_until(lambda: fake_api.webhook is not None)
         assert fake_api.webhook["secret_token"] == SECRET
         user = FakeUser(fake_api, 4242, "Amal", "ar")
         assert "مرحبا" in await answered(user, user.send("/start"))
@@ -109,7 +102,7 @@ async def test_two_processes_share_one_users_steps(migrated_postgres_url):
     processes = [await start_process(fake_api, postgres_url, p, f"{CONSULTANT_ID},900002")
                  for p in ports]
     try:
-        await wait_for(lambda: len(fake_api.calls_to("setWebhook")) == 2)
+        await wait_until(lambda: len(fake_api.calls_to("setWebhook")) == 2)
         bertine = FakeUser(fake_api, CONSULTANT_ID, "Bertine", "nl")
         sabine = FakeUser(fake_api, 900_002, "Sabine", "nl")
         await answered(sabine, sabine.send("/start"))
@@ -130,9 +123,9 @@ async def test_two_processes_share_one_users_steps(migrated_postgres_url):
         await nurse.press("📞 telefonisch")
         await answered(nurse, nurse.send("06 12345678"))
         await nurse.press("✅ Ja, ze stemden in – versturen")
-        await wait_for(lambda: any("-0001" in t for t in nurse.texts()))
+        await wait_until(lambda: any("-0001" in t for t in nurse.texts()))
         assert any("-0001" in t for t in nurse.texts())
-        await wait_for(lambda: any("🆕" in t for t in bertine.texts())
+        await wait_until(lambda: any("🆕" in t for t in bertine.texts())
                        and any("🆕" in t for t in sabine.texts()))
         # Both consultants take it at the same moment, on different processes.
         _, take = bertine.find_button("✋ Zaak oppakken")
