@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 
+from bot import callbacks
 from bot.faq import MENU_LABELS
 from bot.i18n import _, language_name
 from bot.people import Role
@@ -26,6 +27,23 @@ def language_keyboard(languages: Sequence[str], first: str | None, action: str =
     ordered = sorted(languages, key=lambda code: code != first)
     buttons = [(language_name(code), f"lang:{action}:{code}") for code in ordered]
     return inline([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+
+
+def close_question(context, query) -> None:  # noqa: ANN001 - a BotContext, a CallbackQuery
+    """Answer a pressed button and take the buttons off its message, keeping the text."""
+    context.answer(query.id)
+    if query.message is not None and query.message.text:
+        context.edit(query.message.message_id, query.message.text)
+
+
+def yes_no(data: str | None) -> tuple[int, bool] | None:
+    """`ns:yes:<id>` or `ns:no:<id>` as (id, yes); None for anything else."""
+    decoded = callbacks.decode(data)
+    number = decoded.int_arg(0) if decoded else None
+    answer = {"yes": True, "no": False}.get(decoded.action) if decoded else None
+    if number is None or answer is None:
+        return None
+    return number, answer
 
 
 def menu_keyboard() -> ReplyKeyboardMarkup:

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.i18n import _
-from handlers.common import show_menu
+from handlers.common import close_question, show_menu
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -28,7 +28,4 @@ async def anything_else(update: Update, context: BotContext) -> None:
 
 async def dismiss(update: Update, context: BotContext) -> None:
     """A "No" button: nothing changes; the question's buttons go away."""
-    query = update.callback_query
-    context.answer(query.id)
-    if query.message is not None and query.message.text:
-        context.edit(query.message.message_id, query.message.text)
+    close_question(context, update.callback_query)

@@ -13,7 +13,14 @@ from bot.context import BotContext
 from bot.i18n import LANGUAGES, N_, _, language_name, ngettext, translator
 from bot.people import Role
 from bot.referrals import display_phone
-from handlers.common import inline, language_keyboard, menu_keyboard, show_menu
+from handlers.common import (
+    close_question,
+    inline,
+    language_keyboard,
+    menu_keyboard,
+    show_menu,
+    yes_no,
+)
 
 SHARE_PHONE = N_("📱 Share my phone number")
 WRITE_HERE = N_("✍️ Write to me here")
@@ -105,19 +112,15 @@ async def _on_question(context: BotContext, text: str) -> None:
 async def on_feedback(update: Update, context: BotContext) -> None:
     """👍 or 👎 under an answer; 👎 passes the question on to the library."""
     query = update.callback_query
-    data = callbacks.decode(query.data)
-    message_id = data.int_arg(0) if data else None
-    helped = {"yes": True, "no": False}.get(data.action) if data else None
+    pressed = yes_no(query.data)
     message = None
-    if message_id is not None and helped is not None:
-        message = await parents.feedback(context.session, context.person, message_id, helped)
+    if pressed is not None:
+        message = await parents.feedback(context.session, context.person, *pressed)
     if message is None:
         context.answer(query.id, _("This button is no longer valid."))
         return
-    context.answer(query.id)
-    if query.message is not None and query.message.text:
-        context.edit(query.message.message_id, query.message.text)  # the buttons go away
-    if helped:
+    close_question(context, query)
+    if message.helpful:
         show_menu(context, _("😊 Good! Anything else? Tap a button 👇"))
         return
     if message.case_id is None:
@@ -129,20 +132,15 @@ async def on_feedback(update: Update, context: BotContext) -> None:
 async def followup_button(update: Update, context: BotContext) -> None:
     """The answer to "did you get the help you needed?"."""
     query = update.callback_query
-    data = callbacks.decode(query.data)
-    case_id = data.int_arg(0) if data else None
-    helped = {"yes": True, "no": False}.get(data.action) if data else None
-    if case_id is None or helped is None:
+    pressed = yes_no(query.data)
+    result = None
+    if pressed is not None:
+        result = await cases.followup_answer(context.session, context.person, *pressed)
+    if result is None or not result.ok:
         context.answer(query.id, _("This button is no longer valid."))
         return
-    result = await cases.followup_answer(context.session, context.person, case_id, helped)
-    if not result.ok:
-        context.answer(query.id, _("This button is no longer valid."))
-        return
-    context.answer(query.id)
-    if query.message is not None and query.message.text:
-        context.edit(query.message.message_id, query.message.text)
-    if helped:
+    close_question(context, query)
+    if result.case.helped:
         show_menu(context, _("😊 Thank you! We are glad we could help."))
     else:
         show_menu(context, _("Thank you for telling us. The library will contact you again.")
