@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import outbox
 from bot.i18n import S_, _, use_language
 from storage.models import Case
+from storage.repositories import cases as cases_repo
 from storage.repositories import people as people_repo
 
 
@@ -45,22 +46,37 @@ async def consultants(session: AsyncSession, case: Case, key: str, render: Calla
     return queued
 
 
+def undelivered_reason(error: str | None) -> str:
+    """Telegram's refusal in the consultant's words (the raw error stays in the outbox row)."""
+    error = (error or "").lower()
+    if "blocked" in error:
+        return S_("they blocked the bot")
+    if "not found" in error or "deactivated" in error:
+        return S_("their Telegram account or chat no longer exists")
+    if "gave up" in error:
+        return S_("Telegram kept failing for a long time")
+    return S_("Telegram refused it")
+
+
 async def dead_letter(session: AsyncSession, row: Any) -> None:
-    """Tell the other consultants that a message could not be delivered (blocked, gone)."""
+    """A message that cannot be delivered (blocked, gone): on its case's history, and the
+    other consultants hear of it, so someone can reach the family another way."""
     if row.dedupe_key.startswith("dead:"):
         return  # a notice about a notice: stop here
-    reference = None
-    if row.case_id is not None:
-        case = await session.get(Case, row.case_id)
-        reference = case.reference if case else None
-    for consultant in await people_repo.active_consultants(session):
+    case = await session.get(Case, row.case_id) if row.case_id is not None else None
+    team = await people_repo.active_consultants(session)
+    to_consultant = any(c.telegram_user_id == row.chat_id for c in team)
+    if case is not None and not to_consultant:
+        await cases_repo.add_event(session, case.id, "undelivered", "system", None,
+                                   {"outbox_id": row.id, "error": (row.last_error or "")[:200]})
+    for consultant in team:
         if consultant.telegram_user_id == row.chat_id:
             continue
         with use_language(consultant.language or "nl"):
             text = S_("⚠️ A message could not be delivered: {reason}").format(
-                reason=(row.last_error or "?")[:120])
-            if reference:
-                text += "\n" + S_("Case {reference}").format(reference=reference)
+                reason=undelivered_reason(row.last_error))
+            if case is not None:
+                text += "\n" + S_("Case {reference}").format(reference=case.reference)
         await outbox.queue_message(session, chat_id=consultant.telegram_user_id, text=text,
                                    dedupe_key=f"dead:{row.id}:{consultant.id}",
                                    case_id=row.case_id)

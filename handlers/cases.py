@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Update
 
-from bot import access, callbacks, cases, figures, referrals
+from bot import access, callbacks, cases, figures, notify, referrals
 from bot.context import BotContext
 from bot.i18n import NS_, S_, Sngettext, _
 from handlers.common import consultants_only, inline
@@ -74,6 +74,7 @@ EVENT_NAMES: dict[str, str] = {
     "followup_asked": NS_("asked the parent: did you get help?"),
     "followup_answer": NS_("parent answered the follow-up"),
     "exported": NS_("exported"),
+    "undelivered": NS_("⚠️ a message could not be delivered"),
 }
 ATTACHMENT_ICONS = {"photo": "📷", "voice": "🎤", "audio": "🎤", "document": "📄"}
 
@@ -121,6 +122,8 @@ async def case_text(context: BotContext, case: Case) -> str:
         what = S_(EVENT_NAMES.get(event.kind, event.kind))
         if event.kind == "note":
             what += ": " + str(event.detail.get("text", ""))[:300]
+        if event.kind == "undelivered":
+            what += ": " + notify.undelivered_reason(event.detail.get("error"))
         if event.kind == "close" and event.detail.get("outcome") in cases.OUTCOMES:
             what += ": " + S_(cases.OUTCOMES[event.detail["outcome"]])
         lines.append(f"{_local(event.created_at, context)} · {who or '–'} · {what}")

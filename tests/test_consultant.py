@@ -155,6 +155,22 @@ async def test_prepared_answer_reaches_an_arabic_parent_and_the_answer_threads_b
     assert await bot.count(Case) == 1
 
 
+async def test_reply_to_a_parent_who_blocked_the_bot_shows_on_the_case(bot):
+    consultant = await english_consultant(bot)
+    colleague = await english_consultant(bot, user_id=CONSULTANT_ID + 1, name="Sanne")
+    parent = await parent_asking(bot, "Ik heb een brief over belasting die ik niet begrijp")
+    case = await newest_case(bot)
+    parent.block()
+    await consultant.press_data(f"case:reply:{case.id}")
+    await consultant.send("Ik bel u morgen.")
+    await wait_until(lambda: any("could not be delivered: they blocked the bot" in t
+                                 and case.reference in t for t in colleague.texts()))
+    await consultant.send(f"/case {case.reference}")
+    assert "⚠️ a message could not be delivered: they blocked the bot" in consultant.last_text
+    assert await bot.count(CaseEvent, CaseEvent.case_id == case.id,
+                           CaseEvent.kind == "undelivered") == 1
+
+
 async def test_reply_refused_without_a_parent(bot):
     consultant = await english_consultant(bot)
     nurse, _, _ = await join_as_partner(bot, consultant=consultant)
