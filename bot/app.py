@@ -210,14 +210,14 @@ async def _post_init(application: Application) -> None:
         jobs = application.job_queue
         jobs.run_repeating(_relay_job, interval=settings.outbox_interval_seconds, first=0.5,
                            name="outbox-relay")
-        jobs.run_daily(_morning_job, time=settings.reminder_time.replace(tzinfo=settings.zone),
-                       name="morning-reminders")
         jobs.run_repeating(_hourly_job, interval=3600, first=5, name="follow-ups-and-retention")
-        # Started after this morning's reminder time (a restart, a crash): send it now; the
-        # outbox's dedupe keys make sure nobody gets it twice.
-        local_now = datetime.now(settings.zone)
-        if local_now.time() >= settings.reminder_time:
-            jobs.run_once(_morning_job, when=1, name="morning-reminders-catch-up")
+        if settings.reminders:
+            jobs.run_daily(_morning_job, name="morning-reminders",
+                           time=settings.reminder_time.replace(tzinfo=settings.zone))
+            # Started after this morning's reminder time (a restart, a crash): send it now;
+            # the outbox's dedupe keys make sure nobody gets it twice.
+            if datetime.now(settings.zone).time() >= settings.reminder_time:
+                jobs.run_once(_morning_job, when=1, name="morning-reminders-catch-up")
 
 
 async def run_morning(services: Services, now: datetime | None = None) -> int:

@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     webhook_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{16,256}$")
-    # Weekday mornings each consultant hears which cases wait (time in TIMEZONE).
+    # Weekday mornings each consultant hears which cases wait (time in TIMEZONE); off: never.
+    reminders: bool = True
     reminder_time: time = time(8, 30)
     remind_new_after_days: int = Field(default=2, ge=1, le=60)
     remind_idle_after_days: int = Field(default=7, ge=1, le=120)

@@ -76,6 +76,10 @@ def settings(fake_api: FakeBotApi, database_url: str):
         consultant_ids=[CONSULTANT_ID],
         outbox_interval_seconds=0.2,
         outbox_chat_interval_seconds=0.0,  # the fault test sets Telegram's real pace
+        # Else a test started on a weekday after 08:30 would get today's reminders (and on a
+        # Monday the digest) at a moment that depends on the clock; the reminder tests turn
+        # them on themselves or call run_morning with a chosen day.
+        reminders=False,
     )
 
 

@@ -20,7 +20,7 @@ from bot.i18n import translator
 from storage.models import Case, CaseEvent, ParentMessage
 from storage.repositories import people as people_repo
 from tests.conftest import CONSULTANT_ID
-from tests.harness import wait_until
+from tests.harness import BotHarness, wait_until
 from tests.test_referral import join_as_partner, refer_family
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,7 +207,16 @@ def _weekday_morning(days_ahead: int) -> datetime:
     return moment
 
 
-async def test_reminder_once_a_day_also_after_a_restart(bot):
+async def test_reminder_once_a_day_also_after_a_restart(fake_api, settings):
+    bot = BotHarness(fake_api, settings.model_copy(update={"reminders": True}))
+    await bot.start()
+    try:
+        await _reminded_once_a_day(bot)
+    finally:
+        await bot.stop()
+
+
+async def _reminded_once_a_day(bot):
     consultant = await english_consultant(bot)
     await parent_asking(bot, "my landlord sent me a strange letter")
     case = await newest_case(bot)
@@ -262,9 +271,11 @@ async def test_stats_and_export_without_personal_data(bot, tmp_path):
     # The command line writes the same file.
     output = tmp_path / "cases.csv"
     env = {**os.environ, "DATABASE_URL": bot.settings.database_url}
-    result = subprocess.run([sys.executable, "main.py", "export", "--period", "all",
-                             "--output", str(output)], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=60)
+    # In a thread: the bot's event loop must go on (and finish its transactions) meanwhile.
+    result = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "main.py", "export", "--period", "all", "--output",
+                         str(output)], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=60)
     assert result.returncode == 0, result.stderr
     lines = output.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].split(";") == list(EXPORT_COLUMNS) and len(lines) == 3

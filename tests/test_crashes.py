@@ -40,7 +40,7 @@ class Bot:
             "TELEGRAM_BOT_TOKEN": fake_api.token, "TELEGRAM_API_URL": fake_api.api_url,
             "DATABASE_URL": database_url, "CONSULTANT_IDS": str(CONSULTANT_ID),
             "OUTBOX_INTERVAL_SECONDS": "0.3", "OUTBOX_CHAT_INTERVAL_SECONDS": "0",
-            "OUTBOX_CLAIM_SECONDS": "2"})
+            "OUTBOX_CLAIM_SECONDS": "2", "REMINDERS": "off"})
         self.fake_api = fake_api
         self.process: asyncio.subprocess.Process | None = None
         self.kills = 0

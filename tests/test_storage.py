@@ -81,3 +81,38 @@ def test_telegram_ids_are_64_bit_on_postgres(postgres_url):
         return found
 
     assert asyncio.run(column_type()) == "bigint"
+
+
+def test_sqlite_read_then_write_waits_for_a_concurrent_writer(tmp_path):
+    """A unit of work that reads, then writes while another connection has written in between,
+    must wait its turn, not fail with "database is locked" (e.g. `main.py export` while the
+    bot runs). SQLite cannot upgrade a stale read snapshot to a write; this holds because the
+    driver begins the transaction at the first write, so reads before it hold no snapshot."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'turns.sqlite3'}"
+
+    async def scenario():
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text("CREATE TABLE log (line TEXT)"))
+            reader_has_read = asyncio.Event()
+
+            async def other_writer():
+                await reader_has_read.wait()
+                async with engine.begin() as connection:
+                    await connection.execute(text("INSERT INTO log VALUES ('other')"))
+
+            async def read_then_write():
+                async with engine.begin() as connection:
+                    await connection.execute(text("SELECT count(*) FROM log"))
+                    reader_has_read.set()
+                    await asyncio.sleep(0.3)  # the other writer tries meanwhile
+                    await connection.execute(text("INSERT INTO log VALUES ('mine')"))
+
+            await asyncio.gather(read_then_write(), other_writer())
+            async with engine.connect() as connection:
+                return sorted((await connection.execute(text("SELECT line FROM log"))).scalars())
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(scenario()) == ["mine", "other"]

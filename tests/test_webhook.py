@@ -36,7 +36,7 @@ async def start_process(fake_api: FakeBotApi, database_url: str, port: int,
                 "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
                 "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port),
                 "WEBHOOK_SECRET": SECRET, "OUTBOX_INTERVAL_SECONDS": "0.3",
-                "OUTBOX_CHAT_INTERVAL_SECONDS": "0"})
+                "OUTBOX_CHAT_INTERVAL_SECONDS": "0", "REMINDERS": "off"})
     return await asyncio.create_subprocess_exec(
         sys.executable, "main.py", "run", "--webhook", cwd=ROOT, env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
