@@ -276,6 +276,9 @@ def build_application(settings: Settings, *, token: str | None = None) -> Applic
     """Assemble the bot. The database must already be migrated (see `storage.db.migrate`)."""
     i18n.load_catalogs()
     facts = load_facts(settings.library_facts_path)
+    if facts.reading_tent.last_day < datetime.now(settings.zone).date():
+        log.warning("%s: the reading tent's dates (last_day %s) are past; parents are told "
+                    "new dates follow", settings.library_facts_path, facts.reading_tent.last_day)
     engine = create_engine(settings.database_url)
     services = Services(settings, facts, engine, create_session_factory(engine))
     builder = (

@@ -8,6 +8,7 @@ is chosen only when it clearly wins; otherwise the question goes to a person.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 import unicodedata
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import OSA
 
-from bot.facts import LibraryFacts, date_text, hours_lines
+from bot.facts import LibraryFacts, ReadingTent, date_text, hours_lines
 from bot.i18n import LANGUAGES, LOCALES_DIR, N_, _, current_language, ngettext
 
 TOPICS: tuple[str, ...] = ("library", "boekstart", "dutch", "digital", "activities", "contact")
@@ -212,9 +213,10 @@ def _where_and_when(facts: LibraryFacts, village: str, hours: dict[str, str]) ->
     return f"📍 {place.name}, {place.address}\n🕐 {hours_lines(hours, current_language())}"
 
 
-def answer_text(topic: str, facts: LibraryFacts) -> str:
+def answer_text(topic: str, facts: LibraryFacts, today: dt.date | None = None) -> str:
     """A topic's answer: short sentences from the catalog, facts from the library's file."""
     language = current_language()
+    today = today or dt.date.today()
     if topic == "library":
         places = "\n\n".join(
             f"📍 {p.name}\n{p.address}\n🕐 {hours_lines(p.hours, language)}" for p in facts.places)
@@ -237,15 +239,21 @@ def answer_text(topic: str, facts: LibraryFacts) -> str:
         return (_("📖 We read stories to young children in the library. Everyone is welcome. "
                   "It is free.") + "\n"
                 + _where_and_when(facts, facts.reading_aloud.village, facts.reading_aloud.hours)
-                + "\n\n"
-                + _("⛺ In the summer holidays the reading tent comes to {villages}, once a "
-                    "week, from {first} to {last}.").format(
-                        villages=", ".join(tent.villages),
-                        first=date_text(tent.first_day, language),
-                        last=date_text(tent.last_day, language)))
+                + "\n\n" + _reading_tent(tent, language, today))
     if topic == "contact":
         return contact_question()
     raise KeyError(topic)
+
+
+def _reading_tent(tent: ReadingTent, language: str, today: dt.date) -> str:
+    villages = ", ".join(tent.villages)
+    if today > tent.last_day:  # the file still holds last summer's dates: do not show them
+        return _("⛺ In the summer holidays the reading tent comes to {villages}, once a week. "
+                 "The new dates follow soon.").format(villages=villages)
+    return _("⛺ In the summer holidays the reading tent comes to {villages}, once a week, "
+             "from {first} to {last}.").format(villages=villages,
+                                               first=date_text(tent.first_day, language),
+                                               last=date_text(tent.last_day, language))
 
 
 def contact_question() -> str:

@@ -3,9 +3,14 @@ privacy, and whatever else a parent may send."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select, text
 
-from bot.i18n import translator
+from bot.config import DEFAULT_FACTS_PATH
+from bot.facts import load_facts
+from bot.faq import answer_text
+from bot.i18n import load_catalogs, translator, use_language
 from storage.models import Base, Case, CaseEvent, Parent, ParentMessage
 from tests.conftest import CONSULTANT_ID
 from tests.harness import wait_until
@@ -61,12 +66,28 @@ async def test_menu_topics_answer_with_facts(bot):
     replies = await parent.send("🗣️ Learn Dutch")
     assert "Taalpunt" in replies[0]["text"] and "Tuesday 09:30–11:30" in replies[0]["text"]
     replies = await parent.send("📖 Reading & activities")
-    assert "July 19, 2027" in replies[0]["text"] and "Lemelerveld" in replies[0]["text"]
+    assert "reading tent" in replies[0]["text"] and "Lemelerveld" in replies[0]["text"]
     replies = await parent.send("💻 Computer & DigiD")
     assert "DigiD" in replies[0]["text"] and "Wednesday 10:00–12:00" in replies[0]["text"]
     replies = await parent.send("👶 BoekStart")
     assert "baby" in replies[0]["text"]
     assert parent.keyboard()[0] == "🏛️ Library"  # the menu stays
+
+
+def test_reading_tent_dates_are_shown_only_while_they_are_to_come():
+    facts = load_facts(DEFAULT_FACTS_PATH)
+    load_catalogs()
+    with use_language("en"):
+        before = answer_text("activities", facts, today=date(2027, 7, 1))
+        after = answer_text("activities", facts, today=date(2027, 9, 1))
+    assert "from July 19, 2027 to August 27, 2027" in before
+    assert "2027" not in after and "The new dates follow soon." in after
+    with use_language("ar"):
+        after = answer_text("activities", facts, today=date(2027, 9, 1))
+    assert "2027" not in after and "Lemelerveld" in after
+    assert translator("ar").gettext(
+        "⛺ In the summer holidays the reading tent comes to {villages}, once a week. "
+        "The new dates follow soon.").split("{")[0] in after
 
 
 async def test_menu_shows_facts_in_arabic(bot):
