@@ -170,7 +170,7 @@ async def parent_asks_for_contact(user: FakeUser, phone: str) -> None:
 
 
 async def test_sigkill_at_random_moments_loses_nothing_confirmed(fake_api, database_url,
-                                                                 tmp_path):
+                                                                 tmp_path, capsys):
     rng = random.Random(20261125)
     engine = create_engine(database_url)
     async with create_session_factory(engine)() as session, session.begin():
@@ -243,9 +243,10 @@ async def test_sigkill_at_random_moments_loses_nothing_confirmed(fake_api, datab
     parent_cases = [r for r, source in references if source == "parent"]
     assert len(parent_cases) == len(PARENTS)  # asking again never made a second case
     assert integrity == "ok"
-    print(f"\n[crashes] {bot.kills} SIGKILLs in {time.monotonic() - started:.0f}s; "
-          f"{len(confirmed_refs)} referrals confirmed, {len(stored)} stored, "
-          f"{len(parent_cases)} parent requests; {len(flows)} unfinished flows resumed")
+    with capsys.disabled():
+        print(f"\n[crashes] {bot.kills} SIGKILLs in {time.monotonic() - started:.0f}s; "
+              f"{len(confirmed_refs)} referrals confirmed, {len(stored)} stored, "
+              f"{len(parent_cases)} parent requests; {len(flows)} unfinished flows resumed")
 
 
 async def _integrity(connection) -> str:  # noqa: ANN001
