@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
 from bot.i18n import S_, _, use_language
-from storage.models import Case
+from storage.models import Case, Parent, Partner
 from storage.repositories import cases as cases_repo
 from storage.repositories import people as people_repo
 
@@ -58,6 +58,16 @@ def undelivered_reason(error: str | None) -> str:
     return S_("Telegram refused it")
 
 
+async def _recipient(session: AsyncSession, case: Case, chat_id: int) -> str:
+    """Who on the case a message was for: "parent", "referrer" or "other"."""
+    for model, record_id, role in ((Parent, case.parent_id, "parent"),
+                                   (Partner, case.partner_id, "referrer")):
+        person = await session.get(model, record_id) if record_id is not None else None
+        if person is not None and person.telegram_user_id == chat_id:
+            return role
+    return "other"
+
+
 async def dead_letter(session: AsyncSession, row: Any) -> None:
     """A message that cannot be delivered (blocked, gone): on its case's history, and the
     other consultants hear of it, so someone can reach the family another way."""
@@ -68,7 +78,8 @@ async def dead_letter(session: AsyncSession, row: Any) -> None:
     to_consultant = any(c.telegram_user_id == row.chat_id for c in team)
     if case is not None and not to_consultant:
         await cases_repo.add_event(session, case.id, "undelivered", "system", None,
-                                   {"outbox_id": row.id, "error": (row.last_error or "")[:200]})
+                                   {"outbox_id": row.id, "error": (row.last_error or "")[:200],
+                                    "to": await _recipient(session, case, row.chat_id)})
     for consultant in team:
         if consultant.telegram_user_id == row.chat_id:
             continue

@@ -123,7 +123,10 @@ async def case_text(context: BotContext, case: Case) -> str:
         if event.kind == "note":
             what += ": " + str(event.detail.get("text", ""))[:300]
         if event.kind == "undelivered":
-            what += ": " + notify.undelivered_reason(event.detail.get("error"))
+            to = {"parent": S_("parent"), "referrer": S_("referrer")}.get(
+                event.detail.get("to", ""))
+            what += (f" ({to})" if to else "") + ": " + notify.undelivered_reason(
+                event.detail.get("error"))
         if event.kind == "close" and event.detail.get("outcome") in cases.OUTCOMES:
             what += ": " + S_(cases.OUTCOMES[event.detail["outcome"]])
         lines.append(f"{_local(event.created_at, context)} · {who or '–'} · {what}")

@@ -166,7 +166,8 @@ async def test_reply_to_a_parent_who_blocked_the_bot_shows_on_the_case(bot):
     await wait_until(lambda: any("could not be delivered: they blocked the bot" in t
                                  and case.reference in t for t in colleague.texts()))
     await consultant.send(f"/case {case.reference}")
-    assert "⚠️ a message could not be delivered: they blocked the bot" in consultant.last_text
+    assert ("⚠️ a message could not be delivered (parent): they blocked the bot"
+            in consultant.last_text)
     assert await bot.count(CaseEvent, CaseEvent.case_id == case.id,
                            CaseEvent.kind == "undelivered") == 1
 
