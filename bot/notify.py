@@ -59,9 +59,10 @@ def undelivered_reason(error: str | None) -> str:
 
 
 async def _recipient(session: AsyncSession, case: Case, chat_id: int) -> str:
-    """Who on the case a message was for: "parent", "referrer" or "other"."""
+    """Who on the case a message was for, as an event's actor kind: "parent", "partner"
+    (the referrer) or "other"."""
     for model, record_id, role in ((Parent, case.parent_id, "parent"),
-                                   (Partner, case.partner_id, "referrer")):
+                                   (Partner, case.partner_id, "partner")):
         person = await session.get(model, record_id) if record_id is not None else None
         if person is not None and person.telegram_user_id == chat_id:
             return role

@@ -76,6 +76,9 @@ EVENT_NAMES: dict[str, str] = {
     "exported": NS_("exported"),
     "undelivered": NS_("⚠️ a message could not be delivered"),
 }
+# Who did something on a case, or whom a message was for (an event's actor kind).
+ROLE_NAMES: dict[str, str] = {"partner": NS_("referrer"), "parent": NS_("parent"),
+                              "system": NS_("bot")}
 ATTACHMENT_ICONS = {"photo": "📷", "voice": "🎤", "audio": "🎤", "document": "📄"}
 
 
@@ -116,17 +119,16 @@ async def case_text(context: BotContext, case: Case) -> str:
     events = await cases_repo.events(context.session, case.id)
     lines += ["", S_("🕓 History:")]
     for event in events[-15:]:
-        who = names.get(event.actor_id or 0) if event.actor_kind == "consultant" else {
-            "partner": S_("referrer"), "parent": S_("parent"), "system": S_("bot")}.get(
-                event.actor_kind, event.actor_kind)
+        who = (names.get(event.actor_id or 0) if event.actor_kind == "consultant"
+               else S_(ROLE_NAMES.get(event.actor_kind, event.actor_kind)))
         what = S_(EVENT_NAMES.get(event.kind, event.kind))
         if event.kind == "note":
             what += ": " + str(event.detail.get("text", ""))[:300]
         if event.kind == "undelivered":
-            to = {"parent": S_("parent"), "referrer": S_("referrer")}.get(
-                event.detail.get("to", ""))
-            what += (f" ({to})" if to else "") + ": " + notify.undelivered_reason(
-                event.detail.get("error"))
+            to = event.detail.get("to")
+            if to in ROLE_NAMES:
+                what += f" ({S_(ROLE_NAMES[to])})"
+            what += ": " + notify.undelivered_reason(event.detail.get("error"))
         if event.kind == "close" and event.detail.get("outcome") in cases.OUTCOMES:
             what += ": " + S_(cases.OUTCOMES[event.detail["outcome"]])
         lines.append(f"{_local(event.created_at, context)} · {who or '–'} · {what}")
