@@ -94,21 +94,21 @@ def cmd_consultant(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     """So the library can test its content: the topic id alone on the first line, then the
     answer a parent would get."""
-    from bot import faq
+    from bot import answers, matcher
     from bot.facts import load_facts
     from bot.i18n import load_catalogs, use_language
 
     settings = _settings()
     facts = load_facts(settings.library_facts_path)
     load_catalogs()
-    found = faq.match(args.question, args.lang)
+    found = matcher.match(args.question, args.lang)
     with use_language(args.lang):
         if found.topic is None:
             print("none")
-            print(faq.not_sure_text(facts))
+            print(answers.not_sure_text(facts))
         else:
             print(found.topic)
-            print(faq.answer_text(found.topic, facts))
+            print(answers.answer_text(found.topic, facts))
     return 0
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import faq  # noqa: E402
+from bot import matcher  # noqa: E402
 from bot.i18n import LANGUAGES  # noqa: E402
 
 
@@ -33,7 +33,7 @@ def evaluate(folder: Path) -> list[tuple[str, int, int, int, int, int, int]]:
         right = to_staff = wrong = topical = false_hits = unrelated = 0
         for topic, entry in raw.items():
             for question in entry["questions"]:
-                found = faq.match(question, language).topic
+                found = matcher.match(question, language).topic
                 if topic == "none":
                     unrelated += 1
                     false_hits += found is not None

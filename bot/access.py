@@ -36,24 +36,22 @@ class AccessDenied(Exception):
         self.role = person.role
 
 
-def can(person: Person, action: str) -> bool:
-    return person.role in PERMISSIONS.get(action, frozenset())
+def check(person: Person, action: str) -> bool:
+    """Whether the person may act; a refusal is logged (the role only, no personal data)."""
+    if person.role in PERMISSIONS.get(action, frozenset()):
+        return True
+    log.warning("refused %s for a %s", action, person.role.value)
+    return False
 
 
 def require(person: Person, action: str) -> None:
-    """Raise AccessDenied (and log it, without personal data) unless the person may act."""
-    if not can(person, action):
-        log.warning("refused %s for a %s", action, person.role.value)
+    """For the core functions: raise AccessDenied unless the person may act."""
+    if not check(person, action):
         raise AccessDenied(action, person)
 
 
-def allowed(person: Person, action: str) -> bool:
-    """Like `require`, for handlers that answer a refusal themselves: False is logged too."""
-    try:
-        require(person, action)
-    except AccessDenied:
-        return False
-    return True
+def roles_for(action: str) -> frozenset[Role]:
+    return PERMISSIONS.get(action, frozenset())
 
 
 def can_view_case(person: Person, case: Case) -> bool:

@@ -1,53 +1,208 @@
-"""Button data: `namespace:action:arg...`, ids and codes only, at most 64 bytes.
+"""Button data: one small class per namespace, packed as `namespace:field:field...`.
 
-Never put personal data here: Telegram stores button data with the message.
+Each class lists its fields with their types; `pack` checks them and the 64-byte limit,
+`unpack` returns None for anything that is not exactly such a button (forged or stale data),
+and `filter` gives python-telegram-bot a pattern that matches only valid buttons of the class.
+Fields hold ids and codes only: Telegram stores button data with the message, so personal
+data never goes here.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import types
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, fields
+from functools import cache
+from typing import Any, ClassVar, Literal, Self, Union, get_args, get_origin, get_type_hints
 
 MAX_BYTES = 64
 _PART = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+_MAX_DIGITS = 18
 
 
 class CallbackDataError(ValueError):
-    pass
+    """Raised when a button would carry data Telegram (or this codec) cannot take."""
+
+
+def _parse_int(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and len(raw) <= _MAX_DIGITS else None
 
 
 @dataclass(frozen=True)
-class Callback:
-    namespace: str
-    action: str
-    args: tuple[str, ...] = ()
+class _Field:
+    name: str
+    parse: Callable[[str], object | None]
+    optional: bool
 
-    def arg(self, index: int, default: str | None = None) -> str | None:
-        return self.args[index] if index < len(self.args) else default
 
-    def int_arg(self, index: int) -> int | None:
-        value = self.arg(index)
-        if value is None or not value.isdigit() or len(value) > 18:
+def _parser(annotation: object) -> tuple[Callable[[str], object | None], bool]:
+    """How to read one field from its text, and whether it may be left off at the end."""
+    optional = False
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        optional = len(members) < len(get_args(annotation))
+        (annotation,) = members
+    if annotation is int:
+        return _parse_int, optional
+    if get_origin(annotation) is Literal:
+        allowed = {str(value) for value in get_args(annotation)}
+        return (lambda raw: raw if raw in allowed else None), optional
+    if annotation is str:
+        return (lambda raw: raw), optional
+    raise TypeError(f"unsupported button field type {annotation!r}")
+
+
+@dataclass(frozen=True)
+class ButtonData:
+    """Base of every button's data; subclasses set `namespace` and declare their fields."""
+
+    namespace: ClassVar[str] = ""
+
+    @classmethod
+    @cache
+    def _fields(cls) -> tuple[_Field, ...]:
+        hints = get_type_hints(cls)
+        return tuple(_Field(f.name, *_parser(hints[f.name])) for f in fields(cls))
+
+    def pack(self) -> str:
+        parts = [self.namespace]
+        for field in self._fields():
+            value = getattr(self, field.name)
+            if value is None:
+                break  # an optional field left off (only the last ones may be)
+            parts.append(str(value))
+        for part in parts:
+            if not _PART.match(part):
+                raise CallbackDataError(f"bad callback part {part!r}")
+        data = ":".join(parts)
+        if len(data.encode("utf-8")) > MAX_BYTES:
+            raise CallbackDataError("callback data over 64 bytes")
+        if self.unpack(data) != self:
+            raise CallbackDataError(f"{type(self).__name__} would not read back")
+        return data
+
+    @classmethod
+    def unpack(cls, data: object) -> Self | None:
+        """The button's data, or None for anything malformed, foreign or out of range."""
+        if not isinstance(data, str) or len(data.encode("utf-8")) > MAX_BYTES:
             return None
-        return int(value)
+        namespace, *values = data.split(":")
+        spec = cls._fields()
+        required = sum(1 for f in spec if not f.optional)
+        if namespace != cls.namespace or not required <= len(values) <= len(spec):
+            return None
+        parsed: dict[str, Any] = {}
+        for field, raw in zip(spec, values, strict=False):
+            value = field.parse(raw) if _PART.match(raw) else None
+            if value is None:
+                return None
+            parsed[field.name] = value
+        return cls(**parsed)
+
+    @classmethod
+    def filter(cls, **wanted: object | Collection[object]) -> Callable[[object], bool]:
+        """A `CallbackQueryHandler` pattern: valid data of this class whose fields have the
+        wanted value (or one of the wanted values, given a set or tuple)."""
+
+        def matches(data: object) -> bool:
+            button = cls.unpack(data)
+            if button is None:
+                return False
+            for name, value in wanted.items():
+                choices = value if isinstance(value, set | frozenset | tuple) else (value,)
+                if getattr(button, name) not in choices:
+                    return False
+            return True
+
+        return matches
 
 
-def encode(namespace: str, action: str, *args: object) -> str:
-    parts = [namespace, action, *(str(a) for a in args)]
-    for part in parts:
-        if not _PART.match(part):
-            raise CallbackDataError(f"bad callback part {part!r}")
-    data = ":".join(parts)
-    if len(data.encode("utf-8")) > MAX_BYTES:
-        raise CallbackDataError("callback data over 64 bytes")
-    return data
+# ---- every button the bot makes -------------------------------------------------------------
+@dataclass(frozen=True)
+class LanguageChoice(ButtonData):
+    """`lang:set:<code>`: a language from the language picker."""
+
+    namespace: ClassVar[str] = "lang"
+    action: Literal["set"]
+    code: str
 
 
-def decode(data: str | None) -> Callback | None:
-    """Parse button data; None for anything malformed (forged data is simply not ours)."""
-    if not data or len(data.encode("utf-8")) > MAX_BYTES:
-        return None
-    parts = data.split(":")
-    if len(parts) < 2 or not all(_PART.match(p) for p in parts):
-        return None
-    return Callback(parts[0], parts[1], tuple(parts[2:]))
+ReferralAction = Literal["pick", "tog", "next", "back", "edit", "note", "ok", "cancel"]
+
+
+@dataclass(frozen=True)
+class ReferralButton(ButtonData):
+    """`ref:<action>:<generation>:<step>[:<value>]`: a button of one step of a referral."""
+
+    namespace: ClassVar[str] = "ref"
+    action: ReferralAction
+    generation: int
+    step: str
+    value: str | None = None
+
+
+CaseAction = Literal["open", "take", "contacted", "close", "reopen", "out", "note", "reply",
+                     "files", "cancel", "prep", "send"]
+
+
+@dataclass(frozen=True)
+class CaseButton(ButtonData):
+    """`case:<action>:<case id>[:<argument>]`: the consultant's buttons on a case."""
+
+    namespace: ClassVar[str] = "case"
+    action: CaseAction
+    case_id: int
+    argument: str | None = None
+
+
+@dataclass(frozen=True)
+class InboxButton(ButtonData):
+    """`inbox:<filter>:<page>`: a page of the inbox with a filter (see bot.inbox)."""
+
+    namespace: ClassVar[str] = "inbox"
+    code: str  # the filter
+    page: int
+
+
+@dataclass(frozen=True)
+class PartnerButton(ButtonData):
+    """`partner:<revoke|confirm>:<partner id>`: removing a partner professional."""
+
+    namespace: ClassVar[str] = "partner"
+    action: Literal["revoke", "confirm"]
+    partner_id: int
+
+
+@dataclass(frozen=True)
+class AnswerFeedback(ButtonData):
+    """`faq:<yes|no>:<question id>`: 👍/👎 under an answer to a parent's question."""
+
+    namespace: ClassVar[str] = "faq"
+    answer: Literal["yes", "no"]
+    message_id: int
+
+
+@dataclass(frozen=True)
+class FollowupAnswer(ButtonData):
+    """`help:<yes|no>:<case id>`: did the family get the help they needed?"""
+
+    namespace: ClassVar[str] = "help"
+    answer: Literal["yes", "no"]
+    case_id: int
+
+
+@dataclass(frozen=True)
+class ForgetConfirm(ButtonData):
+    """`forget:yes`: a parent confirms erasing their data."""
+
+    namespace: ClassVar[str] = "forget"
+    action: Literal["yes"] = "yes"
+
+
+@dataclass(frozen=True)
+class Dismiss(ButtonData):
+    """`noop:<reason>`: a "No" button; nothing changes, the question's buttons go away."""
+
+    namespace: ClassVar[str] = "noop"
+    reason: str = "none"

@@ -7,19 +7,24 @@ message through the outbox. Handlers only call these functions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import access, faq, notify, outbox
+from bot import access, answers, flows, notify, outbox
 from bot.facts import LibraryFacts
+from bot.flows import FlowState
 from bot.i18n import N_, NS_, S_, _, use_language
+from bot.matcher import TOPICS
 from bot.people import Person
-from storage.models import Case, Consultant, Parent, ParentMessage, Partner
+from storage.models import Case as Case
+from storage.models import CaseEvent as CaseEvent
+from storage.models import Consultant, Parent, ParentMessage, Partner
 from storage.repositories import cases as cases_repo
+from storage.repositories import people as people_repo
 
 MAX_NOTE = 1000
 MAX_REPLY = 1000
@@ -161,6 +166,86 @@ async def view(session: AsyncSession, person: Person, case_id: int) -> Case | No
     return case
 
 
+ATTACHMENT_KINDS = ("photo", "voice", "audio", "document")
+
+
+@dataclass(frozen=True)
+class CaseCard:
+    """What the consultant's view of a case shows, read once."""
+
+    case: Case
+    messages: list[ParentMessage]
+    events: list[CaseEvent]
+    names: dict[int, str] = field(default_factory=dict)  # the consultants named on it
+
+    @property
+    def holder(self) -> str | None:
+        return self.names.get(self.case.assigned_consultant_id or 0)
+
+    @property
+    def attachments(self) -> list[ParentMessage]:
+        return [m for m in self.messages
+                if m.telegram_file_id and m.kind in ATTACHMENT_KINDS]
+
+
+async def card(session: AsyncSession, case: Case) -> CaseCard:
+    """The card of a case the caller was already allowed to see or change."""
+    messages = await cases_repo.messages(session, case.id)
+    events = await cases_repo.events(session, case.id)
+    named = {e.actor_id for e in events if e.actor_kind == "consultant" and e.actor_id}
+    if case.assigned_consultant_id is not None:
+        named.add(case.assigned_consultant_id)
+    return CaseCard(case, messages, events, await people_repo.consultant_names(session, named))
+
+
+async def open_card(session: AsyncSession, person: Person, case_id: int) -> CaseCard | None:
+    """A case's card for someone who may see it (the view is logged); else None."""
+    case = await view(session, person, case_id)
+    return await card(session, case) if case is not None else None
+
+
+async def find(session: AsyncSession, person: Person, reference: str) -> int | None:
+    """The id of the case with this reference (e.g. 2026-0001), for a consultant."""
+    access.require(person, "case.open")
+    case = await cases_repo.by_reference(session, reference) if reference.strip() else None
+    return case.id if case is not None else None
+
+
+# ---- typing a note or a message to the parent -----------------------------------------------
+TYPING_FLOWS = {flows.CASE_NOTE: "case.note", flows.CASE_REPLY: "case.reply"}
+
+
+async def start_typing(session: AsyncSession, person: Person, case_id: int, flow: str
+                       ) -> Case | None:
+    """The consultant's next text becomes a note (CASE_NOTE) or a reply (CASE_REPLY)."""
+    access.require(person, TYPING_FLOWS[flow])
+    case = await cases_repo.by_id(session, case_id)
+    if case is not None:
+        await flows.begin(session, person, flow, "text", {"case_id": case_id})
+    return case
+
+
+async def stop_typing(session: AsyncSession, person: Person) -> None:
+    await flows.end(session, person)
+
+
+async def finish_typing(session: AsyncSession, person: Person, state: FlowState, text: str
+                        ) -> Result | None:
+    """The typed note or reply. A text that is empty or too long keeps the flow open (type
+    it again); None when the person may no longer do this (the flow ends)."""
+    if not access.check(person, TYPING_FLOWS.get(state.flow, "case.note")):
+        await flows.end(session, person)
+        return None
+    case_id = int(state.data["case_id"])
+    if state.flow == flows.CASE_NOTE:
+        result = await add_note(session, person, case_id, text)
+    else:
+        result = await reply_to_parent(session, person, case_id, text=text)
+    if result.problem not in (Problem.EMPTY, Problem.TOO_LONG):
+        await flows.end(session, person)
+    return result
+
+
 async def add_note(session: AsyncSession, person: Person, case_id: int, text: str,
                    now: datetime | None = None) -> Result:
     access.require(person, "case.note")
@@ -187,7 +272,7 @@ TEMPLATES: dict[str, str] = {
                       "message 🎤."),
     "received": N_("✅ We have your message. We will help you soon."),
 }
-PREPARED: tuple[str, ...] = (*TEMPLATES, *(t for t in faq.TOPICS if t != "contact"))
+PREPARED: tuple[str, ...] = (*TEMPLATES, *(t for t in TOPICS if t != "contact"))
 PREPARED_LABELS: dict[str, str] = {
     "call_this_week": NS_("📞 We will call you this week"),
     "come_to_library": NS_("🏛️ Come to the library (+ hours)"),
@@ -206,9 +291,9 @@ def prepared_text(key: str, facts: LibraryFacts) -> str:
     if key in TEMPLATES:
         text = _(TEMPLATES[key])
         if key == "come_to_library":
-            text += "\n\n" + faq.answer_text("library", facts).split("\n\n", 1)[1]
+            text += "\n\n" + answers.answer_text("library", facts).split("\n\n", 1)[1]
         return text
-    return faq.answer_text(key, facts)
+    return answers.answer_text(key, facts)
 
 
 async def _parent_of(session: AsyncSession, case: Case) -> tuple[Parent | None, Problem | None]:

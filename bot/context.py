@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram import InlineKeyboardMarkup
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
-from bot import unit_of_work
+from bot import replies, unit_of_work
 from bot.people import Person
+from bot.services import Services
 
-if TYPE_CHECKING:
-    from bot.app import Services
+# The application as assembled in bot.app (PTB's generic parameters spelt out once).
+BotApp = Application[ExtBot[None], "BotContext", dict[Any, Any], dict[Any, Any],
+                     dict[Any, Any], JobQueue["BotContext"]]
 
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
-
-class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """Registered through `ContextTypes(context=BotContext)`."""
 
-    def __init__(self, application: Application, chat_id: int | None = None,
+    def __init__(self, application: BotApp, chat_id: int | None = None,
                  user_id: int | None = None) -> None:
         super().__init__(application, chat_id=chat_id, user_id=user_id)
-        self._chat_id_for_replies = chat_id
+        self._chat_id_for_replies = chat_id or 0
 
     @property
     def services(self) -> Services:
-        return self.application.bot_data["services"]
+        services: Services = self.application.bot_data["services"]
+        return services
 
     @property
     def uow(self) -> unit_of_work.UnitOfWork:
@@ -40,55 +41,41 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def person(self) -> Person:
         person = self.uow.person
-        assert person is not None, "the guard identifies the sender before any handler runs"
+        assert person is not None, "the sender is identified before any handler runs"
         return person
 
-    # Replies are sent after the transaction commits (see bot.unit_of_work).
-    def reply(self, text: str, reply_markup: Markup = None, parse_mode: str | None = None
-              ) -> None:
-        kwargs: dict[str, Any] = {"chat_id": self._chat_id_for_replies, "text": text}
-        if reply_markup is not None:
-            kwargs["reply_markup"] = reply_markup
-        if parse_mode:
-            kwargs["parse_mode"] = parse_mode
-        self.uow.replies.append(unit_of_work.Reply("send_message", kwargs))
+    # Replies are sent after the transaction commits (see bot.updates).
+    def reply(self, text: str, reply_markup: replies.Markup = None,
+              parse_mode: str | None = None) -> None:
+        self._queue(replies.SendText(self._chat_id_for_replies, text, reply_markup, parse_mode))
 
     def reply_photo(self, photo: bytes, caption: str | None = None, filename: str = "qr.png"
                     ) -> None:
-        kwargs: dict[str, Any] = {"chat_id": self._chat_id_for_replies, "photo": photo,
-                                  "filename": filename}
-        if caption:
-            kwargs["caption"] = caption
-        self.uow.replies.append(unit_of_work.Reply("send_photo", kwargs))
+        self._queue(replies.SendPhoto(self._chat_id_for_replies, photo, caption, filename))
 
     def reply_document(self, document: bytes, filename: str, caption: str | None = None
                        ) -> None:
-        kwargs: dict[str, Any] = {"chat_id": self._chat_id_for_replies, "document": document,
-                                  "filename": filename}
-        if caption:
-            kwargs["caption"] = caption
-        self.uow.replies.append(unit_of_work.Reply("send_document", kwargs))
+        self._queue(replies.SendDocument(self._chat_id_for_replies, document, caption,
+                                         filename))
 
     def reply_stored_file(self, kind: str, file_id: str, caption: str | None = None) -> None:
         """Send a file Telegram already has (a parent's photo, voice note or document)."""
-        method = {"photo": "send_photo", "voice": "send_voice", "audio": "send_audio",
-                  "document": "send_document"}[kind]
-        kwargs: dict[str, Any] = {"chat_id": self._chat_id_for_replies, kind: file_id}
-        if caption:
-            kwargs["caption"] = caption
-        self.uow.replies.append(unit_of_work.Reply(method, kwargs))
+        chat = self._chat_id_for_replies
+        stored: dict[str, replies.Reply] = {
+            "photo": replies.SendPhoto(chat, file_id, caption),
+            "voice": replies.SendVoice(chat, file_id, caption),
+            "audio": replies.SendAudio(chat, file_id, caption),
+            "document": replies.SendDocument(chat, file_id, caption),
+        }
+        self._queue(stored[kind])
 
     def edit(self, message_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
              ) -> None:
         """Replace the text (and buttons) of one of the bot's messages in this chat."""
-        kwargs: dict[str, Any] = {"chat_id": self._chat_id_for_replies,
-                                  "message_id": message_id, "text": text}
-        if reply_markup is not None:
-            kwargs["reply_markup"] = reply_markup
-        self.uow.replies.append(unit_of_work.Reply("edit_message_text", kwargs))
+        self._queue(replies.EditText(self._chat_id_for_replies, message_id, text, reply_markup))
 
     def answer(self, callback_query_id: str, text: str | None = None) -> None:
-        kwargs: dict[str, Any] = {"callback_query_id": callback_query_id}
-        if text:
-            kwargs["text"] = text
-        self.uow.replies.append(unit_of_work.Reply("answer_callback_query", kwargs))
+        self._queue(replies.AnswerQuery(callback_query_id, text or None))
+
+    def _queue(self, reply: replies.Reply) -> None:
+        self.uow.replies.append(reply)

@@ -8,11 +8,11 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import access, flows
 from bot.i18n import DEFAULT_LANGUAGE, STAFF_LANGUAGES
 from bot.people import Person, Role
 from bot.tokens import INVITE_PREFIX, new_token, token_hash
 from storage.models import Invite, Partner
-from storage.repositories import flows
 from storage.repositories import organisations as org_repo
 
 MAX_ORGANISATION_NAME = 120
@@ -43,6 +43,7 @@ def clean_organisation_name(raw: str) -> str | None:
 
 async def create_invite(session: AsyncSession, consultant: Person, organisation_name: str,
                         valid_days: int, max_uses: int) -> NewInvite:
+    access.require(consultant, "invite")
     organisation = await org_repo.get_or_create(session, organisation_name)
     token = new_token(INVITE_PREFIX)
     expires_at = datetime.now(UTC) + timedelta(days=valid_days)
@@ -69,9 +70,8 @@ async def open_invite(session: AsyncSession, person: Person, token: str
     """Check an invite token; when it is good, start the join flow (asks for the name)."""
     invite = await org_repo.invite_by_hash(session, token_hash(token))
     problem = _problem(invite)
-    if problem is None:
-        await flows.begin(session, person.telegram_user_id, "join", "name",
-                          {"invite_id": invite.id})
+    if invite is not None and problem is None:
+        await flows.begin(session, person, flows.JOIN, "name", {"invite_id": invite.id})
     return invite, problem
 
 
@@ -89,15 +89,15 @@ async def join(session: AsyncSession, person: Person, invite_id: int, name: str
     """Turn the person into a partner of the invite's organisation; the invite is re-checked."""
     invite = await org_repo.invite_by_id(session, invite_id, for_update=True)
     problem = _problem(invite)
-    if problem is not None:
-        await flows.end(session, person.telegram_user_id)
+    if invite is None or problem is not None:
+        await flows.end(session, person)
         return None, problem
     invite.uses += 1
     partner = await org_repo.add_partner(
         session, telegram_user_id=person.telegram_user_id, name=name,
         organisation_id=invite.organisation_id, invite_id=invite.id,
         language=person.language if person.language in STAFF_LANGUAGES else None)
-    await flows.end(session, person.telegram_user_id)
+    await flows.end(session, person)
     person.role, person.record_id, person.name = Role.PARTNER, partner.id, name
     person.organisation_id, person.organisation_name = invite.organisation_id, \
         invite.organisation.name
@@ -106,9 +106,23 @@ async def join(session: AsyncSession, person: Person, invite_id: int, name: str
     return partner, None
 
 
-async def revoke_partner(session: AsyncSession, partner_id: int) -> Partner | None:
+async def active_partners(session: AsyncSession, person: Person) -> list[Partner]:
+    access.require(person, "partners.list")
+    return await org_repo.active_partners(session)
+
+
+async def active_partner(session: AsyncSession, person: Person, partner_id: int
+                         ) -> Partner | None:
+    """A partner who can still be removed (None once removed or unknown)."""
+    access.require(person, "partners.revoke")
     partner = await org_repo.partner_by_id(session, partner_id)
-    if partner is None or partner.revoked_at is not None:
+    return partner if partner is not None and partner.revoked_at is None else None
+
+
+async def revoke_partner(session: AsyncSession, person: Person, partner_id: int
+                         ) -> Partner | None:
+    partner = await active_partner(session, person, partner_id)
+    if partner is None:
         return None
     partner.revoked_at = datetime.now(UTC)
     await session.flush()

@@ -8,16 +8,18 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
+from bot.callbacks import CaseButton
 from bot.i18n import S_, _, use_language
 from storage.models import Case, Parent, Partner
 from storage.repositories import cases as cases_repo
 from storage.repositories import people as people_repo
 
 
-def case_buttons(case: Case) -> dict[str, Any]:
+def notification_buttons(case: Case) -> dict[str, Any]:
+    """Under a new-case notification (Bot API JSON, as the outbox stores it)."""
     return {"inline_keyboard": [[
-        {"text": _("✋ Take case"), "callback_data": f"case:take:{case.id}"},
-        {"text": _("📂 Open"), "callback_data": f"case:open:{case.id}"},
+        {"text": _("✋ Take case"), "callback_data": CaseButton("take", case.id).pack()},
+        {"text": _("📂 Open"), "callback_data": CaseButton("open", case.id).pack()},
     ]]}
 
 
@@ -32,7 +34,7 @@ async def consultants(session: AsyncSession, case: Case, key: str, render: Calla
     for consultant in await people_repo.active_consultants(session):
         with use_language(consultant.language or "nl"):
             text = render()
-            markup = case_buttons(case) if buttons else None
+            markup = notification_buttons(case) if buttons else None
         if await outbox.queue_message(session, chat_id=consultant.telegram_user_id, text=text,
                                       reply_markup=markup, case_id=case.id,
                                       dedupe_key=f"{key}:{consultant.id}"):

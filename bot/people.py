@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -84,3 +85,11 @@ async def store_language(session: AsyncSession, person: Person, language: str) -
     await people_repo.set_language(session, person.role.value, person.record_id, language)
     person.language = person.stored_language = language
     return True
+
+
+async def ensure_consultants(session: AsyncSession, telegram_user_ids: Iterable[int]) -> None:
+    """The configured consultants (CONSULTANT_IDS) exist and are active."""
+    for telegram_user_id in telegram_user_ids:
+        consultant = await people_repo.consultant_by_telegram_id(session, telegram_user_id)
+        if consultant is None or not consultant.active:
+            await people_repo.upsert_consultant(session, telegram_user_id, None)

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import phonenumbers
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import notify
+from bot import access, flows, notify
+from bot.flows import FlowState
 from bot.i18n import LANGUAGES, N_, _, language_name
 from bot.people import Person
 from bot.tokens import FAMILY_PREFIX, new_token, token_hash
 from storage.models import Case, CaseNeed
 from storage.repositories import cases as cases_repo
-from storage.repositories import flows
 
-FLOW = "referral"
+FLOW = flows.REFERRAL
 MAX_NOTE = 500
 MAX_OTHER = 100
 
@@ -168,9 +170,174 @@ def summary_text(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# ---- moving through the steps ------------------------------------------------------------
+class StepProblem(StrEnum):
+    """Why a button changed nothing."""
+
+    STALE = "stale"  # not a button of this step, or a value that is not offered
+    FIRST_STEP = "first_step"  # "back" on the first step
+    NOTHING_CHOSEN = "nothing_chosen"  # "next" before ticking anything
+
+
+Answers = dict[str, Any]
+Moved = tuple[str, Answers]  # the step the flow goes to, and the answers so far
+
+
+def advance(step: str, data: Answers) -> Moved:
+    """On to the next step; arriving at the summary ends an edit."""
+    following = step_after(step, data)
+    if following == "summary":
+        data = {k: v for k, v in data.items() if k != "editing"}
+    return following, data
+
+
+def _back(step: str, data: Answers, value: str | None, villages: Sequence[str]
+          ) -> Moved | StepProblem:
+    previous = step_before(step, data)
+    if previous is None:
+        return StepProblem.FIRST_STEP
+    if previous == "summary":
+        data = {k: v for k, v in data.items() if k != "editing"}
+    return previous, data
+
+
+def _edit(step: str, data: Answers, value: str | None, villages: Sequence[str]
+          ) -> Moved | StepProblem:
+    if step != "summary" or value not in ("language", "village", "ages", "needs", "contact"):
+        return StepProblem.STALE
+    return value, {**data, "editing": True}
+
+
+def _note(step: str, data: Answers, value: str | None, villages: Sequence[str]
+          ) -> Moved | StepProblem:
+    return ("note", data) if step == "summary" else StepProblem.STALE
+
+
+def _pick(step: str, data: Answers, value: str | None, villages: Sequence[str]
+          ) -> Moved | StepProblem:
+    if step == "language" and value in (*LANGUAGES, OTHER):
+        data = {**data, "language": value}
+    elif step == "village" and value == OTHER:
+        data = {**data, "village": OTHER}
+    elif step == "village" and value is not None and value.isdigit() and int(value) < len(
+            villages):
+        data = {**data, "village": villages[int(value)]}
+    elif step == "contact" and value in CONTACTS:
+        data = {**data, "contact": value}
+        if value != "phone":
+            data.pop("phone", None)
+    else:
+        return StepProblem.STALE
+    return advance(step, data)
+
+
+def _toggle(step: str, data: Answers, value: str | None, villages: Sequence[str]
+            ) -> Moved | StepProblem:
+    options = AGES if step == "ages" else NEEDS if step == "needs" else {}
+    if value not in options:
+        return StepProblem.STALE
+    chosen = list(data.get(step, []))
+    if value in chosen:
+        chosen.remove(value)
+    else:
+        chosen.append(value)
+    return step, {**data, step: chosen}
+
+
+def _next(step: str, data: Answers, value: str | None, villages: Sequence[str]
+          ) -> Moved | StepProblem:
+    if step not in ("ages", "needs"):
+        return StepProblem.STALE
+    if not data.get(step):
+        return StepProblem.NOTHING_CHOSEN
+    return advance(step, data)
+
+
+_BUTTONS: dict[str, Callable[[str, Answers, str | None, Sequence[str]], Moved | StepProblem]] = {
+    "back": _back, "edit": _edit, "note": _note, "pick": _pick, "tog": _toggle, "next": _next,
+}
+
+
+def press(step: str, data: Answers, action: str, value: str | None, villages: Sequence[str]
+          ) -> Moved | StepProblem:
+    """What a button of the current step does: where the flow goes with which answers, or
+    why nothing changes. (Cancel and send are not steps: see `cancel` and `submit`.)"""
+    button = _BUTTONS.get(action)
+    return button(step, dict(data), value, villages) if button else StepProblem.STALE
+
+
+def _read_language(text: str) -> tuple[str | None, str]:
+    return clean_free_text(text, 64), _("Please type the language in at most 64 characters.")
+
+
+def _read_place(text: str) -> tuple[str | None, str]:
+    return clean_free_text(text, MAX_OTHER), _(
+        "Please type the place in at most {limit} characters.").format(limit=MAX_OTHER)
+
+
+def _read_need(text: str) -> tuple[str | None, str]:
+    return clean_free_text(text, MAX_OTHER), _(
+        "Please describe it in at most {limit} characters.").format(limit=MAX_OTHER)
+
+
+def _read_phone(text: str) -> tuple[str | None, str]:
+    return normalise_phone(text), _(
+        "❗ That is not a phone number I can use. Please type it like 06 12345678, or with "
+        "the country code like +32 470 12 34 56.")
+
+
+def _read_note(text: str) -> tuple[str | None, str]:
+    return clean_note(text), _(
+        "❗ The note is {length} characters long; at most {limit} fit. Please shorten it."
+    ).format(length=len(text.strip()), limit=MAX_NOTE)
+
+
+_TYPED: dict[str, Callable[[str], tuple[str | None, str]]] = {
+    "language_other": _read_language, "village_other": _read_place,
+    "need_other": _read_need, "phone": _read_phone, "note": _read_note,
+}
+
+
+def type_answer(step: str, data: Answers, text: str) -> Moved | str | None:
+    """A typed answer: where the flow goes next, a short problem text (the step stays), or
+    None when this step expects a button."""
+    read = _TYPED.get(step)
+    if read is None:
+        return None
+    value, problem = read(text)
+    if value is None:
+        return problem
+    return advance(step, {**data, step: value})
+
+
 # ---- state changes ---------------------------------------------------------------------
-async def start(session: AsyncSession, person: Person) -> Any:
-    return await flows.begin(session, person.telegram_user_id, FLOW, "language", {})
+async def start(session: AsyncSession, person: Person) -> FlowState:
+    """A new referral (replacing any other flow the partner was in)."""
+    access.require(person, "referral.create")
+    return await flows.begin(session, person, FLOW, "language", {})
+
+
+async def in_progress(session: AsyncSession, person: Person) -> FlowState | None:
+    """The partner's unfinished referral, if any."""
+    state = await flows.current(session, person)
+    return state if state is not None and state.flow == FLOW else None
+
+
+async def move(session: AsyncSession, state: FlowState, step: str, data: Answers) -> None:
+    """Keep where the referral now stands (a restart resumes here)."""
+    await flows.move(session, state, step, data)
+
+
+async def cancel(session: AsyncSession, person: Person) -> None:
+    await flows.end(session, person)
+
+
+async def own_referrals(session: AsyncSession, person: Person, limit: int = 20) -> list[Case]:
+    """The partner's own referrals, newest first (never anyone else's)."""
+    access.require(person, "referral.list_own")
+    if person.record_id is None:
+        return []
+    return await cases_repo.by_partner(session, person.record_id, limit)
 
 
 @dataclass
@@ -182,6 +349,7 @@ class Submitted:
 async def submit(session: AsyncSession, person: Person, data: dict[str, Any], consent: bool,
                  now: datetime | None = None) -> Submitted:
     """The case, its first audit event and one outbox message per consultant, together."""
+    access.require(person, "referral.create")
     now = now or datetime.now(UTC)
     reference = await cases_repo.next_reference(session, now.year)
     family_token = new_token(FAMILY_PREFIX)
@@ -218,7 +386,7 @@ async def submit(session: AsyncSession, person: Person, data: dict[str, Any], co
     organisation = person.organisation_name or ""
     await notify.consultants(session, case, f"case-new:{case.id}",
                              lambda: notification_text(case, organisation))
-    await flows.end(session, person.telegram_user_id)
+    await flows.end(session, person)
     return Submitted(case, family_token)
 
 

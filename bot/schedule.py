@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
+from bot.callbacks import FollowupAnswer
 from bot.cases import HELPED_OUTCOMES
 from bot.config import Settings
 from bot.i18n import S_, Sngettext, _, use_language
@@ -41,8 +42,8 @@ async def ask_followups(session: AsyncSession, settings: Settings,
             text = _("👋 Some time ago the library helped you. Did you get the help you "
                      "needed?")
             markup = {"inline_keyboard": [[
-                {"text": _("👍 Yes"), "callback_data": f"help:yes:{case.id}"},
-                {"text": _("👎 No"), "callback_data": f"help:no:{case.id}"}]]}
+                {"text": _("👍 Yes"), "callback_data": FollowupAnswer("yes", case.id).pack()},
+                {"text": _("👎 No"), "callback_data": FollowupAnswer("no", case.id).pack()}]]}
         if await outbox.queue_message(session, chat_id=parent.telegram_user_id, text=text,
                                       reply_markup=markup, dedupe_key=f"followup:{case.id}",
                                       case_id=case.id):

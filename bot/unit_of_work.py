@@ -7,28 +7,25 @@ through the outbox table, in the same transaction.
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
 from bot.people import Person
 
-
-@dataclass
-class Reply:
-    """A Bot API call for the sender, made once the update's transaction committed."""
-
-    method: str
-    kwargs: dict[str, Any]
+if TYPE_CHECKING:
+    from bot.replies import Reply
 
 
 @dataclass
 class UnitOfWork:
     session: AsyncSession
     person: Person | None = None
+    # Bot API calls for the sender, made once the transaction committed (bot.replies).
     replies: list[Reply] = field(default_factory=list)
     outbox_queued: int = 0
     failed: bool = False
@@ -44,8 +41,6 @@ CONFLICT_SIGNS = ("deadlock detected", "could not serialize", "database is locke
 
 def is_conflict(error: BaseException | None) -> bool:
     """A clash with a concurrent transaction (another update, another bot process)."""
-    from sqlalchemy.exc import DBAPIError, IntegrityError
-
     if isinstance(error, IntegrityError):
         return True
     return isinstance(error, DBAPIError) and any(s in str(error.orig) for s in CONFLICT_SIGNS)
@@ -66,9 +61,9 @@ def current_or_none() -> UnitOfWork | None:
     return _current.get()
 
 
-def bind(uow: UnitOfWork | None):  # noqa: ANN201 - returns a ContextVar token
+def bind(uow: UnitOfWork | None) -> Token[UnitOfWork | None]:
     return _current.set(uow)
 
 
-def unbind(token) -> None:  # noqa: ANN001
+def unbind(token: Token[UnitOfWork | None]) -> None:
     _current.reset(token)

@@ -1,49 +1,135 @@
-"""Small rendering helpers shared by the handlers."""
+"""What every handler shares: the access decorator, reading a pressed button, keyboards."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
 
-from bot import callbacks
-from bot.faq import MENU_LABELS
+from bot import access
+from bot.answers import MENU_LABELS
+from bot.callbacks import ButtonData, LanguageChoice
+from bot.context import BotContext
 from bot.i18n import _, language_name
 from bot.people import Role
 
 FAMILY = (Role.PARENT, Role.STRANGER)
 
+Button = TypeVar("Button", bound=ButtonData)
+Handler = Callable[[Update, BotContext], Awaitable[None]]
 
-def inline(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """Buttons from rows of (label, callback data)."""
+
+# ---- who may ---------------------------------------------------------------------------------
+def allowed_to(action: str) -> Callable[[Handler], Handler]:
+    """Run the handler only for people the rule in `bot.access` allows; everyone else gets a
+    short refusal fitting the rule (and no data), and nothing changes."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def checked(update: Update, context: BotContext) -> None:
+            if access.check(context.person, action):
+                await handler(update, context)
+                return
+            query_id = update.callback_query.id if update.callback_query else None
+            if Role.CONSULTANT in access.roles_for(action):
+                consultants_only(context, query_id)
+            else:
+                not_a_partner(context, query_id)
+
+        return checked
+
+    return decorate
+
+
+def consultants_only(context: BotContext, query_id: str | None = None) -> None:
+    """Anyone but a consultant: a short refusal and no data. A parent gets the menu again."""
+    if query_id is not None:
+        context.answer(query_id, _("⛔ This is only for the library's consultants."))
+    elif not staff_only(context):
+        context.reply(_("⛔ This is only for the library's consultants."))
+
+
+def not_a_partner(context: BotContext, query_id: str | None = None) -> None:
+    """What a parent, stranger or consultant hears when they try a partner's command."""
+    text = _("Referrals are for partner professionals of the library. "
+             "To join, ask the library's consultant for an invite link.")
+    if query_id is not None:
+        context.answer(query_id, text)
+    elif context.person.role in FAMILY:
+        show_menu(context, text)
+    else:
+        context.reply(text)
+
+
+def staff_only(context: BotContext) -> bool:
+    """A parent trying a staff command gets a friendly word and the menu; True if so."""
+    if context.person.role in FAMILY:
+        show_menu(context, _("😊 That is for library staff. Tap a button 👇"))
+        return True
+    return False
+
+
+# ---- what came in ----------------------------------------------------------------------------
+def pressed(update: Update, kind: type[Button]) -> tuple[CallbackQuery, Button]:
+    """The pressed button's query and typed data. The handler's pattern (`kind.filter()`)
+    already let only valid data of this kind through."""
+    query = update.callback_query
+    data = kind.unpack(query.data) if query is not None else None
+    if query is None or data is None:
+        raise ValueError(f"not a {kind.__name__} button")
+    return query, data
+
+
+def message_of(update: Update) -> Message:
+    """The message of a message update (handlers registered for messages only)."""
+    if update.effective_message is None:
+        raise ValueError("an update without a message")
+    return update.effective_message
+
+
+def text_of(update: Update) -> str:
+    return message_of(update).text or ""
+
+
+# ---- keyboards -------------------------------------------------------------------------------
+def inline(rows: Sequence[Sequence[tuple[str, ButtonData]]]) -> InlineKeyboardMarkup:
+    """Buttons from rows of (label, button data)."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
+        [[InlineKeyboardButton(label, callback_data=data.pack()) for label, data in row]
+         for row in rows])
 
 
-def language_keyboard(languages: Sequence[str], first: str | None, action: str = "set"
-                      ) -> InlineKeyboardMarkup:
+def language_keyboard(languages: Sequence[str], first: str | None) -> InlineKeyboardMarkup:
     """Each language in its own name and script, the likely one first, two per row."""
     ordered = sorted(languages, key=lambda code: code != first)
-    buttons = [(language_name(code), f"lang:{action}:{code}") for code in ordered]
+    buttons = [(language_name(code), LanguageChoice("set", code)) for code in ordered]
     return inline([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
 
 
-def close_question(context, query) -> None:  # noqa: ANN001 - a BotContext, a CallbackQuery
+def close_question(context: BotContext, query: CallbackQuery) -> None:
     """Answer a pressed button and take the buttons off its message, keeping the text."""
     context.answer(query.id)
-    if query.message is not None and query.message.text:
-        context.edit(query.message.message_id, query.message.text)
+    message = query.message
+    if isinstance(message, Message) and message.text:
+        context.edit(message.message_id, message.text)
 
 
-def yes_no(data: str | None) -> tuple[int, bool] | None:
-    """`ns:yes:<id>` or `ns:no:<id>` as (id, yes); None for anything else."""
-    decoded = callbacks.decode(data)
-    number = decoded.int_arg(0) if decoded else None
-    answer = {"yes": True, "no": False}.get(decoded.action) if decoded else None
-    if number is None or answer is None:
-        return None
-    return number, answer
+def edit_pressed(context: BotContext, query: CallbackQuery, text: str,
+                 reply_markup: InlineKeyboardMarkup | None = None) -> None:
+    """Replace the text (and buttons) of the message whose button was pressed."""
+    if query.message is not None:
+        context.edit(query.message.message_id, text, reply_markup)
+    else:  # too old for Telegram to say which message: send it anew
+        context.reply(text, reply_markup=reply_markup)
 
 
 def menu_keyboard() -> ReplyKeyboardMarkup:
@@ -54,32 +140,6 @@ def menu_keyboard() -> ReplyKeyboardMarkup:
                                resize_keyboard=True, is_persistent=True)
 
 
-def show_menu(context, text: str | None = None) -> None:  # noqa: ANN001 - a BotContext
+def show_menu(context: BotContext, text: str | None = None) -> None:
     context.reply(text or _("What would you like to know? Tap a button 👇"),
                   reply_markup=menu_keyboard())
-
-
-def staff_only(context) -> bool:  # noqa: ANN001 - a BotContext
-    """A parent trying a staff command gets a friendly word and the menu; True if so."""
-    if context.person.role in FAMILY:
-        show_menu(context, _("😊 That is for library staff. Tap a button 👇"))
-        return True
-    return False
-
-
-def consultants_only(context, query_id: str | None = None) -> None:  # noqa: ANN001
-    """Anyone but a consultant: a short refusal and no data. A parent gets the menu again."""
-    if query_id is not None:
-        context.answer(query_id, _("⛔ This is only for the library's consultants."))
-    elif not staff_only(context):
-        context.reply(_("⛔ This is only for the library's consultants."))
-
-
-def not_a_partner(context) -> None:  # noqa: ANN001 - a BotContext
-    """What a parent, stranger or consultant hears when they try a partner's command."""
-    text = _("Referrals are for partner professionals of the library. "
-             "To join, ask the library's consultant for an invite link.")
-    if context.person.role in FAMILY:
-        show_menu(context, text)
-    else:
-        context.reply(text)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.callbacks import Dismiss
 from bot.context import BotContext
 from bot.i18n import _
-from handlers.common import close_question, show_menu
+from handlers.common import close_question, pressed, show_menu
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -17,7 +18,9 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
-    context.answer(update.callback_query.id, _("This button is no longer valid."))
+    """Button data of no known kind (forged, or from an old version): nothing changes."""
+    if update.callback_query is not None:
+        context.answer(update.callback_query.id, _("This button is no longer valid."))
 
 
 async def anything_else(update: Update, context: BotContext) -> None:
@@ -28,4 +31,5 @@ async def anything_else(update: Update, context: BotContext) -> None:
 
 async def dismiss(update: Update, context: BotContext) -> None:
     """A "No" button: nothing changes; the question's buttons go away."""
-    close_question(context, update.callback_query)
+    query, _button = pressed(update, Dismiss)
+    close_question(context, query)

@@ -6,13 +6,15 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
-from bot import callbacks, family, faq, invites, people, referrals
+from bot import answers, family, invites, people, referrals
+from bot.callbacks import LanguageChoice
+from bot.commands import commands_for
 from bot.context import BotContext
+from bot.flows import FlowState
 from bot.i18n import N_, _, language_name, set_language
 from bot.people import Role
 from bot.tokens import FAMILY_PREFIX, INVITE_PREFIX
-from handlers.common import language_keyboard, show_menu
-from storage.models import FlowState
+from handlers.common import edit_pressed, language_keyboard, pressed, show_menu, text_of
 
 
 async def private_chats_only(update: Update, context: BotContext) -> None:
@@ -58,8 +60,6 @@ async def start(update: Update, context: BotContext) -> None:
 
 
 def help_text(role: Role) -> str:
-    from handlers import commands_for
-
     lines = [_("What you can do:")]
     lines += [f"/{c.name} – {_(c.description)}" for c in commands_for(role)]
     return "\n".join(lines)
@@ -81,17 +81,14 @@ async def language_command(update: Update, context: BotContext) -> None:
 
 
 async def language_chosen(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    data = callbacks.decode(query.data)
-    code = data.arg(0) if data else None
-    if data is None or data.action != "set" or code is None or not await people.store_language(
-            context.session, context.person, code):
+    query, button = pressed(update, LanguageChoice)
+    if not await people.store_language(context.session, context.person, button.code):
         context.answer(query.id, _("This button is no longer valid."))
         return
     context.answer(query.id)
-    set_language(code)  # the confirmation is already in the new language
-    context.edit(query.message.message_id,
-                 _("✅ Language: {language}").format(language=language_name(code)))
+    set_language(button.code)  # the confirmation is already in the new language
+    edit_pressed(context, query, _("✅ Language: {language}").format(
+        language=language_name(button.code)))
     if context.person.is_staff:
         context.reply(help_text(context.person.role))
     else:
@@ -116,8 +113,8 @@ async def _open_invite(context: BotContext, token: str) -> None:
         context.reply(_("You are already registered. Send /help to see what you can do."))
         return
     invite, problem = await invites.open_invite(context.session, person, token)
-    if problem is not None:
-        context.reply(_(INVITE_PROBLEMS[problem]))
+    if invite is None or problem is not None:
+        context.reply(_(INVITE_PROBLEMS[problem or invites.InviteProblem.UNKNOWN]))
         return
     context.reply(_("Welcome! You are invited to refer families to {library} for "
                     "{organisation}.\nWhat is your name? (Colleagues at the library will "
@@ -127,14 +124,14 @@ async def _open_invite(context: BotContext, token: str) -> None:
 
 async def join_name(update: Update, context: BotContext, state: FlowState) -> None:
     """The typed name that completes joining by invite."""
-    name = invites.clean_person_name(update.effective_message.text or "")
+    name = invites.clean_person_name(text_of(update))
     if name is None:
         context.reply(_("Please type your name (2 to 80 letters)."))
         return
     partner, problem = await invites.join(context.session, context.person,
                                           int(state.data["invite_id"]), name)
-    if problem is not None:
-        context.reply(_(INVITE_PROBLEMS[problem]))
+    if partner is None or problem is not None:
+        context.reply(_(INVITE_PROBLEMS[problem or invites.InviteProblem.UNKNOWN]))
         return
     set_language(context.person.language)
     context.reply(_("✅ Thank you, {name}. You can now refer families: send /refer.").format(
@@ -155,5 +152,5 @@ async def _open_family_link(context: BotContext, token: str) -> None:
              _("Someone who helps your family asked us to contact you. We are happy to help.")]
     if needs:
         lines += ["", _("It is about:"), referrals.needs_label(needs)]
-    lines += ["", faq.who_answers(context.services.facts)]
+    lines += ["", answers.who_answers(context.services.facts)]
     show_menu(context, "\n".join(lines))

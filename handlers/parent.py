@@ -8,18 +8,22 @@ from functools import cache
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
-from bot import callbacks, cases, faq, parents, people, privacy
+from bot import answers, cases, matcher, parents, people, privacy
+from bot.callbacks import AnswerFeedback, Dismiss, FollowupAnswer, ForgetConfirm
 from bot.context import BotContext
 from bot.i18n import LANGUAGES, N_, _, language_name, ngettext, translator
 from bot.people import Role
 from bot.referrals import display_phone
 from handlers.common import (
     close_question,
+    edit_pressed,
     inline,
     language_keyboard,
     menu_keyboard,
+    message_of,
+    pressed,
     show_menu,
-    yes_no,
+    text_of,
 )
 
 SHARE_PHONE = N_("📱 Share my phone number")
@@ -36,7 +40,7 @@ def contact_keyboard() -> ReplyKeyboardMarkup:
 @cache
 def _actions() -> dict[str, str]:
     """Every button label in every language, so an older keyboard keeps working."""
-    labels = {**faq.MENU_LABELS, "write": WRITE_HERE, "back": BACK}
+    labels = {**answers.MENU_LABELS, "write": WRITE_HERE, "back": BACK}
     actions: dict[str, str] = {}
     for language in LANGUAGES:
         t = translator(language)
@@ -51,7 +55,7 @@ def button_action(text: str) -> str | None:
 
 # ---- typed text -----------------------------------------------------------------------------
 async def on_text(update: Update, context: BotContext) -> None:
-    text = update.effective_message.text or ""
+    text = text_of(update)
     action = button_action(text)
     if action is not None:
         await _on_button(context, action)
@@ -68,11 +72,11 @@ async def on_text(update: Update, context: BotContext) -> None:
 
 async def _on_button(context: BotContext, action: str) -> None:
     await people.become_parent(context.session, context.person)
-    if action in faq.TOPICS and action != "contact":
-        context.reply(faq.answer_text(action, context.services.facts),
+    if action in matcher.TOPICS and action != "contact":
+        context.reply(answers.answer_text(action, context.services.facts),
                       reply_markup=menu_keyboard())
     elif action == "contact":
-        context.reply(faq.contact_question(), reply_markup=contact_keyboard())
+        context.reply(answers.contact_question(), reply_markup=contact_keyboard())
     elif action == "ask":
         context.reply(_("❓ Type your question, in your own language. Or send a voice "
                         "message 🎤."), reply_markup=menu_keyboard())
@@ -82,7 +86,7 @@ async def _on_button(context: BotContext, action: str) -> None:
     elif action == "write":
         await parents.request_contact(context.session, context.person, None)
         show_menu(context, _("✅ Thank you! We will write to you here.") + "\n"
-                  + faq.who_answers(context.services.facts))
+                  + answers.who_answers(context.services.facts))
     else:  # back
         show_menu(context)
 
@@ -94,28 +98,25 @@ async def _on_question(context: BotContext, text: str) -> None:
         await parents.pass_to_library(context.session, context.person, message)
         show_menu(context, _("✅ Thank you! I sent your message to the library."))
         return
-    found = faq.match(text, context.person.language)
+    found = matcher.match(text, context.person.language)
     message = await parents.record_question(context.session, context.person, text, found.topic)
     if found.topic == "contact":
-        context.reply(faq.contact_question(), reply_markup=contact_keyboard())
+        context.reply(answers.contact_question(), reply_markup=contact_keyboard())
     elif found.topic is not None:
-        context.reply(faq.answer_text(found.topic, context.services.facts) + "\n\n"
+        context.reply(answers.answer_text(found.topic, context.services.facts) + "\n\n"
                       + _("Did this help?"),
-                      reply_markup=inline([[
-                          ("👍", callbacks.encode("faq", "yes", message.id)),
-                          ("👎", callbacks.encode("faq", "no", message.id))]]))
+                      reply_markup=inline([[("👍", AnswerFeedback("yes", message.id)),
+                                            ("👎", AnswerFeedback("no", message.id))]]))
     else:
         await parents.pass_to_library(context.session, context.person, message)
-        show_menu(context, faq.not_sure_text(context.services.facts))
+        show_menu(context, answers.not_sure_text(context.services.facts))
 
 
 async def on_feedback(update: Update, context: BotContext) -> None:
     """👍 or 👎 under an answer; 👎 passes the question on to the library."""
-    query = update.callback_query
-    pressed = yes_no(query.data)
-    message = None
-    if pressed is not None:
-        message = await parents.feedback(context.session, context.person, *pressed)
+    query, button = pressed(update, AnswerFeedback)
+    message = await parents.feedback(context.session, context.person, button.message_id,
+                                     button.answer == "yes")
     if message is None:
         context.answer(query.id, _("This button is no longer valid."))
         return
@@ -126,17 +127,15 @@ async def on_feedback(update: Update, context: BotContext) -> None:
     if message.case_id is None:
         await parents.pass_to_library(context.session, context.person, message)
     show_menu(context, _("Sorry! I sent your question to the library.") + "\n"
-              + faq.who_answers(context.services.facts))
+              + answers.who_answers(context.services.facts))
 
 
 async def followup_button(update: Update, context: BotContext) -> None:
     """The answer to "did you get the help you needed?"."""
-    query = update.callback_query
-    pressed = yes_no(query.data)
-    result = None
-    if pressed is not None:
-        result = await cases.followup_answer(context.session, context.person, *pressed)
-    if result is None or not result.ok:
+    query, button = pressed(update, FollowupAnswer)
+    result = await cases.followup_answer(context.session, context.person, button.case_id,
+                                         button.answer == "yes")
+    if not result.ok or result.case is None:
         context.answer(query.id, _("This button is no longer valid."))
         return
     close_question(context, query)
@@ -144,34 +143,31 @@ async def followup_button(update: Update, context: BotContext) -> None:
         show_menu(context, _("😊 Thank you! We are glad we could help."))
     else:
         show_menu(context, _("Thank you for telling us. The library will contact you again.")
-                  + "\n" + faq.who_answers(context.services.facts))
+                  + "\n" + answers.who_answers(context.services.facts))
 
 
 # ---- contact, voice notes, photos, anything else --------------------------------------------
 async def on_contact(update: Update, context: BotContext) -> None:
-    contact = update.effective_message.contact
-    phone = parents.phone_from_contact(contact.phone_number or "")
-    if contact.user_id != context.person.telegram_user_id or phone is None:
+    contact = message_of(update).contact
+    phone = parents.phone_from_contact(contact.phone_number or "") if contact else None
+    if contact is None or contact.user_id != context.person.telegram_user_id or phone is None:
         context.reply(_("Please tap the button 📱 to share your own phone number."),
                       reply_markup=contact_keyboard())
         return
     await parents.request_contact(context.session, context.person, phone)
     show_menu(context, _("✅ Thank you! We will call you on {phone}.").format(
-        phone=display_phone(phone)) + "\n" + faq.who_answers(context.services.facts))
-
-
-ATTACHMENT_KINDS = ("photo", "voice", "audio", "document")
+        phone=display_phone(phone)) + "\n" + answers.who_answers(context.services.facts))
 
 
 async def on_attachment(update: Update, context: BotContext, kind: str) -> None:
-    message = update.effective_message
+    message = message_of(update)
     attachment = message.photo[-1] if kind == "photo" else getattr(message, kind)
     caption = (message.caption or "").strip()[:parents.MAX_QUESTION] or None
     await parents.receive_attachment(
         context.session, context.person, kind=kind, file_id=attachment.file_id,
         chat_id=message.chat_id, message_id=message.message_id, caption=caption)
     show_menu(context, _("✅ Thank you! The library will look at it.") + "\n"
-              + faq.who_answers(context.services.facts))
+              + answers.who_answers(context.services.facts))
 
 
 async def on_other(update: Update, context: BotContext) -> None:
@@ -182,7 +178,7 @@ async def on_other(update: Update, context: BotContext) -> None:
     if message.contact is not None:
         await on_contact(update, context)
         return
-    for kind in ATTACHMENT_KINDS:
+    for kind in cases.ATTACHMENT_KINDS:
         if getattr(message, kind):
             await on_attachment(update, context, kind)
             return
@@ -218,17 +214,17 @@ async def forget_command(update: Update, context: BotContext) -> None:
         return
     context.reply(_("🗑️ Erase everything we keep about you? Your phone number and your "
                     "messages will be gone. This cannot be undone."),
-                  reply_markup=inline([[(_("🗑️ Yes, erase"), "forget:yes"),
-                                        (_("No, keep it"), "noop:forget")]]))
+                  reply_markup=inline([[(_("🗑️ Yes, erase"), ForgetConfirm()),
+                                        (_("No, keep it"), Dismiss("forget"))]]))
 
 
 async def forget_button(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    if query.data != "forget:yes" or context.person.role is not Role.PARENT:
+    query, _button = pressed(update, ForgetConfirm)
+    if context.person.role is not Role.PARENT:
         context.answer(query.id, _("This button is no longer valid."))
         return
     await privacy.forget(context.session, context.person, context.services.facts.villages)
     context.answer(query.id)
-    context.edit(query.message.message_id, _("✅ Done. We erased your data."))
+    edit_pressed(context, query, _("✅ Done. We erased your data."))
     context.reply(_("👋 Goodbye. Send /start if you want to talk to us again."),
                   reply_markup=ReplyKeyboardRemove())

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import access, referrals
+from bot import referrals
 from bot.context import BotContext
 from bot.i18n import _
-from handlers.common import not_a_partner
-from storage.repositories import cases as cases_repo
+from handlers.common import allowed_to
 
 
+@allowed_to("referral.list_own")
 async def my_referrals(update: Update, context: BotContext) -> None:
-    person = context.person
-    if not access.can(person, "referral.list_own"):
-        not_a_partner(context)
-        return
-    own = await cases_repo.by_partner(context.session, person.record_id)
+    own = await referrals.own_referrals(context.session, context.person)
     if not own:
         context.reply(_("You have not referred a family yet. Send /refer to start."))
         return

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import func, select
 from telegram.ext import Application
 
-from bot.app import Services, build_application
+from bot.app import build_application
 from bot.config import Settings
+from bot.services import Services
 from tests.fakebot import FakeBotApi, FakeUser
 
 

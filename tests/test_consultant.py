@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import run_followups, run_morning
 from bot.figures import EXPORT_COLUMNS
 from bot.i18n import translator
+from bot.jobs import run_followups, run_morning
 from storage.models import Case, CaseEvent, ParentMessage
 from storage.repositories import people as people_repo
 from tests.conftest import CONSULTANT_ID

@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy import select, text
 
+from bot.answers import answer_text
 from bot.config import DEFAULT_FACTS_PATH
 from bot.facts import load_facts
-from bot.faq import answer_text
 from bot.i18n import load_catalogs, translator, use_language
 from storage.models import Base, Case, CaseEvent, Parent, ParentMessage
 from tests.conftest import CONSULTANT_ID
@@ -297,7 +297,7 @@ async def test_forget_can_be_cancelled(bot):
 async def test_retention_anonymises_old_closed_cases_and_drops_old_questions(bot):
     from datetime import UTC, datetime, timedelta
 
-    from bot.app import run_retention
+    from bot.jobs import run_retention
     from storage.models import FlowState
 
     consultant = await consultant_ready(bot)
@@ -328,7 +328,7 @@ async def test_retention_anonymises_old_closed_cases_and_drops_old_questions(bot
 
 def test_every_button_label_means_one_thing_in_every_language():
     """The bot maps a pressed label back to its action, whatever language it was shown in."""
-    from bot.faq import MENU_LABELS
+    from bot.answers import MENU_LABELS
     from bot.i18n import LANGUAGES
     from handlers.parent import BACK, WRITE_HERE
 

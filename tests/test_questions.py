@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import main
-from bot import faq
+from bot import matcher
 from bot.i18n import LANGUAGES
 
 QUESTIONS = Path(__file__).parent / "questions"
@@ -36,11 +36,11 @@ def ask(capsys: pytest.CaptureFixture[str], language: str, question: str) -> lis
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_topic_has_five_differently_worded_questions(language: str):
     found = questions(language)
-    for topic in (*faq.TOPICS, "none"):
+    for topic in (*matcher.TOPICS, "none"):
         assert len(set(found.get(topic, []))) >= 5, (language, topic)
 
 
-@pytest.mark.parametrize("topic", (*faq.TOPICS, "none"))
+@pytest.mark.parametrize("topic", (*matcher.TOPICS, "none"))
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_ask_answers_each_question_with_its_topic(capsys, language: str, topic: str):
     misses = []
@@ -64,8 +64,8 @@ def test_ask_runs_as_a_command():
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_language_has_keywords_for_every_topic(language: str):
-    keywords = faq.keywords_for(language)
-    for topic in faq.TOPICS:
+    keywords = matcher.keywords_for(language)
+    for topic in matcher.TOPICS:
         assert len(keywords.by_topic.get(topic, [])) >= 5, (language, topic)
 
 
@@ -79,19 +79,19 @@ def test_every_language_has_keywords_for_every_topic(language: str):
     ("ląbrary", "library"),  # accents that do not belong there
 ])
 def test_word_variants_match(typed: str, keyword: str):
-    token = faq.normalise(typed)
-    assert faq.word_matches(faq.normalise(keyword), token)
+    token = matcher.normalise(typed)
+    assert matcher.word_matches(matcher.normalise(keyword), token)
 
 
 @pytest.mark.parametrize(("typed", "keyword"), [("bus", "boek"), ("open", "opa"),
                                                 ("dokter", "digid")])
 def test_different_words_do_not_match(typed: str, keyword: str):
-    assert not faq.word_matches(faq.normalise(keyword), faq.normalise(typed))
+    assert not matcher.word_matches(matcher.normalise(keyword), matcher.normalise(typed))
 
 
 @given(st.text(max_size=300))
 def test_normalise_is_stable_and_match_never_fails(text: str):
-    once = faq.normalise(text)
-    assert faq.normalise(once) == once
+    once = matcher.normalise(text)
+    assert matcher.normalise(once) == once
     for language in ("nl", "ar", "ti"):
-        assert faq.match(text, language).topic in (*faq.TOPICS, None)
+        assert matcher.match(text, language).topic in (*matcher.TOPICS, None)

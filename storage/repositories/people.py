@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -72,3 +74,14 @@ async def set_language(session: AsyncSession, role: str, record_id: int, languag
     if row is not None:
         row.language = language
         await session.flush()
+
+
+async def consultant_names(session: AsyncSession, consultant_ids: Iterable[int]
+                           ) -> dict[int, str]:
+    """The names of just these consultants (a case card names only the ones on it)."""
+    wanted = set(consultant_ids)
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Consultant.id, Consultant.name).where(Consultant.id.in_(wanted)))
+    return {consultant_id: name for consultant_id, name in rows.all()}

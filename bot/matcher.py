@@ -1,4 +1,4 @@
-"""Parents' questions: which topic a typed question is about, and the answer in words.
+"""Parents' questions: which topic a typed question is about (the answers are in bot.answers).
 
 Matching is deliberately simple and explainable: per-language keyword lists (in
 `locales/<lang>/keywords.toml`, editable without code) are compared with the question's words
@@ -8,7 +8,6 @@ is chosen only when it clearly wins; otherwise the question goes to a person.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import tomllib
 import unicodedata
@@ -18,8 +17,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import OSA
 
-from bot.facts import LibraryFacts, ReadingTent, date_text, hours_lines
-from bot.i18n import LANGUAGES, LOCALES_DIR, N_, _, current_language, ngettext
+from bot.i18n import LANGUAGES, LOCALES_DIR
 
 TOPICS: tuple[str, ...] = ("library", "boekstart", "dutch", "digital", "activities", "contact")
 STRONG, WEAK = 2.0, 1.0
@@ -193,82 +191,3 @@ def match(question: str, language: str) -> Match:
         for name, value in keywords_for(other).score(tokens, typos=False).items():
             combined[name] = max(combined.get(name, 0.0), value)
     return Match(_decide(combined), combined)
-
-
-# ---- the answers, in the current language ---------------------------------------------------
-MENU_LABELS: dict[str, str] = {
-    "library": N_("🏛️ Library"),
-    "boekstart": N_("👶 BoekStart"),
-    "dutch": N_("🗣️ Learn Dutch"),
-    "digital": N_("💻 Computer & DigiD"),
-    "activities": N_("📖 Reading & activities"),
-    "contact": N_("📞 Contact me"),
-    "ask": N_("❓ Ask a question"),
-    "language": N_("🌍 Language"),
-}
-
-
-def _where_and_when(facts: LibraryFacts, village: str, hours: dict[str, str]) -> str:
-    place = facts.place(village)
-    return f"📍 {place.name}, {place.address}\n🕐 {hours_lines(hours, current_language())}"
-
-
-def answer_text(topic: str, facts: LibraryFacts, today: dt.date | None = None) -> str:
-    """A topic's answer: short sentences from the catalog, facts from the library's file."""
-    language = current_language()
-    today = today or dt.date.today()
-    if topic == "library":
-        places = "\n\n".join(
-            f"📍 {p.name}\n{p.address}\n🕐 {hours_lines(p.hours, language)}" for p in facts.places)
-        return _("🏛️ The library is for everyone. Children up to 18 can join for free.\n"
-                 "Where and when:") + "\n\n" + places
-    if topic == "boekstart":
-        return _("👶 BoekStart is a free bag with books for your baby. The nurse of the "
-                 "consultatiebureau brings it, or you get it at the library.\n"
-                 "Reading to your baby helps them learn to talk.")
-    if topic == "dutch":
-        return (_("🗣️ Learn Dutch at the Taalpunt in the library. Volunteers help you to "
-                  "speak, read and write. It is free.") + "\n\n"
-                + _where_and_when(facts, facts.taalpunt.village, facts.taalpunt.hours))
-    if topic == "digital":
-        return (_("💻 We help you with the computer, the school app and DigiD. Bring your "
-                  "phone or laptop. It is free.") + "\n\n"
-                + _where_and_when(facts, facts.digital_help.village, facts.digital_help.hours))
-    if topic == "activities":
-        tent = facts.reading_tent
-        return (_("📖 We read stories to young children in the library. Everyone is welcome. "
-                  "It is free.") + "\n"
-                + _where_and_when(facts, facts.reading_aloud.village, facts.reading_aloud.hours)
-                + "\n\n" + _reading_tent(tent, language, today))
-    if topic == "contact":
-        return contact_question()
-    raise KeyError(topic)
-
-
-def _reading_tent(tent: ReadingTent, language: str, today: dt.date) -> str:
-    villages = ", ".join(tent.villages)
-    if today > tent.last_day:  # the file still holds last summer's dates: do not show them
-        return _("⛺ In the summer holidays the reading tent comes to {villages}, once a week. "
-                 "The new dates follow soon.").format(villages=villages)
-    return _("⛺ In the summer holidays the reading tent comes to {villages}, once a week, "
-             "from {first} to {last}.").format(villages=villages,
-                                               first=date_text(tent.first_day, language),
-                                               last=date_text(tent.last_day, language))
-
-
-def contact_question() -> str:
-    return _("📞 How can the library reach you?\nTap 📱 to share your phone number. "
-             "Or we write to you here.")
-
-
-def who_answers(facts: LibraryFacts) -> str:
-    """Who will answer and roughly when, e.g. "Bertine will answer within 3 working days."."""
-    days = facts.consultant.answer_within_days
-    return ngettext("{name} of the library will answer you within {days} working day.",
-                    "{name} of the library will answer you within {days} working days.",
-                    days).format(name=facts.consultant.name, days=days)
-
-
-def not_sure_text(facts: LibraryFacts) -> str:
-    return _("🤔 I am not sure about this. I sent your question to the library.") + "\n" + \
-        who_answers(facts)

@@ -1,0 +1,41 @@
+"""Which commands each role has: the help text and Telegram's command menu come from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.i18n import N_
+from bot.people import Role
+
+STAFF = (Role.CONSULTANT, Role.PARTNER)
+EVERYONE = (Role.CONSULTANT, Role.PARTNER, Role.PARENT, Role.STRANGER)
+FAMILY = (Role.PARENT, Role.STRANGER)
+
+
+@dataclass(frozen=True)
+class CommandInfo:
+    name: str
+    description: str  # marked with N_, translated when shown
+    roles: tuple[Role, ...]
+
+
+COMMANDS: tuple[CommandInfo, ...] = (
+    CommandInfo("start", N_("start again"), EVERYONE),
+    CommandInfo("language", N_("choose your language"), EVERYONE),
+    CommandInfo("help", N_("what I can do for you"), EVERYONE),
+    CommandInfo("privacy", N_("what we keep about you"), FAMILY),
+    CommandInfo("forget", N_("erase what we keep about you"), FAMILY),
+    CommandInfo("refer", N_("refer a family to the library"), (Role.PARTNER,)),
+    CommandInfo("myreferrals", N_("your referrals and what became of them"), (Role.PARTNER,)),
+    CommandInfo("invite", N_("invite professionals of an organisation (/invite NAME)"),
+                (Role.CONSULTANT,)),
+    CommandInfo("partners", N_("list or remove partner professionals"), (Role.CONSULTANT,)),
+    CommandInfo("cases", N_("the inbox: open cases, with filters"), (Role.CONSULTANT,)),
+    CommandInfo("case", N_("open one case (/case 2026-0001)"), (Role.CONSULTANT,)),
+    CommandInfo("stats", N_("figures (/stats 2026 or /stats 2026-11)"), (Role.CONSULTANT,)),
+    CommandInfo("export", N_("cases without personal data as a CSV file"), (Role.CONSULTANT,)),
+)
+
+
+def commands_for(role: Role) -> list[CommandInfo]:
+    return [c for c in COMMANDS if role in c.roles]

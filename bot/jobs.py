@@ -1,0 +1,75 @@
+"""What runs on a clock: the outbox relay's heartbeat, the hourly follow-ups and retention,
+and the weekday morning reminders (with the Monday digest)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from telegram.ext import JobQueue
+
+from bot import privacy, schedule
+from bot.config import Settings
+from bot.context import BotContext
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+async def run_morning(services: Services, now: datetime | None = None) -> int:
+    """The weekday reminders and the Monday digest; safe to run more than once a day."""
+    async with services.sessions() as session, session.begin():
+        queued = await schedule.send_reminders(session, services.settings, now)
+        queued += await schedule.send_digest(session, services.settings, now)
+    if queued and services.relay is not None:
+        await services.relay.run_once()
+    return queued
+
+
+async def run_followups(services: Services, now: datetime | None = None) -> int:
+    async with services.sessions() as session, session.begin():
+        queued = await schedule.ask_followups(session, services.settings, now)
+    if queued and services.relay is not None:
+        await services.relay.run_once()
+    return queued
+
+
+async def run_retention(services: Services, now: datetime | None = None) -> privacy.Retention:
+    """Anonymise closed cases after RETENTION_DAYS; drop old answered questions and
+    unfinished flows."""
+    async with services.sessions() as session, session.begin():
+        done = await privacy.apply_retention(session, services.settings.retention_days,
+                                             services.facts.villages, now)
+    if done.cases or done.questions or done.flows:
+        log.info("retention: %s cases anonymised, %s questions and %s flows deleted",
+                 done.cases, done.questions, done.flows)
+    return done
+
+
+async def _morning(context: BotContext) -> None:
+    await run_morning(context.services)
+
+
+async def _hourly(context: BotContext) -> None:
+    await run_followups(context.services)
+    await run_retention(context.services)
+
+
+async def _relay(context: BotContext) -> None:
+    relay = context.services.relay
+    if relay is not None and not relay.busy:
+        # In the background: a long pass (paced chats, retries) must not block the scheduler.
+        context.application.create_task(relay.run_once(), name="outbox-relay-pass")
+
+
+def schedule_jobs(jobs: JobQueue[BotContext], settings: Settings) -> None:
+    jobs.run_repeating(_relay, interval=settings.outbox_interval_seconds, first=0.5,
+                       name="outbox-relay")
+    jobs.run_repeating(_hourly, interval=3600, first=5, name="follow-ups-and-retention")
+    if settings.reminders:
+        jobs.run_daily(_morning, name="morning-reminders",
+                       time=settings.reminder_time.replace(tzinfo=settings.zone))
+        # Started after this morning's reminder time (a restart, a crash): send it now;
+        # the outbox's dedupe keys make sure nobody gets it twice.
+        if datetime.now(settings.zone).time() >= settings.reminder_time:
+            jobs.run_once(_morning, when=1, name="morning-reminders-catch-up")

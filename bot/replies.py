@@ -1,0 +1,160 @@
+"""The sender's replies: typed Bot API calls, made only after the update's transaction
+committed (see bot.updates), each retried briefly on network trouble.
+
+python-telegram-bot's `AIORateLimiter` keeps to Telegram's overall pace but does not retry
+(its retries would also catch the outbox relay's sends, which keep their own pace per chat and
+their own schedule in the database). Here tenacity retries a reply on network trouble and
+timeouts, and after a 429 when Telegram asks for a short wait; a refusal (blocked, bad request)
+is not retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 4
+MAX_WAIT_SECONDS = 10.0  # a reply that would wait longer for Telegram is dropped (logged)
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
+
+class Reply(Protocol):
+    async def send(self, bot: Bot) -> object: ...
+
+
+@dataclass(frozen=True)
+class SendText:
+    chat_id: int
+    text: str
+    reply_markup: Markup = None
+    parse_mode: str | None = None
+
+    async def send(self, bot: Bot) -> object:
+        return await bot.send_message(self.chat_id, self.text, reply_markup=self.reply_markup,
+                                      parse_mode=self.parse_mode)
+
+
+@dataclass(frozen=True)
+class SendPhoto:
+    chat_id: int
+    photo: bytes | str  # the image, or the file id of one Telegram already has
+    caption: str | None = None
+    filename: str | None = None
+
+    async def send(self, bot: Bot) -> object:
+        return await bot.send_photo(self.chat_id, self.photo, caption=self.caption,
+                                    filename=self.filename)
+
+
+@dataclass(frozen=True)
+class SendDocument:
+    chat_id: int
+    document: bytes | str
+    caption: str | None = None
+    filename: str | None = None
+
+    async def send(self, bot: Bot) -> object:
+        return await bot.send_document(self.chat_id, self.document, caption=self.caption,
+                                       filename=self.filename)
+
+
+@dataclass(frozen=True)
+class SendVoice:
+    chat_id: int
+    voice: str  # a file id
+    caption: str | None = None
+
+    async def send(self, bot: Bot) -> object:
+        return await bot.send_voice(self.chat_id, self.voice, caption=self.caption)
+
+
+@dataclass(frozen=True)
+class SendAudio:
+    chat_id: int
+    audio: str  # a file id
+    caption: str | None = None
+
+    async def send(self, bot: Bot) -> object:
+        return await bot.send_audio(self.chat_id, self.audio, caption=self.caption)
+
+
+@dataclass(frozen=True)
+class EditText:
+    chat_id: int
+    message_id: int
+    text: str
+    reply_markup: InlineKeyboardMarkup | None = None
+
+    async def send(self, bot: Bot) -> object:
+        return await bot.edit_message_text(self.text, chat_id=self.chat_id,
+                                           message_id=self.message_id,
+                                           reply_markup=self.reply_markup)
+
+
+@dataclass(frozen=True)
+class AnswerQuery:
+    query_id: str
+    text: str | None = None
+
+    async def send(self, bot: Bot) -> object:
+        return await bot.answer_callback_query(self.query_id, text=self.text)
+
+
+def retry_seconds(err: RetryAfter) -> float:
+    """PTB gives retry_after as seconds or as a timedelta, depending on a setting."""
+    retry = err.retry_after
+    return retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
+
+
+def _worth_retrying(error: BaseException) -> bool:
+    """Network trouble and timeouts, or a short 429; not a refusal (BadRequest is a
+    NetworkError in PTB)."""
+    if isinstance(error, RetryAfter):
+        return retry_seconds(error) <= MAX_WAIT_SECONDS
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+
+
+_backoff = wait_exponential_jitter(multiplier=0.3, max=3.0)
+
+
+def _wait(state: RetryCallState) -> float:
+    """As long as Telegram asked after a 429; else a short backoff with jitter."""
+    error = state.outcome.exception() if state.outcome is not None else None
+    if isinstance(error, RetryAfter):
+        return retry_seconds(error)
+    return _backoff(state)
+
+
+async def send_all(bot: Bot, replies: Sequence[Reply]) -> None:
+    """Send the replies in order; one that cannot be sent is logged and skipped."""
+    for reply in replies:
+        name = type(reply).__name__
+        try:
+            async for attempt in AsyncRetrying(
+                    retry=retry_if_exception(_worth_retrying), stop=stop_after_attempt(ATTEMPTS),
+                    wait=_wait, reraise=True):
+                with attempt:
+                    await reply.send(bot)
+        except BadRequest as err:
+            if "message is not modified" not in str(err):
+                log.error("reply %s refused: %s", name, type(err).__name__)
+        except Forbidden:
+            pass  # the user blocked the bot: nobody to tell
+        except RetryAfter:
+            log.warning("reply %s dropped after 429", name)
+        except TelegramError as err:
+            log.warning("reply %s not sent: %s", name, type(err).__name__)

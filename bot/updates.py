@@ -1,0 +1,120 @@
+"""One unit of work per update: one session, one transaction, replies after the commit.
+
+The update id is recorded in that same transaction, so a redelivered update is skipped; the
+sender is identified and their language set before any handler runs; an update that meets a
+concurrent change (another update, another bot process) runs again from the start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from telegram import Update
+from telegram.ext import Application, ExtBot, JobQueue
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_result,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from bot import i18n, replies, unit_of_work
+from bot.context import BotContext
+from bot.people import identify
+from bot.services import Services
+from bot.unit_of_work import UnitOfWork
+from storage.repositories import updates as updates_repo
+
+log = logging.getLogger(__name__)
+
+CONFLICT_ATTEMPTS = 4
+
+
+def _met_conflict(uow: UnitOfWork | None) -> bool:
+    return uow is not None and uow.conflict
+
+
+def _last_result(state: RetryCallState) -> UnitOfWork | None:
+    """After the last attempt: its unit of work (still marked as a conflict)."""
+    return state.outcome.result() if state.outcome is not None else None
+
+
+class BotApplication(Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any],
+                                 dict[Any, Any], JobQueue[BotContext]]):
+    """PTB's Application, with every update run as one unit of work."""
+
+    async def process_update(self, update: object) -> None:
+        services: Services = self.bot_data["services"]
+        if not isinstance(update, Update):
+            await super().process_update(update)
+            return
+        try:
+            uow = await AsyncRetrying(
+                retry=retry_if_result(_met_conflict), stop=stop_after_attempt(CONFLICT_ATTEMPTS),
+                wait=wait_random_exponential(multiplier=0.05, max=0.5),
+                retry_error_callback=_last_result)(self._unit_of_work, services, update)
+            if uow is None:
+                return
+            if uow.conflict:
+                log.error("update %s kept meeting concurrent changes", update.update_id)
+                await self._apologise(update, uow)
+                return
+            await replies.send_all(self.bot, uow.replies)
+            if uow.outbox_queued and services.relay is not None:
+                asyncio.get_running_loop().create_task(services.relay.run_once())
+        except Exception:  # noqa: BLE001 - never let one update stop the bot
+            log.exception("update %s could not be completed", update.update_id)
+        finally:
+            for listener in list(services.update_done):
+                listener(update.update_id)
+
+    async def _unit_of_work(self, services: Services, update: Update) -> UnitOfWork | None:
+        """One attempt: None when the update was handled before (a redelivery)."""
+        async with services.sessions() as session:
+            uow = UnitOfWork(session)
+            token = unit_of_work.bind(uow)
+            try:
+                if not await updates_repo.claim(session, update.update_id):
+                    log.info("update %s was handled before; skipped", update.update_id)
+                    await session.rollback()
+                    return None
+                user = update.effective_user
+                if user is not None:
+                    if session.get_bind().dialect.name == "postgresql":
+                        # One user's updates, one at a time, also across bot processes.
+                        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                              {"key": user.id})
+                    uow.person = await identify(session, user.id, user.language_code,
+                                                services.settings.default_locale)
+                    i18n.set_language(uow.person.language)
+                await super().process_update(update)
+                await self._finish(uow)
+            finally:
+                unit_of_work.unbind(token)
+        return uow
+
+    @staticmethod
+    async def _finish(uow: UnitOfWork) -> None:
+        """Commit, or roll back what a failing handler did; a clash means: run it again."""
+        if uow.failed:
+            await uow.session.rollback()
+            return
+        try:
+            await uow.session.commit()
+        except DBAPIError as err:
+            if not unit_of_work.is_conflict(err):
+                raise
+            await uow.session.rollback()
+            uow.conflict = True
+
+    async def _apologise(self, update: Update, uow: UnitOfWork) -> None:
+        if update.effective_chat is None:
+            return
+        with i18n.use_language(uow.person.language if uow.person else "nl"):
+            apology = i18n._(unit_of_work.APOLOGY)
+        await replies.send_all(self.bot, [replies.SendText(update.effective_chat.id, apology)])
