@@ -18,7 +18,7 @@ from storage.models import Case, CaseEvent, CaseNeed, ParentMessage, ReferenceCo
 async def next_reference(session: AsyncSession, year: int) -> str:
     """`2026-0042`: a per-year counter, safe when many write at once (and on a new year's
     first case, when two would otherwise both create the counter)."""
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     await session.execute(insert(ReferenceCounter).values(year=year, last_number=0)
                           .on_conflict_do_nothing(index_elements=["year"]))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, utcnow
@@ -37,12 +37,14 @@ async def due(session: AsyncSession, limit: int = 100) -> list[OutboxMessage]:
 async def claim(session: AsyncSession, row_id: int, seconds: float) -> bool:
     """Take a pending row for one send; False when another relay (process) has it."""
     now = utcnow()
-    result = await session.execute(
+    # An UPDATE without RETURNING gives a CursorResult (with `rowcount`); `execute` is only
+    # typed to return the general Result.
+    result = cast("CursorResult[Any]", await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending",
                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
         .values(claimed_until=now + timedelta(seconds=seconds))
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     return result.rowcount == 1
 
 

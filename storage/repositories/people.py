@@ -69,8 +69,10 @@ async def get_or_create_parent(session: AsyncSession, telegram_user_id: int) -> 
 
 
 async def set_language(session: AsyncSession, role: str, record_id: int, language: str) -> None:
-    model = {"consultant": Consultant, "partner": Partner, "parent": Parent}[role]
-    row = await session.get(model, record_id)
+    models: dict[str, type[Consultant | Partner | Parent]] = {
+        "consultant": Consultant, "partner": Partner, "parent": Parent}
+    # The annotation keeps mypy from widening the row to `Base`, which has no `language`.
+    row: Consultant | Partner | Parent | None = await session.get(models[role], record_id)
     if row is not None:
         row.language = language
         await session.flush()
