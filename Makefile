@@ -4,9 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 BABEL  := $(VENV)/bin/pybabel
 STAMP  := $(VENV)/.installed-stamp
-# What `make typecheck` checks with mypy (strict, see pyproject.toml). Round 1: storage only;
-# it grows to `bot storage` once bot/ is clean.
-MYPY_PATHS := storage
+# What `make typecheck` checks with mypy (strict, see pyproject.toml): the whole application.
+MYPY_PATHS := bot handlers storage
 
 .PHONY: run test test-postgres bench soak install translations catalogs catalogs-check migrate lint typecheck clean
 

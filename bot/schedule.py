@@ -38,6 +38,8 @@ async def ask_followups(session: AsyncSession, settings: Settings,
                Parent.telegram_user_id.is_not(None), Case.id.not_in(asked)))
     count = 0
     for case, parent in rows.all():
+        if parent.telegram_user_id is None:  # the query leaves erased parents out
+            continue
         with use_language(parent.language or case.family_language or "nl"):
             text = _("👋 Some time ago the library helped you. Did you get the help you "
                      "needed?")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, TypeVar
 
 from telegram import (
     CallbackQuery,
@@ -25,7 +25,10 @@ from bot.people import Role
 FAMILY = (Role.PARENT, Role.STRANGER)
 
 Button = TypeVar("Button", bound=ButtonData)
-Handler = Callable[[Update, BotContext], Awaitable[None]]
+# One row of inline buttons: (label, button data) pairs.
+ButtonRow = Sequence[tuple[str, ButtonData]]
+# PTB's HandlerCallback for this application: a coroutine function (its result is unused).
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
 # ---- who may ---------------------------------------------------------------------------------
@@ -101,7 +104,7 @@ def text_of(update: Update) -> str:
 
 
 # ---- keyboards -------------------------------------------------------------------------------
-def inline(rows: Sequence[Sequence[tuple[str, ButtonData]]]) -> InlineKeyboardMarkup:
+def inline(rows: Sequence[ButtonRow]) -> InlineKeyboardMarkup:
     """Buttons from rows of (label, button data)."""
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data.pack()) for label, data in row]
