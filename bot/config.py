@@ -20,6 +20,10 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line naming the variable."""
 
 
+# A bot token is "<bot id>:<secret>"; @BotFather's secrets are much longer than this.
+MIN_TOKEN_SECRET_LENGTH = 10
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -61,7 +65,7 @@ class Settings(BaseSettings):
             return None
         value = value.strip()
         head, _, tail = value.partition(":")
-        if not head.isdigit() or len(tail) < 10:
+        if not head.isdigit() or len(tail) < MIN_TOKEN_SECRET_LENGTH:
             raise ValueError("expected the form 123456:ABC... as given by @BotFather")
         return value
 

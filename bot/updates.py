@@ -64,7 +64,7 @@ class BotApplication(BotApp):
             await replies.send_all(self.bot, uow.replies)
             if uow.outbox_queued and services.relay is not None:
                 asyncio.get_running_loop().create_task(services.relay.run_once())
-        except Exception:  # noqa: BLE001 - never let one update stop the bot
+        except Exception:  # never let one update stop the bot
             log.exception("update %s could not be completed", update.update_id)
         finally:
             for listener in list(services.update_done):

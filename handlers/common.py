@@ -7,12 +7,15 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
 from telegram import (
+    Audio,
     CallbackQuery,
+    Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
     Update,
+    Voice,
 )
 
 from bot import access
@@ -101,6 +104,17 @@ def message_of(update: Update) -> Message:
 
 def text_of(update: Update) -> str:
     return message_of(update).text or ""
+
+
+def file_id_of(message: Message, kind: str) -> str | None:
+    """Telegram's id of the message's file of this kind (`bot.cases.ATTACHMENT_KINDS`); of a
+    photo, its largest size. None when the message has none."""
+    if kind == "photo":
+        return message.photo[-1].file_id if message.photo else None
+    files: dict[str, Audio | Document | Voice | None] = {
+        "voice": message.voice, "audio": message.audio, "document": message.document}
+    found = files.get(kind)
+    return found.file_id if found is not None else None
 
 
 # ---- keyboards -------------------------------------------------------------------------------
