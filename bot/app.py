@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from telegram import LinkPreviewOptions
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults, JobQueue
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from bot import i18n, notify, people
@@ -71,6 +71,8 @@ def build_application(settings: Settings, *, token: str | None = None) -> BotApp
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
         .context_types(ContextTypes(context=BotContext))
+        # What PTB would create anyway, spelt out so that its jobs get a BotContext too.
+        .job_queue(JobQueue[BotContext]())
         .defaults(Defaults(tzinfo=settings.zone,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         # Telegram's overall pace; retries after a 429 are the caller's (bot.replies, the

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import access, answers, flows, notify, outbox
@@ -20,11 +21,14 @@ from bot.flows import FlowState
 from bot.i18n import N_, NS_, S_, _, use_language
 from bot.matcher import TOPICS
 from bot.people import Person
-from storage.models import Case as Case
-from storage.models import CaseEvent as CaseEvent
+from storage import models
 from storage.models import Consultant, Parent, ParentMessage, Partner
 from storage.repositories import cases as cases_repo
 from storage.repositories import people as people_repo
+
+# The records the handlers hold, named here: handlers reach storage only through the core.
+Case = models.Case
+CaseEvent = models.CaseEvent
 
 MAX_NOTE = 1000
 MAX_REPLY = 1000
@@ -119,9 +123,11 @@ async def change(session: AsyncSession, person: Person, case_id: int, what: Chan
     elif what is Change.REOPEN:
         values.update(outcome=None, closed_at=None, helped=None,
                       assigned_consultant_id=person.record_id)
-    result = await session.execute(
+    # An UPDATE without RETURNING gives a CursorResult (with `rowcount`); `execute` is only
+    # typed to return the general Result.
+    result = cast("CursorResult[Any]", await session.execute(
         update(Case).where(Case.id == case_id, Case.status.in_(sources)).values(**values)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     await session.refresh(case)
     if result.rowcount != 1:
         holder = None
@@ -296,13 +302,20 @@ def prepared_text(key: str, facts: LibraryFacts) -> str:
     return answers.answer_text(key, facts)
 
 
-async def _parent_of(session: AsyncSession, case: Case) -> tuple[Parent | None, Problem | None]:
+@dataclass(frozen=True)
+class _Reachable:
+    """A case's parent who can still be written to, and their chat."""
+    parent: Parent
+    chat_id: int
+
+
+async def _parent_of(session: AsyncSession, case: Case) -> _Reachable | Problem:
     if case.anonymised_at is not None:
-        return None, Problem.ERASED
+        return Problem.ERASED
     parent = await session.get(Parent, case.parent_id) if case.parent_id else None
     if parent is None or parent.telegram_user_id is None:
-        return None, Problem.NO_PARENT
-    return parent, None
+        return Problem.NO_PARENT
+    return _Reachable(parent, parent.telegram_user_id)
 
 
 async def reply_to_parent(session: AsyncSession, person: Person, case_id: int, *,
@@ -315,10 +328,10 @@ async def reply_to_parent(session: AsyncSession, person: Person, case_id: int, *
     case = await cases_repo.by_id(session, case_id)
     if case is None:
         return Result(None, Problem.NOT_FOUND)
-    parent, problem = await _parent_of(session, case)
-    if problem is not None:
-        return Result(case, problem)
-    assert parent is not None
+    reachable = await _parent_of(session, case)
+    if isinstance(reachable, Problem):
+        return Result(case, reachable)
+    parent = reachable.parent
     if prepared is not None and (prepared not in PREPARED or facts is None):
         return Result(case, Problem.NOT_ALLOWED)
     body = (text or "").strip()
@@ -328,7 +341,7 @@ async def reply_to_parent(session: AsyncSession, person: Person, case_id: int, *
         return Result(case, Problem.TOO_LONG)
     with use_language(parent.language or case.family_language or "nl"):
         header = _("💬 A message from the library:")
-        if prepared is not None:
+        if prepared is not None and facts is not None:  # both checked above
             body = prepared_text(prepared, facts)
     message = ParentMessage(parent_id=parent.id, case_id=case.id, direction="out", kind="text",
                             text=body, topic=prepared)
@@ -337,7 +350,7 @@ async def reply_to_parent(session: AsyncSession, person: Person, case_id: int, *
     case.updated_at = now
     await cases_repo.add_event(session, case.id, "reply", "consultant", person.record_id,
                                {"message_id": message.id, "prepared": prepared})
-    await outbox.queue_message(session, chat_id=parent.telegram_user_id,
+    await outbox.queue_message(session, chat_id=reachable.chat_id,
                                text=f"{header}\n\n{body}", dedupe_key=f"reply:{message.id}",
                                case_id=case.id)
     return Result(case)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -18,6 +18,10 @@ SUPPORTED_LOCALES = ("nl", "en", "ar", "tr", "pl", "uk", "ti", "fa", "so")
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line naming the variable."""
+
+
+# A bot token is "<bot id>:<secret>"; @BotFather's secrets are much longer than this.
+MIN_TOKEN_SECRET_LENGTH = 10
 
 
 class Settings(BaseSettings):
@@ -61,7 +65,7 @@ class Settings(BaseSettings):
             return None
         value = value.strip()
         head, _, tail = value.partition(":")
-        if not head.isdigit() or len(tail) < 10:
+        if not head.isdigit() or len(tail) < MIN_TOKEN_SECRET_LENGTH:
             raise ValueError("expected the form 123456:ABC... as given by @BotFather")
         return value
 
@@ -139,7 +143,7 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:  # checked by pydantic, like the environment
     """Read the settings; any problem becomes one ConfigError line naming the variable."""
     try:
         settings = Settings(**overrides)

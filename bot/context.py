@@ -12,12 +12,15 @@ from bot import replies, unit_of_work
 from bot.people import Person
 from bot.services import Services
 
-# The application as assembled in bot.app (PTB's generic parameters spelt out once).
-BotApp = Application[ExtBot[None], "BotContext", dict[Any, Any], dict[Any, Any],
+# The bot as assembled in bot.app: its rate limiter (`AIORateLimiter`) takes int arguments.
+RateLimitedBot = ExtBot[int]
+# The application as assembled in bot.app (PTB's generic parameters spelt out once). The
+# user, chat and bot data are PTB's plain dicts; only `bot_data["services"]` is used.
+BotApp = Application[RateLimitedBot, "BotContext", dict[Any, Any], dict[Any, Any],
                      dict[Any, Any], JobQueue["BotContext"]]
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class BotContext(CallbackContext[RateLimitedBot, dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """Registered through `ContextTypes(context=BotContext)`."""
 
     def __init__(self, application: BotApp, chat_id: int | None = None,

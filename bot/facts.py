@@ -131,7 +131,7 @@ def load_facts(path: Path) -> LibraryFacts:
 
 # ---- rendering in the reader's language ---------------------------------------------------
 def day_name(day: str, language: str) -> str:
-    name = get_day_names("wide", locale=language)[WEEKDAYS.index(day)]
+    name: str = get_day_names("wide", locale=language)[WEEKDAYS.index(day)]
     return name[:1].upper() + name[1:]
 
 

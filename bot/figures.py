@@ -21,6 +21,8 @@ from bot.people import Person
 from storage.models import Case, CaseEvent
 from storage.repositories import cases as cases_repo
 
+DECEMBER = 12  # the last month: the period "2025-12" ends when the next year starts
+
 # What the export holds: no names, phone numbers, notes, free text or Telegram ids.
 EXPORT_COLUMNS = ("reference", "created", "month", "source", "organisation", "village",
                   "family_language", "child_ages", "needs", "contact_method", "status",
@@ -51,9 +53,9 @@ def parse_period(text: str, zone: ZoneInfo, now: datetime | None = None) -> Peri
         return Period(text, datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1,
                                                                        tzinfo=zone))
     match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
-    if match and 1 <= int(match.group(2)) <= 12:
+    if match and 1 <= int(match.group(2)) <= DECEMBER:
         year, month = int(match.group(1)), int(match.group(2))
-        end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=zone)
+        end = datetime(year + (month == DECEMBER), month % DECEMBER + 1, 1, tzinfo=zone)
         return Period(f"{year}-{month:02d}", datetime(year, month, 1, tzinfo=zone), end)
     raise PeriodError(text)
 

@@ -136,21 +136,21 @@ def staff_translator(language: str | None = None) -> Translator:
     return _staff_catalogs.get(language) or _staff_catalogs[DEFAULT_LANGUAGE]
 
 
-def S_(message: str) -> str:  # noqa: N802 - a gettext-style marker
+def S_(message: str) -> str:  # a gettext-style marker
     """A text for staff (consultants, partner professionals): Dutch or English."""
     return staff_translator().gettext(message)
 
 
-def Sngettext(singular: str, plural: str, n: int) -> str:  # noqa: N802
+def Sngettext(singular: str, plural: str, n: int) -> str:
     return staff_translator().ngettext(singular, plural, n)
 
 
-def NS_(message: str) -> str:  # noqa: N802
+def NS_(message: str) -> str:
     """Mark a module-level staff text; translate it with `S_()` when shown."""
     return message
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(message: str) -> str:  # the conventional gettext marker name
     """Mark a module-level string for extraction; translate it with `_()` when shown."""
     return message
 

@@ -15,6 +15,7 @@ from bot.tokens import INVITE_PREFIX, new_token, token_hash
 from storage.models import Invite, Partner
 from storage.repositories import organisations as org_repo
 
+MIN_ORGANISATION_NAME = 2
 MAX_ORGANISATION_NAME = 120
 MIN_NAME, MAX_NAME = 2, 80
 
@@ -36,7 +37,7 @@ class NewInvite:
 
 def clean_organisation_name(raw: str) -> str | None:
     name = " ".join(raw.split())
-    if not (2 <= len(name) <= MAX_ORGANISATION_NAME):
+    if not (MIN_ORGANISATION_NAME <= len(name) <= MAX_ORGANISATION_NAME):
         return None
     return name
 

@@ -23,6 +23,11 @@ TOPICS: tuple[str, ...] = ("library", "boekstart", "dutch", "digital", "activiti
 STRONG, WEAK = 2.0, 1.0
 MIN_SCORE = 2.0  # one strong word, or two weak ones
 MIN_MARGIN = 1.0  # the winner must beat the runner-up by this much
+# Word lengths: an Arabic article or conjunction comes off only if this much is left; a keyword
+# counts inside a longer word (inflection, compound) from this length; typos allowed from these.
+MIN_STEM = 3
+MIN_PART_OF_WORD = 4
+ONE_TYPO_FROM, TWO_TYPOS_FROM = 5, 9
 
 # Arabic-script letters written in more than one way, and Latin letters NFKD cannot split.
 _FOLD = str.maketrans({
@@ -49,15 +54,15 @@ def normalise(text: str) -> str:
 def _variants(token: str) -> tuple[str, ...]:
     """A word and the word without an Arabic article or conjunction in front."""
     for prefix in _ARABIC_PREFIXES:
-        if token.startswith(prefix) and len(token) - len(prefix) >= 3:
+        if token.startswith(prefix) and len(token) - len(prefix) >= MIN_STEM:
             return token, token[len(prefix):]
     return (token,)
 
 
 def _typos_allowed(keyword: str) -> int:
-    if len(keyword) >= 9:
+    if len(keyword) >= TWO_TYPOS_FROM:
         return 2
-    if len(keyword) >= 5:
+    if len(keyword) >= ONE_TYPO_FROM:
         return 1
     return 0
 
@@ -67,7 +72,7 @@ def word_matches(keyword: str, token: str, typos: bool = True) -> bool:
     for form in _variants(token):
         if form == keyword:
             return True
-        if len(keyword) >= 4 and keyword in form:
+        if len(keyword) >= MIN_PART_OF_WORD and keyword in form:
             return True
         allowed = _typos_allowed(keyword) if typos else 0
         if allowed:

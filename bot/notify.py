@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import outbox
 from bot.callbacks import CaseButton
 from bot.i18n import S_, _, use_language
-from storage.models import Case, Parent, Partner
+from storage.models import Case, OutboxMessage, Parent, Partner
 from storage.repositories import cases as cases_repo
 from storage.repositories import people as people_repo
 
@@ -63,15 +63,17 @@ def undelivered_reason(error: str | None) -> str:
 async def _recipient(session: AsyncSession, case: Case, chat_id: int) -> str:
     """Who on the case a message was for, as an event's actor kind: "parent", "partner"
     (the referrer) or "other"."""
-    for model, record_id, role in ((Parent, case.parent_id, "parent"),
-                                   (Partner, case.partner_id, "partner")):
-        person = await session.get(model, record_id) if record_id is not None else None
-        if person is not None and person.telegram_user_id == chat_id:
-            return role
+    parent = await session.get(Parent, case.parent_id) if case.parent_id is not None else None
+    if parent is not None and parent.telegram_user_id == chat_id:
+        return "parent"
+    partner = (await session.get(Partner, case.partner_id) if case.partner_id is not None
+               else None)
+    if partner is not None and partner.telegram_user_id == chat_id:
+        return "partner"
     return "other"
 
 
-async def dead_letter(session: AsyncSession, row: Any) -> None:
+async def dead_letter(session: AsyncSession, row: OutboxMessage) -> None:
     """A message that cannot be delivered (blocked, gone): on its case's history, and the
     other consultants hear of it, so someone can reach the family another way."""
     if row.dedupe_key.startswith("dead:"):

@@ -12,11 +12,12 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import unit_of_work
+from storage.models import OutboxMessage
 from storage.repositories import outbox as outbox_repo
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,16 @@ _jitter = random.Random()
 
 def backoff_seconds(attempts: int, rng: random.Random = _jitter) -> float:
     """Exponential backoff with full jitter: 0.5 s, 1 s, 2 s ... capped at five minutes."""
-    ceiling = min(MAX_BACKOFF_SECONDS, 0.5 * (2 ** max(0, attempts)))
+    doublings: int = 2 ** max(0, attempts)  # an int: the exponent is never negative
+    ceiling = min(MAX_BACKOFF_SECONDS, 0.5 * doublings)
     return ceiling / 2 + rng.random() * ceiling / 2
+
+
+class _Outcome(NamedTuple):
+    """What came of one send: "sent", "retry" (after `delay` seconds) or "dead"."""
+    kind: Literal["sent", "retry", "dead"]
+    delay: float = 0.0
+    error: str = ""
 
 
 class OutboxRelay:
@@ -80,7 +89,8 @@ class OutboxRelay:
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], send: Sender,
                  chat_interval: float = 1.0, claim_seconds: float = DEFAULT_CLAIM_SECONDS,
-                 on_dead: Callable[[AsyncSession, Any], Awaitable[None]] | None = None) -> None:
+                 on_dead: Callable[[AsyncSession, OutboxMessage], Awaitable[None]] | None = None
+                 ) -> None:
         self._sessions = session_factory
         self._send = send
         self._lock = asyncio.Lock()
@@ -105,7 +115,6 @@ class OutboxRelay:
         async with self._lock:
             while True:
                 self._again = False
-                self._paced = None
                 delivered += await self._pass()
                 if self._paced is not None:
                     # Some chat is paced: come back when it may have its next message.
@@ -116,6 +125,8 @@ class OutboxRelay:
         return delivered
 
     async def _pass(self) -> int:
+        """One look at the due rows, oldest first; returns how many were delivered."""
+        self._paced = None
         delivered = 0
         now = datetime.now(UTC)
         async with self._sessions() as session:
@@ -124,48 +135,61 @@ class OutboxRelay:
         for row in rows:
             if row.chat_id in held_chats:
                 continue
-            if row.next_attempt_at > now:
-                held_chats.add(row.chat_id)  # an earlier message waits: keep the order
-                continue
-            last = self._last_sent.get(row.chat_id)
-            if last is not None and time.monotonic() - last < self._chat_interval:
-                held_chats.add(row.chat_id)  # this chat had one a moment ago
-                wait = self._chat_interval - (time.monotonic() - last)
-                self._paced = wait if self._paced is None else min(self._paced, wait)
-                continue
-            # Another bot process may be sending this very row: claim it first.
-            async with self._sessions() as session, session.begin():
-                claimed = await outbox_repo.claim(session, row.id, self._claim_seconds)
-            if not claimed:
+            if not await self._may_send(row, now):
                 held_chats.add(row.chat_id)
                 continue
-            outcome: tuple[str, float, str] = ("sent", 0.0, "")
-            self._last_sent[row.chat_id] = time.monotonic()
-            try:
-                await self._send(row.method, row.payload)
-            except RetryAfter as err:
-                outcome = ("retry", err.seconds, str(err))
-            except Transient as err:
-                if row.attempts + 1 >= MAX_TRANSIENT_ATTEMPTS:
-                    outcome = ("dead", 0.0, f"gave up: {err}")
-                else:
-                    outcome = ("retry", backoff_seconds(row.attempts), str(err) or "transient")
-            except Permanent as err:
-                outcome = ("dead", 0.0, str(err))
-            async with self._sessions() as session, session.begin():
-                fresh = await session.get(type(row), row.id)
-                if fresh is None or fresh.status != "pending":
-                    continue
-                if outcome[0] == "sent":
-                    outbox_repo.mark_sent(fresh)
-                    delivered += 1
-                elif outcome[0] == "retry":
-                    outbox_repo.mark_retry(fresh, outcome[1], outcome[2])
-                    held_chats.add(row.chat_id)
-                    log.info("outbox %s: retry in %.1fs (%s)", row.id, outcome[1], outcome[2])
-                else:
-                    outbox_repo.mark_dead(fresh, outcome[2])
-                    log.warning("outbox %s: dead letter (%s)", row.id, outcome[2])
-                    if self._on_dead is not None:
-                        await self._on_dead(session, fresh)
+            outcome = await self._attempt(row)
+            if not await self._record(row, outcome):
+                continue
+            if outcome.kind == "sent":
+                delivered += 1
+            elif outcome.kind == "retry":
+                held_chats.add(row.chat_id)
         return delivered
+
+    async def _may_send(self, row: OutboxMessage, now: datetime) -> bool:
+        """Whether the row goes now: due, its chat not paced, and claimed by this relay."""
+        if row.next_attempt_at > now:
+            return False  # an earlier message waits: keep the order
+        last = self._last_sent.get(row.chat_id)
+        if last is not None and time.monotonic() - last < self._chat_interval:
+            # This chat had one a moment ago.
+            wait = self._chat_interval - (time.monotonic() - last)
+            self._paced = wait if self._paced is None else min(self._paced, wait)
+            return False
+        # Another bot process may be sending this very row: claim it first.
+        async with self._sessions() as session, session.begin():
+            return await outbox_repo.claim(session, row.id, self._claim_seconds)
+
+    async def _attempt(self, row: OutboxMessage) -> _Outcome:
+        """Send the row once; what came of it."""
+        self._last_sent[row.chat_id] = time.monotonic()
+        try:
+            await self._send(row.method, row.payload)
+        except RetryAfter as err:
+            return _Outcome("retry", err.seconds, str(err))
+        except Transient as err:
+            if row.attempts + 1 >= MAX_TRANSIENT_ATTEMPTS:
+                return _Outcome("dead", error=f"gave up: {err}")
+            return _Outcome("retry", backoff_seconds(row.attempts), str(err) or "transient")
+        except Permanent as err:
+            return _Outcome("dead", error=str(err))
+        return _Outcome("sent")
+
+    async def _record(self, row: OutboxMessage, outcome: _Outcome) -> bool:
+        """Write the outcome on the row; False when it is no longer pending (nothing done)."""
+        async with self._sessions() as session, session.begin():
+            fresh = await session.get(OutboxMessage, row.id)
+            if fresh is None or fresh.status != "pending":
+                return False
+            if outcome.kind == "sent":
+                outbox_repo.mark_sent(fresh)
+            elif outcome.kind == "retry":
+                outbox_repo.mark_retry(fresh, outcome.delay, outcome.error)
+                log.info("outbox %s: retry in %.1fs (%s)", row.id, outcome.delay, outcome.error)
+            else:
+                outbox_repo.mark_dead(fresh, outcome.error)
+                log.warning("outbox %s: dead letter (%s)", row.id, outcome.error)
+                if self._on_dead is not None:
+                    await self._on_dead(session, fresh)
+        return True

@@ -22,6 +22,8 @@ from storage.models import Case, Parent, ParentMessage
 from storage.repositories import cases as cases_repo
 
 MAX_QUESTION = 1000
+# A shared contact's number: digits only, at most E.164's fifteen.
+MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 6, 15
 
 ATTACHMENT_LABELS: dict[str, str] = {
     "photo": N_("📷 A parent sent a photo"),
@@ -131,7 +133,7 @@ async def feedback(session: AsyncSession, person: Person, message_id: int, helpe
 def phone_from_contact(raw: str) -> str | None:
     """Telegram sends numbers like 31612345678 (no plus); E.164 or None."""
     digits = "".join(ch for ch in raw if ch.isdigit())
-    if not 6 <= len(digits) <= 15:
+    if not MIN_PHONE_DIGITS <= len(digits) <= MAX_PHONE_DIGITS:
         return None
     candidate = raw.strip() if raw.strip().startswith("+") else f"+{digits}"
     try:
@@ -177,15 +179,26 @@ async def request_contact(session: AsyncSession, person: Person, phone: str | No
 
 
 # ---- voice notes, photos, documents ---------------------------------------------------------
-async def receive_attachment(session: AsyncSession, person: Person, *, kind: str,
-                             file_id: str, chat_id: int, message_id: int,
-                             caption: str | None, now: datetime | None = None) -> Case:
+@dataclass(frozen=True)
+class Attachment:
+    """A file a parent sent: its kind (see ATTACHMENT_LABELS), Telegram's file id, and the
+    message that carried it."""
+    kind: str
+    file_id: str
+    chat_id: int
+    message_id: int
+    caption: str | None = None
+
+
+async def receive_attachment(session: AsyncSession, person: Person, attachment: Attachment,
+                             now: datetime | None = None) -> Case:
     """Keep the file's Telegram id on the parent's case and copy it to the consultants."""
+    kind, caption = attachment.kind, attachment.caption
     now = now or datetime.now(UTC)
     case, created = await _case_for(session, person, now)
     message = ParentMessage(parent_id=person.record_id, case_id=case.id, direction="in",
-                            kind=kind, text=(caption or None), telegram_file_id=file_id,
-                            telegram_message_id=message_id)
+                            kind=kind, text=(caption or None), telegram_file_id=attachment.file_id,
+                            telegram_message_id=attachment.message_id)
     session.add(message)
     await session.flush()
     case.updated_at = now
@@ -200,5 +213,5 @@ async def receive_attachment(session: AsyncSession, person: Person, *, kind: str
         return "\n".join(lines)
 
     await notify.consultants(session, case, f"attachment:{event.id}", render,
-                             copy_of=(chat_id, message_id))
+                             copy_of=(attachment.chat_id, attachment.message_id))
     return case

@@ -75,6 +75,15 @@ async def become_parent(session: AsyncSession, person: Person) -> Person:
     return person
 
 
+async def parent_id_of(session: AsyncSession, person: Person) -> int:
+    """The parent record's id of someone who is no partner or consultant (made a parent
+    first if they were a stranger)."""
+    await become_parent(session, person)
+    if person.role is not Role.PARENT or person.record_id is None:
+        raise ValueError(f"a {person.role} has no parent record")
+    return person.record_id
+
+
 async def store_language(session: AsyncSession, person: Person, language: str) -> bool:
     """Store a language choice; False (and nothing changed) when the role may not use it."""
     if language not in allowed_languages(person.role):

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notify
@@ -100,13 +102,21 @@ async def apply_retention(session: AsyncSession, retention_days: int,
             parent = await session.get(Parent, case.parent_id)
             if parent is not None:
                 parent.phone = None
-    questions = await session.execute(
+    # A DELETE gives a CursorResult (with `rowcount`); `execute` is only typed to return the
+    # general Result.
+    questions = cast("CursorResult[Any]", await session.execute(
         delete(ParentMessage).where(ParentMessage.case_id.is_(None),
-                                    ParentMessage.created_at < before))
-    flows = await session.execute(
-        delete(FlowState).where(FlowState.updated_at < now - timedelta(days=FLOW_DAYS)))
+                                    ParentMessage.created_at < before)))
+    flows = cast("CursorResult[Any]", await session.execute(
+        delete(FlowState).where(FlowState.updated_at < now - timedelta(days=FLOW_DAYS))))
     await session.flush()
     return Retention(len(old_cases), questions.rowcount, flows.rowcount)
+
+
+def _erased_notice(reference: str) -> str:
+    return _("🗑️ The parent of case {reference} asked to erase their data. "
+             "The case stays, without personal data. Please also delete "
+             "their messages from this chat.").format(reference=reference)
 
 
 async def forget(session: AsyncSession, person: Person, known_villages: Sequence[str],
@@ -136,13 +146,8 @@ async def forget(session: AsyncSession, person: Person, known_villages: Sequence
     await session.flush()
 
     for case in cases:
-        await notify.consultants(
-            session, case, f"erased:{case.id}",
-            lambda case=case: _("🗑️ The parent of case {reference} asked to erase their data. "
-                                "The case stays, without personal data. Please also delete "
-                                "their messages from this chat.").format(
-                                    reference=case.reference),
-            buttons=False)
+        await notify.consultants(session, case, f"erased:{case.id}",
+                                 partial(_erased_notice, case.reference), buttons=False)
     person.role = Role.STRANGER
     person.record_id = None
     person.stored_language = None

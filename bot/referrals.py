@@ -22,6 +22,9 @@ from storage.repositories import cases as cases_repo
 FLOW = flows.REFERRAL
 MAX_NOTE = 500
 MAX_OTHER = 100
+# A typed phone number, before parsing: spaces, dashes and a + allowed.
+MIN_PHONE_TEXT, MAX_PHONE_TEXT = 6, 32
+NETHERLANDS = 31  # calling code: Dutch numbers are shown the national way
 
 AGES: dict[str, str] = {
     "expecting": N_("expecting a baby"),
@@ -89,7 +92,7 @@ def step_before(step: str, data: dict[str, Any]) -> str | None:
 def normalise_phone(raw: str) -> str | None:
     """A valid phone number in E.164 form; Dutch numbers by default, international accepted."""
     text = raw.strip()
-    if not (6 <= len(text) <= 32):
+    if not (MIN_PHONE_TEXT <= len(text) <= MAX_PHONE_TEXT):
         return None
     try:
         number = phonenumbers.parse(text, "NL")
@@ -102,7 +105,7 @@ def normalise_phone(raw: str) -> str | None:
 
 def display_phone(e164: str) -> str:
     number = phonenumbers.parse(e164, None)
-    if number.country_code == 31:
+    if number.country_code == NETHERLANDS:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 

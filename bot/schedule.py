@@ -22,6 +22,9 @@ from storage.repositories import cases as cases_repo
 from storage.repositories import people as people_repo
 
 OPEN = ("new", "taken", "contacted")
+MONDAY, SATURDAY = 0, 5  # date.weekday(): reminders on weekdays, the digest on Mondays
+# The digest's ages of open cases: under a week, under a month, older.
+WEEK_DAYS, MONTH_DAYS = 7, 30
 
 
 # ---- did the family get help? ---------------------------------------------------------------
@@ -38,6 +41,8 @@ async def ask_followups(session: AsyncSession, settings: Settings,
                Parent.telegram_user_id.is_not(None), Case.id.not_in(asked)))
     count = 0
     for case, parent in rows.all():
+        if parent.telegram_user_id is None:  # the query leaves erased parents out
+            continue
         with use_language(parent.language or case.family_language or "nl"):
             text = _("👋 Some time ago the library helped you. Did you get the help you "
                      "needed?")
@@ -58,7 +63,7 @@ async def send_reminders(session: AsyncSession, settings: Settings,
     """Each consultant: new cases nobody took, and their own cases left untouched."""
     now = now or datetime.now(UTC)
     day = now.astimezone(settings.zone).date()
-    if day.weekday() >= 5:
+    if day.weekday() >= SATURDAY:
         return 0
     new_before = now - timedelta(days=settings.remind_new_after_days)
     idle_before = now - timedelta(days=settings.remind_idle_after_days)
@@ -104,9 +109,9 @@ async def send_digest(session: AsyncSession, settings: Settings,
     """Mondays: last week's new and closed cases, and open cases by age."""
     now = now or datetime.now(UTC)
     local = now.astimezone(settings.zone)
-    if local.weekday() != 0:
+    if local.weekday() != MONDAY:
         return 0
-    week_start = now - timedelta(days=7)
+    week_start = now - timedelta(days=WEEK_DAYS)
     new = await session.scalar(select(func.count()).select_from(Case)
                                .where(Case.created_at >= week_start)) or 0
     closed = await session.scalar(select(func.count()).select_from(Case)
@@ -114,9 +119,9 @@ async def send_digest(session: AsyncSession, settings: Settings,
     open_cases = list(await session.scalars(select(Case.created_at)
                                             .where(Case.status.in_(OPEN))))
     ages = [(now - created).days for created in open_cases]
-    young = sum(1 for a in ages if a < 7)
-    middle = sum(1 for a in ages if 7 <= a < 30)
-    old = sum(1 for a in ages if a >= 30)
+    young = sum(1 for a in ages if a < WEEK_DAYS)
+    middle = sum(1 for a in ages if WEEK_DAYS <= a < MONTH_DAYS)
+    old = sum(1 for a in ages if a >= MONTH_DAYS)
     year, week, _weekday = local.isocalendar()
     queued = 0
     for consultant in await people_repo.active_consultants(session):

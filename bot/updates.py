@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from telegram import Update
-from telegram.ext import Application, ExtBot, JobQueue
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -24,7 +22,7 @@ from tenacity import (
 )
 
 from bot import i18n, replies, unit_of_work
-from bot.context import BotContext
+from bot.context import BotApp
 from bot.people import identify
 from bot.services import Services
 from bot.unit_of_work import UnitOfWork
@@ -44,8 +42,7 @@ def _last_result(state: RetryCallState) -> UnitOfWork | None:
     return state.outcome.result() if state.outcome is not None else None
 
 
-class BotApplication(Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any],
-                                 dict[Any, Any], JobQueue[BotContext]]):
+class BotApplication(BotApp):
     """PTB's Application, with every update run as one unit of work."""
 
     async def process_update(self, update: object) -> None:
@@ -54,7 +51,7 @@ class BotApplication(Application[ExtBot[None], BotContext, dict[Any, Any], dict[
             await super().process_update(update)
             return
         try:
-            uow = await AsyncRetrying(
+            uow: UnitOfWork | None = await AsyncRetrying(
                 retry=retry_if_result(_met_conflict), stop=stop_after_attempt(CONFLICT_ATTEMPTS),
                 wait=wait_random_exponential(multiplier=0.05, max=0.5),
                 retry_error_callback=_last_result)(self._unit_of_work, services, update)
@@ -67,7 +64,7 @@ class BotApplication(Application[ExtBot[None], BotContext, dict[Any, Any], dict[
             await replies.send_all(self.bot, uow.replies)
             if uow.outbox_queued and services.relay is not None:
                 asyncio.get_running_loop().create_task(services.relay.run_once())
-        except Exception:  # noqa: BLE001 - never let one update stop the bot
+        except Exception:  # never let one update stop the bot
             log.exception("update %s could not be completed", update.update_id)
         finally:
             for listener in list(services.update_done):

@@ -8,11 +8,11 @@ The unit of work around each update lives in `bot.updates`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -33,13 +33,14 @@ from bot.callbacks import (
     ReferralButton,
 )
 from bot.commands import commands_for
-from bot.context import BotContext
+from bot.context import BotApp, BotContext
 from bot.flows import FlowState
 from bot.i18n import LANGUAGES, translator
 from bot.people import Role
 from handlers import cases, consultant, errors, fallback, onboarding, parent, partner, referral
+from handlers.common import Handler
 
-FlowHandler = Callable[[Update, BotContext, FlowState], Awaitable[None]]
+FlowHandler = Callable[[Update, BotContext, FlowState], Coroutine[Any, Any, None]]
 
 # Typed text, and anything else (stickers, photos), while a user is in a guided flow.
 TEXT_IN_FLOW: dict[str, FlowHandler] = {
@@ -85,8 +86,7 @@ async def route_other(update: Update, context: BotContext) -> None:
         await parent.on_other(update, context)
 
 
-COMMAND_HANDLERS: tuple[tuple[str | list[str], Callable[[Update, BotContext], Awaitable[None]]],
-                        ...] = (
+COMMAND_HANDLERS: tuple[tuple[str | list[str], Handler], ...] = (
     ("start", onboarding.start),
     ("help", onboarding.help_command),
     (["language", "taal"], onboarding.language_command),
@@ -101,8 +101,7 @@ COMMAND_HANDLERS: tuple[tuple[str | list[str], Callable[[Update, BotContext], Aw
     ("stats", cases.stats_command),
     ("export", cases.export_command),
 )
-BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool],
-                             Callable[[Update, BotContext], Awaitable[None]]], ...] = (
+BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (LanguageChoice.filter(), onboarding.language_chosen),
     (ReferralButton.filter(), referral.on_button),
     (ForgetConfirm.filter(), parent.forget_button),
@@ -123,7 +122,7 @@ BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool],
 )
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: BotApp) -> None:
     application.add_handler(TypeHandler(object, onboarding.private_chats_only), group=-1)
     for names, command in COMMAND_HANDLERS:
         application.add_handler(CommandHandler(names, command), group=0)
@@ -137,7 +136,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_error_handler(errors.on_error)
 
 
-async def publish_commands(application: Application) -> None:  # type: ignore[type-arg]
+async def publish_commands(application: BotApp) -> None:
     """The command menu in every language: the family's commands for everyone."""
     for language in LANGUAGES:
         t = translator(language)

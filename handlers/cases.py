@@ -14,7 +14,15 @@ from bot.cases import Case, CaseCard, Change, Problem
 from bot.context import BotContext
 from bot.flows import FlowState
 from bot.i18n import NS_, S_, Sngettext, _
-from handlers.common import allowed_to, consultants_only, edit_pressed, inline, pressed, text_of
+from handlers.common import (
+    ButtonRow,
+    allowed_to,
+    consultants_only,
+    edit_pressed,
+    inline,
+    pressed,
+    text_of,
+)
 
 PROBLEMS: dict[Problem, str] = {
     Problem.NOT_FOUND: NS_("This case does not exist."),
@@ -203,7 +211,7 @@ def render_inbox(context: BotContext, page: inbox.InboxPage) -> tuple[str, Inlin
     now = datetime.now(UTC)
     lines = [S_("📥 Cases ({filter}): {total} · page {page}/{pages}").format(
         filter=page.code, total=page.total, page=page.number + 1, pages=page.pages)]
-    rows: list[list[tuple[str, CaseButton | InboxButton]]] = []
+    rows: list[ButtonRow] = []
     for case in page.cases:
         needs = ", ".join(n.need for n in case.needs) or "–"
         lines.append(" · ".join([case.reference, _age(case, now), _source(case),

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, TypeVar
 
 from telegram import (
+    Audio,
     CallbackQuery,
+    Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
     Update,
+    Voice,
 )
 
 from bot import access
@@ -25,7 +28,10 @@ from bot.people import Role
 FAMILY = (Role.PARENT, Role.STRANGER)
 
 Button = TypeVar("Button", bound=ButtonData)
-Handler = Callable[[Update, BotContext], Awaitable[None]]
+# One row of inline buttons: (label, button data) pairs.
+ButtonRow = Sequence[tuple[str, ButtonData]]
+# PTB's HandlerCallback for this application: a coroutine function (its result is unused).
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
 # ---- who may ---------------------------------------------------------------------------------
@@ -100,8 +106,19 @@ def text_of(update: Update) -> str:
     return message_of(update).text or ""
 
 
+def file_id_of(message: Message, kind: str) -> str | None:
+    """Telegram's id of the message's file of this kind (`bot.cases.ATTACHMENT_KINDS`); of a
+    photo, its largest size. None when the message has none."""
+    if kind == "photo":
+        return message.photo[-1].file_id if message.photo else None
+    files: dict[str, Audio | Document | Voice | None] = {
+        "voice": message.voice, "audio": message.audio, "document": message.document}
+    found = files.get(kind)
+    return found.file_id if found is not None else None
+
+
 # ---- keyboards -------------------------------------------------------------------------------
-def inline(rows: Sequence[Sequence[tuple[str, ButtonData]]]) -> InlineKeyboardMarkup:
+def inline(rows: Sequence[ButtonRow]) -> InlineKeyboardMarkup:
     """Buttons from rows of (label, button data)."""
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data.pack()) for label, data in row]

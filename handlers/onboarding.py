@@ -143,7 +143,7 @@ async def _open_family_link(context: BotContext, token: str) -> None:
     if problem is family.FamilyLinkProblem.NOT_FOR_STAFF:
         context.reply(_("This link is for the family. Please give it to them."))
         return
-    if problem is not None:
+    if problem is not None or case is None:
         context.reply(_("This link is not valid. Please ask for a new one."))
         return
     set_language(context.person.language)

@@ -17,6 +17,7 @@ from bot.referrals import display_phone
 from handlers.common import (
     close_question,
     edit_pressed,
+    file_id_of,
     inline,
     language_keyboard,
     menu_keyboard,
@@ -161,11 +162,12 @@ async def on_contact(update: Update, context: BotContext) -> None:
 
 async def on_attachment(update: Update, context: BotContext, kind: str) -> None:
     message = message_of(update)
-    attachment = message.photo[-1] if kind == "photo" else getattr(message, kind)
+    file_id = file_id_of(message, kind)
+    if file_id is None:
+        raise ValueError(f"a message without a {kind}")
     caption = (message.caption or "").strip()[:parents.MAX_QUESTION] or None
-    await parents.receive_attachment(
-        context.session, context.person, kind=kind, file_id=attachment.file_id,
-        chat_id=message.chat_id, message_id=message.message_id, caption=caption)
+    await parents.receive_attachment(context.session, context.person, parents.Attachment(
+        kind, file_id, message.chat_id, message.message_id, caption))
     show_menu(context, _("✅ Thank you! The library will look at it.") + "\n"
               + answers.who_answers(context.services.facts))
 
@@ -179,7 +181,7 @@ async def on_other(update: Update, context: BotContext) -> None:
         await on_contact(update, context)
         return
     for kind in cases.ATTACHMENT_KINDS:
-        if getattr(message, kind):
+        if file_id_of(message, kind) is not None:
             await on_attachment(update, context, kind)
             return
     show_menu(context, _("😊 I can read text, voice messages and photos. Tap a button 👇"))
