@@ -19,10 +19,13 @@ import subprocess
 import sys
 import sysconfig
 import time
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import wait_until
@@ -217,3 +220,28 @@ async def test_webhook_mode_answers_and_reports_its_health(installed, tmp_path):
         await fake_api.stop()
     code, answer = await health_command(installed, health_port)
     assert code == 1 and "no answer at" in answer
+
+
+def locked(name: str) -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / name).read_text().splitlines():
+        if "==" in line and not line.startswith((" ", "#")):
+            package, version = line.split(" ")[0].split("==")
+            pins[canonicalize_name(package)] = version
+    return pins
+
+
+def test_the_locks_pin_everything_pyproject_asks_for():
+    """Fails when a dependency was added or changed in pyproject.toml without `make lock`."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime, dev = locked("requirements.lock"), locked("requirements-dev.lock")
+    wanted = [(Requirement(r), (runtime, dev)) for r in project["dependencies"]]
+    wanted += [(Requirement(r), (dev,)) for r in project["optional-dependencies"]["dev"]]
+    for requirement, locks in wanted:
+        for pins in locks:
+            name = canonicalize_name(requirement.name)
+            assert name in pins, f"{name} is not in the lock: run `make lock`"
+            assert requirement.specifier.contains(pins[name], prereleases=True), (
+                f"{name}=={pins[name]} does not fit {requirement}: run `make lock`")
+    # The image runs exactly the versions the tests ran.
+    assert all(dev.get(name) == version for name, version in runtime.items())
