@@ -6,8 +6,14 @@ BABEL  := $(VENV)/bin/pybabel
 STAMP  := $(VENV)/.installed-stamp
 # What `make typecheck` checks with mypy (strict, see pyproject.toml): the whole application.
 MYPY_PATHS := bot handlers storage
+UV     := $(VENV)/bin/uv
+# The locks pin every package with its hashes, for Python 3.11 on Linux (the CI machine and
+# the container image). requirements.lock: what the bot needs to run (the Dockerfile);
+# requirements-dev.lock: that plus the tools to test and lint (`make install`).
+LOCK_FLAGS := --quiet --python-version 3.11 --python-platform linux --generate-hashes \
+              --custom-compile-command "make lock"
 
-.PHONY: run test test-postgres bench soak install translations catalogs catalogs-check migrate lint typecheck clean
+.PHONY: run test test-postgres bench soak install lock lock-upgrade translations catalogs catalogs-check migrate lint typecheck clean
 
 run: migrate
 	$(PY) main.py run
@@ -25,13 +31,27 @@ test: translations catalogs-check migrate lint typecheck
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Exactly the versions in the lock (hashes checked), then the project itself on top.
+$(STAMP): pyproject.toml requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
-# Compile the gettext catalogs (.po -> .mo); the bot refuses to start without them.
+# Regenerate both locks after changing the dependencies in pyproject.toml: keeps the pinned
+# versions that still fit and adds what is new. `make lock-upgrade` moves everything to the
+# newest versions allowed. Needs PyPI; commit the two .lock files.
+lock:
+	test -x $(UV) || { test -x $(PY) || $(PYTHON) -m venv $(VENV); $(PY) -m pip install -q uv; }
+	$(UV) pip compile $(LOCK_FLAGS) $(LOCK_ARGS) pyproject.toml --extra dev -o requirements-dev.lock
+	$(UV) pip compile $(LOCK_FLAGS) $(LOCK_ARGS) pyproject.toml -c requirements-dev.lock -o requirements.lock
+
+lock-upgrade:
+	$(MAKE) lock LOCK_ARGS=--upgrade
+
+# Compile the gettext catalogs (.po -> .mo). Without an up-to-date .mo the bot compiles
+# the .po in memory at start (a fresh clone or wheel); compiled ones start faster.
 translations: install
 	$(BABEL) compile -d locales -D messages --statistics 2>&1 | tail -n 1
 	$(BABEL) compile -d locales -D staff --statistics 2>&1 | tail -n 1

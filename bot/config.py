@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,9 +11,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'bot.sqlite3'}"
-DEFAULT_FACTS_PATH = PROJECT_ROOT / "facts" / "dalfsen.toml"
+# Relative to the working directory (the checkout for `make run`, WorkingDirectory= for a
+# service), never inside the installed package.
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.sqlite3"
+# The example facts file shipped with the bot (the `facts` package), wherever it is installed.
+DEFAULT_FACTS_PATH = Path(str(resources.files("facts").joinpath("dalfsen.toml")))
 SUPPORTED_LOCALES = ("nl", "en", "ar", "tr", "pl", "uk", "ti", "fa", "so")
 
 
@@ -43,13 +46,15 @@ class Settings(BaseSettings):
     outbox_send_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # A message being sent by a process that died is sent again after this many seconds.
     outbox_claim_seconds: float = Field(default=60.0, ge=1, le=3600)
-    # Webhook mode (`main.py run --webhook`): Telegram posts updates to WEBHOOK_URL (behind a
+    # Webhook mode (`bieb-bot run --webhook`): Telegram posts updates to WEBHOOK_URL (behind a
     # reverse proxy), which forwards to WEBHOOK_LISTEN:WEBHOOK_PORT; WEBHOOK_SECRET is checked
     # on every request (Telegram's X-Telegram-Bot-Api-Secret-Token header).
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     webhook_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{16,256}$")
+    # Webhook mode also answers GET /healthz on WEBHOOK_LISTEN:HEALTH_PORT (0: not at all).
+    health_port: int = Field(default=8081, ge=0, le=65535)
     # Weekday mornings each consultant hears which cases wait (time in TIMEZONE); off: never.
     reminders: bool = True
     reminder_time: time = time(8, 30)

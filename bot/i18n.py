@@ -7,16 +7,33 @@ in whichever language asked first.
 
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import Translations
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+log = logging.getLogger(__name__)
+
+
+def package_folder(package: str) -> Path:
+    """The folder of a package that holds data files (`locales`, `facts`), wherever the bot
+    is installed: the source tree, or site-packages after `pip install`."""
+    folder = resources.files(package)
+    if not isinstance(folder, Path):  # installed packages are plain folders, never zipped
+        raise RuntimeError(f"the package {package} is not a folder on disk: {folder}")
+    return folder
+
+
+LOCALES_DIR = package_folder("locales")
 DOMAIN = "messages"
 # Texts only library staff and partner professionals read (`S_`): Dutch and English only.
 STAFF_DOMAIN = "staff"
@@ -30,7 +47,7 @@ DEFAULT_LANGUAGE = "nl"
 
 
 class CatalogError(RuntimeError):
-    """A catalog is missing or not compiled."""
+    """A catalog is missing."""
 
 
 @dataclass(frozen=True)
@@ -54,22 +71,41 @@ _staff_catalogs: dict[str, Translator] = {}
 _current: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
 
 
+# pip does not keep the files' times: an installed .mo may look a moment older than its .po.
+STALE_AFTER_SECONDS = 2.0
+
+
+def _compiled(po: Path) -> io.BytesIO:
+    """The .mo for a .po, compiled in memory, as `pybabel compile` would write it."""
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return compiled
+
+
 def _load(directory: Path, domain: str, languages: tuple[str, ...]) -> dict[str, Translator]:
+    """Read the compiled catalogs (`make translations`); where a .mo is missing or older than
+    its .po (a fresh clone or wheel, a .po just edited), compile the .po in memory instead."""
     loaded: dict[str, Translator] = {}
     for language in languages:
         po = directory / language / "LC_MESSAGES" / f"{domain}.po"
         mo = po.with_suffix(".mo")
-        if not mo.exists():
-            raise CatalogError(
-                f"translation catalog {mo} is missing; run `make translations` to compile {po.name}"
-            )
-        with mo.open("rb") as handle:
-            loaded[language] = Translator(language, Translations(handle, domain=domain))
+        if mo.exists() and (not po.exists()
+                            or mo.stat().st_mtime + STALE_AFTER_SECONDS >= po.stat().st_mtime):
+            with mo.open("rb") as handle:
+                loaded[language] = Translator(language, Translations(handle, domain=domain))
+        elif po.exists():
+            log.debug("compiling %s in memory (no up-to-date %s)", po, mo.name)
+            loaded[language] = Translator(language, Translations(_compiled(po), domain=domain))
+        else:
+            raise CatalogError(f"translation catalog {po} is missing")
     return loaded
 
 
 def load_catalogs(directory: Path = LOCALES_DIR) -> None:
-    """Load every compiled catalog once at start; a `.po` without its `.mo` fails loudly."""
+    """Load every catalog once at start; a missing catalog fails loudly."""
     loaded = _load(directory, DOMAIN, LANGUAGES)
     staff = _load(directory, STAFF_DOMAIN, STAFF_LANGUAGES)
     _catalogs.clear()

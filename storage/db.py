@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Alembic finds the scripts through the installed package (`package:folder`), not a path.
+MIGRATIONS_LOCATION = "storage:migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
@@ -52,7 +53,7 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 
 def alembic_config(url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", MIGRATIONS_LOCATION)
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 

@@ -1,0 +1,244 @@
+"""Command-line entry: run the bot and the admin commands. Installed as the console script
+`bieb-bot`; `python main.py ...` in the source tree is the same.
+
+    bieb-bot run                start the bot (long polling; the default)
+    bieb-bot run --webhook      the same over a webhook, with GET /healthz (see docs/deploy.md)
+    bieb-bot migrate            apply database migrations
+    bieb-bot consultant add|remove TELEGRAM_USER_ID [--name NAME]
+    bieb-bot export [--period 2026|2026-11|all] [--output FILE]
+                                cases without personal data as CSV (as /export sends)
+    bieb-bot backup PATH        a consistent copy of the database while the bot runs
+    bieb-bot ask --lang LANG "QUESTION"
+                                which topic the bot would answer with (or `none`), and the answer
+    bieb-bot health             asks the running bot's /healthz: exit 0 when healthy, else 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+
+from bot import answers, figures, health, matcher
+from bot.app import build_application
+from bot.config import ConfigError, Settings, load_settings
+from bot.facts import load_facts
+from bot.i18n import LANGUAGES, CatalogError, load_catalogs, use_language
+from storage.db import create_engine, create_session_factory, migrate
+from storage.repositories import people
+
+UPDATES = ["message", "callback_query"]
+TOKEN_HINT = ("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram "
+              "(/newbot), then export TELEGRAM_BOT_TOKEN=<the token it gives you>.")
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = _settings()
+    migrate(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if not settings.telegram_bot_token:
+        print(TOKEN_HINT, file=sys.stderr)
+        return 2
+    webhook = getattr(args, "webhook", False)
+    if webhook and not (settings.webhook_url and settings.webhook_secret):
+        print("webhook mode needs WEBHOOK_URL (the public https address) and WEBHOOK_SECRET "
+              "(16 to 256 letters, digits, _ or -)", file=sys.stderr)
+        return 2
+    migrate(settings.database_url)
+    application = build_application(settings)
+    if webhook:
+        health.attach(application, settings)  # GET /healthz on WEBHOOK_LISTEN:HEALTH_PORT
+        # Requests without the right secret token get 403 and reach no handler (PTB checks).
+        application.run_webhook(
+            listen=settings.webhook_listen, port=settings.webhook_port,
+            url_path=urlsplit(str(settings.webhook_url)).path.lstrip("/"),
+            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
+            allowed_updates=UPDATES, drop_pending_updates=False)
+    else:
+        application.run_polling(allowed_updates=UPDATES, drop_pending_updates=False)
+    return 0
+
+
+def cmd_consultant(args: argparse.Namespace) -> int:
+    settings = _settings()
+    migrate(settings.database_url)
+
+    async def change() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_session_factory(engine)() as session, session.begin():
+                if args.action == "add":
+                    _, created = await people.upsert_consultant(session, args.user_id, args.name)
+                    return "consultant added" if created else "consultant updated"
+                removed = await people.deactivate_consultant(session, args.user_id)
+                return "consultant removed" if removed else "no such active consultant"
+        finally:
+            await engine.dispose()
+
+    print(asyncio.run(change()))
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """So the library can test its content: the topic id alone on the first line, then the
+    answer a parent would get."""
+    settings = _settings()
+    facts = load_facts(settings.library_facts_path)
+    load_catalogs()
+    found = matcher.match(args.question, args.lang)
+    with use_language(args.lang):
+        if found.topic is None:
+            print("none")
+            print(answers.not_sure_text(facts))
+        else:
+            print(found.topic)
+            print(answers.answer_text(found.topic, facts))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """The same CSV as /export: cases without personal data, for the municipality."""
+    settings = _settings()
+    try:
+        period = figures.parse_period(args.period, settings.zone)
+    except figures.PeriodError:
+        print(f"unknown period {args.period!r}: use 2026, 2026-11 or all", file=sys.stderr)
+        return 2
+    migrate(settings.database_url)
+
+    async def export() -> tuple[bytes, int]:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_session_factory(engine)() as session, session.begin():
+                return await figures.export_csv(session, period, settings.zone)
+        finally:
+            await engine.dispose()
+
+    content, rows = asyncio.run(export())
+    output = args.output or f"cases-{period.label}.csv"
+    if output == "-":
+        sys.stdout.buffer.write(content)
+    else:
+        with open(output, "wb") as handle:
+            handle.write(content)
+        print(f"{rows} cases written to {output}")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the database while the bot runs (SQLite's online backup; for
+    PostgreSQL, pg_dump)."""
+    settings = _settings()
+    url = make_url(settings.database_url)
+    target = args.path
+    if url.get_backend_name() == "sqlite":
+        source_path = url.database
+        if not source_path or not os.path.exists(source_path):
+            print(f"no database at {source_path}", file=sys.stderr)
+            return 2
+        if os.path.exists(target):
+            print(f"{target} exists already; choose a new file name", file=sys.stderr)
+            return 2
+        source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
+        copy = sqlite3.connect(target)
+        try:
+            with copy:
+                source.backup(copy, pages=1024)  # in steps: the bot keeps writing meanwhile
+            ok = copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        finally:
+            copy.close()
+            source.close()
+        print(f"backup written to {target}" if ok else f"backup {target} failed its check")
+        return 0 if ok else 1
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        print("PostgreSQL: install pg_dump (Debian: postgresql-client) to make backups",
+              file=sys.stderr)
+        return 2
+    plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    result = subprocess.run([pg_dump, "--format=custom", f"--file={target}", plain],
+                            check=False)
+    if result.returncode == 0:
+        print(f"backup written to {target}")
+    return result.returncode
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    """For a container's health check (no curl in slim images): the running bot's /healthz."""
+    healthy, answer = health.probe(_settings())
+    print(answer, file=sys.stdout if healthy else sys.stderr)
+    return 0 if healthy else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    # prog: the name it was started by, `bieb-bot` or `main.py`
+    root = argparse.ArgumentParser(description="The library's referral bot.")
+    commands = root.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser("run", help="start the bot (long polling, or --webhook)")
+    run.add_argument("--webhook", action="store_true",
+                     help="serve updates over a webhook (WEBHOOK_URL, WEBHOOK_SECRET, ...)")
+    run.set_defaults(func=cmd_run)
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(
+        func=cmd_migrate)
+    consultant = commands.add_parser("consultant", help="add or remove a library consultant")
+    consultant.add_argument("action", choices=["add", "remove"])
+    consultant.add_argument("user_id", type=int, metavar="TELEGRAM_USER_ID")
+    consultant.add_argument("--name", help="the consultant's name as colleagues see it")
+    consultant.set_defaults(func=cmd_consultant)
+    ask = commands.add_parser("ask", help="show how the bot would answer a parent's question")
+    ask.add_argument("--lang", required=True, choices=LANGUAGES,
+                     help="the parent's language")
+    ask.add_argument("question", help="the question, as a parent would type it")
+    ask.set_defaults(func=cmd_ask)
+    export = commands.add_parser("export", help="write cases without personal data as CSV")
+    export.add_argument("--period", default="", help="2026, 2026-11 or all (default: this year)")
+    export.add_argument("--output", help="file to write (default cases-PERIOD.csv; - for stdout)")
+    export.set_defaults(func=cmd_export)
+    backup = commands.add_parser("backup", help="a consistent copy of the database, "
+                                                "also while the bot runs")
+    backup.add_argument("path", help="the new file to write")
+    backup.set_defaults(func=cmd_backup)
+    commands.add_parser("health", help="ask the running bot (webhook mode) whether it is "
+                                       "healthy: exit 0 if so, else 1").set_defaults(
+        func=cmd_health)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run otherwise
+    args = parser().parse_args(argv)
+    if getattr(args, "func", None) is None:
+        args.func = cmd_run
+    try:
+        code: int = args.func(args)
+        return code
+    except ConfigError as err:
+        print(f"Configuration error: {err}", file=sys.stderr)
+        return 2
+    except CatalogError as err:
+        print(f"Translations: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
