@@ -50,6 +50,8 @@ def pytest_configure(config: pytest.Config) -> None:
                    "or a test only for PostgreSQL)")
     config.addinivalue_line(
         "markers", "sqlite_only(reason): the test's database_url is SQLite only")
+    config.addinivalue_line(
+        "markers", "slow: takes tens of seconds (run first, so parallel workers share them)")
     backends = _backends()
     config.stash[POSTGRES_ANSWERS] = "postgresql" in backends and (
         bool(os.environ.get("TEST_POSTGRES_URL")) or postgres.available())
@@ -84,10 +86,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    # The slow tests first: with `-n 2` each worker starts on one and the quick ones fill in.
+    items[:] = sorted(keep, key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # noqa: ANN001
+    # What the reliability tests measured (kills, faults, replays), also from parallel workers.
+    lines = [value for report in terminalreporter.stats.get("passed", [])
+             for name, value in report.user_properties if name == "figures"]
+    if lines:
+        terminalreporter.section("figures")
+        for line in lines:
+            terminalreporter.write_line(line)
     if "postgresql" in _backends() and not config.stash[POSTGRES_ANSWERS]:
         terminalreporter.write_line(
             f"PostgreSQL runs skipped: no server answers at {postgres.ADMIN_URL} "
@@ -144,6 +154,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path):
     path = tmp_path / "bot.sqlite3"
     shutil.copy(request.getfixturevalue("migrated_template"), path)
     yield f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def figures(request: pytest.FixtureRequest):
+    """`figures("...")`: a line for the summary at the end of the run (and the CI log)."""
+    callspec = getattr(request.node, "callspec", None)
+    backend = callspec.params.get("database_url") if callspec else None
+    prefix = f"{backend}: " if backend else ""
+    return lambda line: request.node.user_properties.append(("figures", prefix + line))
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ import os
 import time
 from collections import defaultdict
 
+import pytest
+
 from bot import outbox
 from storage.models import OutboxMessage
 from tests.conftest import CONSULTANT_ID
@@ -21,7 +23,8 @@ FAULT_KINDS = ("429", "500", "502", "503", "drop", "drop_after", "slow")
 EACH = 1 - 0.7 ** (1 / len(FAULT_KINDS))  # together: 30 % of the sends fail
 
 
-async def test_messages_through_thirty_percent_faults(fake_api, settings, capsys):
+@pytest.mark.slow
+async def test_messages_through_thirty_percent_faults(fake_api, settings, figures):
     settings = settings.model_copy(update={"outbox_chat_interval_seconds": 1.0,
                                            "outbox_send_timeout_seconds": 0.5})
     bot = BotHarness(fake_api, settings)
@@ -71,11 +74,10 @@ async def test_messages_through_thirty_percent_faults(fake_api, settings, capsys
     # a burst of 30, so no second can see more than 60.
     assert busiest_second <= 60
     assert closest >= 0.9  # and about one a second per chat
-    with capsys.disabled():
-        print(f"\n[faults] {CHATS * PER_CHAT} delivered in {elapsed:.0f}s through "
-              f"{len(calls)} sendMessage calls; faults injected {by_kind} "
-              f"({sum(by_kind.values())} in all); duplicates {duplicates}; "
-              f"busiest second {busiest_second} calls, busiest ten seconds {busiest_ten}; closest per-chat gap {closest:.2f}s")
+    figures(f"[faults] {CHATS * PER_CHAT} delivered in {elapsed:.0f}s through "
+            f"{len(calls)} sendMessage calls; faults injected {by_kind} "
+            f"({sum(by_kind.values())} in all); duplicates {duplicates}; "
+            f"busiest second {busiest_second} calls, busiest ten seconds {busiest_ten}; closest per-chat gap {closest:.2f}s")
 
 
 async def test_blocked_parent_becomes_a_dead_letter_the_consultant_hears_of(bot, fake_api):
