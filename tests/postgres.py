@@ -1,4 +1,9 @@
-"""A fresh PostgreSQL database for tests, when a server answers (TEST_POSTGRES_URL or local)."""
+"""PostgreSQL databases for tests, when a server answers (TEST_POSTGRES_ADMIN_URL or local).
+
+Migrating takes about half a second, so a session migrates one template database and every
+test gets a clone of it (`CREATE DATABASE ... TEMPLATE ...`). Names carry a uuid: other test
+runs (another worktree, CI) may use the same server at the same time.
+"""
 
 from __future__ import annotations
 
@@ -23,15 +28,25 @@ async def _admin(sql: str) -> bool:
     return True
 
 
-def create_database() -> str | None:
-    """Create a uniquely named database; its SQLAlchemy URL, or None without a server."""
-    if os.environ.get("TEST_POSTGRES_URL"):
-        return os.environ["TEST_POSTGRES_URL"]
-    name = f"bieb_test_{uuid.uuid4().hex[:10]}"
-    if not asyncio.run(_admin(f'CREATE DATABASE "{name}"')):
-        return None
+def _url(name: str) -> str:
     base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     return f"{base}/{name}"
+
+
+def create_database(template: str | None = None) -> str | None:
+    """Create a uniquely named database, empty or a clone of the database at `template`;
+    its SQLAlchemy URL, or None without a server.
+
+    With TEST_POSTGRES_URL set, that one database is used as it is (nothing is created)."""
+    if os.environ.get("TEST_POSTGRES_URL"):
+        return os.environ["TEST_POSTGRES_URL"]
+    name = f"bieb_test_{uuid.uuid4().hex[:12]}"
+    sql = f'CREATE DATABASE "{name}"'
+    if template is not None:
+        sql += f' TEMPLATE "{template.rsplit("/", 1)[1]}"'
+    if not asyncio.run(_admin(sql)):
+        return None
+    return _url(name)
 
 
 def drop_database(url: str) -> None:
@@ -47,5 +62,5 @@ def available() -> bool:
 
 
 if __name__ == "__main__":
-    # `python -m tests.postgres`: exit 0 when a server answers (used by `make test`).
+    # `python -m tests.postgres`: exit 0 when a server answers.
     raise SystemExit(0 if available() else 1)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from storage.models import Consultant
 from tests.fakebot import FakeUser
+from tests.harness import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,16 +78,9 @@ async def test_run_answers_start_against_the_fake_server(fake_api, tmp_path):
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     try:
         user = FakeUser(fake_api, 31337, "Ayşe", "tr")
-        for _ in range(300):
-            if fake_api.calls_to("getUpdates"):
-                break
-            await asyncio.sleep(0.1)
+        await wait_until(lambda: fake_api.calls_to("getUpdates"), timeout=30)  # it polls
         await user.send("/start")
-        for _ in range(100):
-            if user.inbox:
-                break
-            await asyncio.sleep(0.1)
-        assert "Hoş geldiniz" in user.last_text
+        await wait_until(lambda: any("Hoş geldiniz" in t for t in user.texts()))
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), 20)

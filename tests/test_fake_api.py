@@ -7,6 +7,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from tests.fakebot import FakeUser
+from tests.harness import wait_until
 
 
 @pytest.fixture
@@ -124,8 +125,8 @@ async def test_get_updates_waits_for_updates_and_confirms_offsets(tg, fake_api, 
     import asyncio
 
     waiting = asyncio.create_task(tg.get_updates(timeout=5))
-    await asyncio.sleep(0.1)
-    assert not waiting.done()  # long polling holds the request
+    await wait_until(lambda: fake_api.calls_to("getUpdates"))  # the server has the request
+    assert not waiting.done()  # long polling holds it: the answer is the update sent next
     update_id = fake_api.push_update({"message": {
         "message_id": 1, "date": 0, "chat": chat.account.as_chat(),
         "from": chat.account.as_user(), "text": "hoi"}})

@@ -162,7 +162,8 @@ async def test_back_cancel_and_edit(bot):
     # A button of the cancelled flow does nothing but say so.
     await nurse.press_data("ref:ok:1:summary:yes", old)
     assert await bot.count(Case) == 0
-    assert nurse.callback_answer()
+    assert nurse.callback_answer() == ("Deze knop hoort bij een afgeronde of eerdere stap. "
+                                       "Stuur /refer om je verwijzing te zien.")
 
 
 async def test_without_consent_no_contact_details_are_kept(bot):

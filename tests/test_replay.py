@@ -59,7 +59,7 @@ async def snapshot(bot: BotHarness) -> dict[str, int]:
     return counts
 
 
-async def test_every_update_delivered_three_times_counts_once(bot, capsys):
+async def test_every_update_delivered_three_times_counts_once(bot, figures):
     await a_day_of_traffic(bot)
     await bot.drain_outbox()
     once = await snapshot(bot)
@@ -73,5 +73,4 @@ async def test_every_update_delivered_three_times_counts_once(bot, capsys):
     await wait_until(lambda: all(bot.server.is_confirmed(u) for u in update_ids))
     thrice = await snapshot(bot)
     assert thrice == once, {k: (once[k], thrice[k]) for k in once if once[k] != thrice[k]}
-    with capsys.disabled():
-        print(f"\n[replay] {len(update_ids)} updates, each delivered 3 times: {once}")
+    figures(f"[replay] {len(update_ids)} updates, each delivered 3 times: {once}")

@@ -47,8 +47,7 @@ async def test_fifty_writers_at_once_no_database_is_locked(bot, caplog):
     assert "locked" not in caplog.text
 
 
-@pytest.mark.skipif(os.environ.get("TEST_DATABASE") == "postgresql",
-                    reason="the backup command copies SQLite files; PostgreSQL has pg_dump")
+@pytest.mark.sqlite_only(reason="the backup command copies SQLite files; PostgreSQL has pg_dump")
 async def test_backup_while_the_bot_runs(bot, tmp_path):
     parent = bot.user(language_code="en")
     await parent.send("/start")

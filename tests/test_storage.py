@@ -96,23 +96,29 @@ def test_sqlite_read_then_write_waits_for_a_concurrent_writer(tmp_path):
             async with engine.begin() as connection:
                 await connection.execute(text("CREATE TABLE log (line TEXT)"))
             reader_has_read = asyncio.Event()
+            other_has_written = asyncio.Event()
 
             async def other_writer():
                 await reader_has_read.wait()
                 async with engine.begin() as connection:
                     await connection.execute(text("INSERT INTO log VALUES ('other')"))
+                other_has_written.set()  # committed
 
             async def read_then_write():
                 async with engine.begin() as connection:
-                    await connection.execute(text("SELECT count(*) FROM log"))
+                    seen = (await connection.execute(text("SELECT count(*) FROM log"))).scalar()
                     reader_has_read.set()
-                    await asyncio.sleep(0.3)  # the other writer tries meanwhile
+                    # The other writer commits between this unit's read and its write.
+                    await asyncio.wait_for(other_has_written.wait(), 10)
                     await connection.execute(text("INSERT INTO log VALUES ('mine')"))
+                return seen
 
-            await asyncio.gather(read_then_write(), other_writer())
+            seen, _ = await asyncio.gather(read_then_write(), other_writer())
             async with engine.connect() as connection:
-                return sorted((await connection.execute(text("SELECT line FROM log"))).scalars())
+                lines = list((await connection.execute(
+                    text("SELECT line FROM log ORDER BY rowid"))).scalars())
+            return seen, lines
         finally:
             await engine.dispose()
 
-    assert asyncio.run(scenario()) == ["mine", "other"]
+    assert asyncio.run(scenario()) == (0, ["other", "mine"])

@@ -13,7 +13,7 @@ import aiohttp
 from sqlalchemy import func, select
 
 from storage.db import create_engine
-from storage.models import Case, CaseEvent, Partner, ProcessedUpdate
+from storage.models import Case, CaseEvent, Consultant, Partner, ProcessedUpdate
 from tests.conftest import CONSULTANT_ID
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import wait_until
@@ -50,13 +50,19 @@ async def stop(*processes: asyncio.subprocess.Process) -> None:
         await asyncio.wait_for(process.wait(), 20)
 
 
-async def answered(user: FakeUser, action) -> str:  # noqa: ANN001
-    """Do something and wait for the bot's answer (over the webhook, from either process)."""
-    before = len(user.inbox)
+def shows(user: FakeUser, expected: str) -> bool:
+    """Whether a message in the chat shows `expected` in its text or on a button (edits count:
+    the fake server edits its stored messages in place)."""
+    return any(expected in (m.get("text") or m.get("caption") or "")
+               or any(expected in label for label in user.buttons(m)) for m in user.inbox)
+
+
+async def answered(user: FakeUser, action, expected: str) -> str:  # noqa: ANN001
+    """Do something and wait until the bot's answer (over the webhook, from either process)
+    shows `expected`; the newest text that shows it."""
     await action
-    await wait_until(lambda: len(user.inbox) > before)
-    await asyncio.sleep(0.2)  # a reply may come in more than one message
-    return user.last_text
+    await wait_until(lambda: shows(user, expected), timeout=20)
+    return next((t for t in reversed(user.texts()) if expected in t), "")
 
 
 async def test_webhook_answers_and_refuses_a_wrong_secret(fake_api, tmp_path):
@@ -67,7 +73,7 @@ async def test_webhook_answers_and_refuses_a_wrong_secret(fake_api, tmp_path):
         await wait_until(lambda: fake_api.webhook is not None)
         assert fake_api.webhook["secret_token"] == SECRET
         user = FakeUser(fake_api, 4242, "Amal", "ar")
-        assert "مرحبا" in await answered(user, user.send("/start"))
+        await answered(user, user.send("/start"), "مرحبا")
         forged = {"update_id": 999_999, "message": {
             "message_id": 7, "date": 0, "text": "/start",
             "from": {"id": 4343, "is_bot": False, "first_name": "Eve"},
@@ -77,7 +83,10 @@ async def test_webhook_answers_and_refuses_a_wrong_secret(fake_api, tmp_path):
             for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong-secret"}):
                 async with session.post(url, json=forged, headers=headers) as response:
                     assert response.status == 403
-        await asyncio.sleep(0.5)
+        # An update with the right secret, sent after the forged ones, is answered; the
+        # forged sender heard nothing.
+        later = FakeUser(fake_api, 4444, "Bilal", "ar")
+        await answered(later, later.send("/start"), "مرحبا")
         assert fake_api.bot_messages(4343) == []
     finally:
         await stop(process)
@@ -105,33 +114,30 @@ async def test_two_processes_share_one_users_steps(migrated_postgres_url):
         await wait_until(lambda: len(fake_api.calls_to("setWebhook")) == 2)
         bertine = FakeUser(fake_api, CONSULTANT_ID, "Bertine", "nl")
         sabine = FakeUser(fake_api, 900_002, "Sabine", "nl")
-        await answered(sabine, sabine.send("/start"))
-        text = await answered(bertine, bertine.send("/invite GGD Dalfsen"))
-        text = next(t for t in bertine.texts() if "start=i_" in t)
+        await answered(sabine, sabine.send("/start"), "Je bent consulent")
+        text = await answered(bertine, bertine.send("/invite GGD Dalfsen"), "start=i_")
         token = text.split("start=", 1)[1].split()[0]
         nurse = FakeUser(fake_api, 5151, "Anja", "nl")
-        await answered(nurse, nurse.send(f"/start {token}"))
-        await answered(nurse, nurse.send("Anja de Vries"))
-        # A referral: every step alternates between the two processes.
-        await answered(nurse, nurse.send("/refer"))
-        # (A button's answer may be an edit of the question: the user's own wait for the
-        # bot to fall quiet covers that.)
-        for label in ("العربية", "Nieuwleusen", "▫️ 0–4 jaar", "Volgende ➡️"):
-            await nurse.press(label)
-        await nurse.press("lezen", exact=False)
-        await nurse.press("Volgende ➡️")
-        await nurse.press("📞 telefonisch")
-        await answered(nurse, nurse.send("06 12345678"))
-        await nurse.press("✅ Ja, ze stemden in – versturen")
-        await wait_until(lambda: any("-0001" in t for t in nurse.texts()))
-        assert any("-0001" in t for t in nurse.texts())
-        await wait_until(lambda: any("🆕" in t for t in bertine.texts())
-                       and any("🆕" in t for t in sabine.texts()))
+        await answered(nurse, nurse.send(f"/start {token}"), "uitgenodigd")
+        await answered(nurse, nurse.send("Anja de Vries"), "Je kunt nu gezinnen verwijzen")
+        # A referral: every step alternates between the two processes. Each step waits for
+        # the bot to show the next one (a button's answer is an edit of the question).
+        await answered(nurse, nurse.send("/refer"), "stap 1 van 6")
+        for label, expected in (("العربية", "stap 2 van 6"), ("Nieuwleusen", "stap 3 van 6"),
+                                ("▫️ 0–4 jaar", "✅ 0–4 jaar"), ("Volgende ➡️", "stap 4 van 6")):
+            await answered(nurse, nurse.press(label), expected)
+        await answered(nurse, nurse.press("lezen", exact=False), "✅ 📚 lezen")
+        await answered(nurse, nurse.press("Volgende ➡️"), "stap 5 van 6")
+        await answered(nurse, nurse.press("📞 telefonisch"), "Typ het telefoonnummer")
+        await answered(nurse, nurse.send("06 12345678"), "stap 6 van 6")
+        await answered(nurse, nurse.press("✅ Ja, ze stemden in – versturen"), "-0001")
+        await wait_until(lambda: shows(bertine, "🆕") and shows(sabine, "🆕"), timeout=20)
         # Both consultants take it at the same moment, on different processes.
         _, take = bertine.find_button("✋ Zaak oppakken")
         await asyncio.gather(bertine.press_data(take["callback_data"]),
                              sabine.press_data(take["callback_data"]))
-        await asyncio.sleep(1.0)
+        await wait_until(lambda: bertine.callback_answer() and sabine.callback_answer(),
+                         timeout=20)
     finally:
         await stop(*processes)
         await fake_api.stop()
@@ -141,11 +147,17 @@ async def test_two_processes_share_one_users_steps(migrated_postgres_url):
         takes = await connection.scalar(select(func.count()).select_from(CaseEvent)
                                         .where(CaseEvent.kind == "take"))
         partners = await connection.scalar(select(func.count()).select_from(Partner))
-        phone = await connection.scalar(select(Case.phone))
+        phone, reference = (await connection.execute(select(Case.phone, Case.reference))).one()
+        names = dict((await connection.execute(
+            select(Consultant.telegram_user_id, Consultant.name))).all())
     await engine.dispose()
     assert (cases, takes, partners, phone) == (1, 1, 1, "+31612345678")
     assert all(fake_api.delivered_to.get(url, 0) >= 8 for url in fake_api.webhook_spread)
     served = {c.params.get("chat_id") for c in fake_api.calls if c.method == "sendMessage"}
     assert {CONSULTANT_ID, 900_002, 5151} <= served
-    answers = [q.get("answer", "") for q in fake_api.callback_queries.values()][-2:]
-    assert sum("al opgepakt" in a or "already taken" in a for a in answers) == 1
+    # Exactly one of them took it; the other hears who did.
+    answers = {user.id: user.callback_answer() for user in (bertine, sabine)}
+    winner = next(user_id for user_id, answer in answers.items() if answer.startswith("✋"))
+    loser = next(user_id for user_id in answers if user_id != winner)
+    assert answers[winner] == f"✋ Je hebt zaak {reference} opgepakt."
+    assert answers[loser] == f"Zaak {reference} is al opgepakt door {names[winner]}."
