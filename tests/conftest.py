@@ -90,7 +90,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = sorted(keep, key=lambda item: item.get_closest_marker("slow") is None)
 
 
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     # What the reliability tests measured (kills, faults, replays), also from parallel workers.
     lines = [value for report in terminalreporter.stats.get("passed", [])
              for name, value in report.user_properties if name == "figures"]

@@ -68,7 +68,7 @@ def test_language_names_in_their_own_script():
     assert language_name("ar") == "العربية"
     assert language_name("ti") == "ትግርኛ"
     assert language_name("uk") == "Українська"
-    assert RTL_LANGUAGES == {"ar", "fa"}
+    assert {"ar", "fa"} == RTL_LANGUAGES
 
 
 def test_plural_forms_follow_the_language():

@@ -20,7 +20,7 @@ def run_main(*args: str, env: dict[str, str] | None = None, timeout: float = 60)
                 if k not in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL")}
     full_env.update(env or {})
     return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def test_help_lists_commands():

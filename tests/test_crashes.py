@@ -257,7 +257,7 @@ async def test_sigkill_at_random_moments_loses_nothing_confirmed(fake_api, datab
             f"{len(parent_cases)} parent requests; {len(flows)} unfinished flows resumed")
 
 
-async def _integrity(connection) -> str:  # noqa: ANN001
+async def _integrity(connection) -> str:
     if connection.dialect.name == "sqlite":
         result = (await connection.execute(text("PRAGMA integrity_check"))).scalar()
         broken = (await connection.execute(text("PRAGMA foreign_key_check"))).all()

@@ -6,6 +6,7 @@ either way to 40 chats, more than Telegram's 30 messages a second allow at once.
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections import defaultdict
@@ -68,7 +69,7 @@ async def test_messages_through_thirty_percent_faults(fake_api, settings, figure
     gaps = defaultdict(list)
     for chat_id in chat_ids:
         times = [c.at for c in calls if c.params.get("chat_id") == chat_id]
-        gaps[chat_id] = [b - a for a, b in zip(times, times[1:], strict=False)]
+        gaps[chat_id] = [b - a for a, b in itertools.pairwise(times)]
     closest = min(g for chat_gaps in gaps.values() for g in chat_gaps)
     # About 30 a second overall: PTB's limiter is a leaky bucket of 30 a second that allows
     # a burst of 30, so no second can see more than 60.

@@ -89,7 +89,7 @@ def test_no_import_cycles():
 
     def visit(name: str, path: list[str]) -> None:
         if name in path:
-            cycle = path[path.index(name):] + [name]
+            cycle = [*path[path.index(name):], name]
             raise AssertionError("import cycle: " + " → ".join(cycle))
         if name in done:
             return

@@ -52,7 +52,7 @@ class Installed:
 
     def run(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(self.script), *args], cwd=self.elsewhere, env=self.env(**env),
-                              capture_output=True, text=True, timeout=60)
+                              capture_output=True, text=True, timeout=60, check=False)
 
 
 def clean_clone(target: Path) -> None:
@@ -77,17 +77,19 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
         folder.mkdir()
     started = time.monotonic()
     clean_clone(source)
-    quiet = {"capture_output": True, "text": True, "check": True, "timeout": 180}
+    quiet = {"capture_output": True, "text": True, "timeout": 180}
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                    "--no-build-isolation", "--no-index", "-w", str(dist), str(source)], **quiet)
+                    "--no-build-isolation", "--no-index", "-w", str(dist), str(source)],
+                   check=True, **quiet)
     (wheel,) = dist.glob("bieb_verwijsbot-*.whl")
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], **quiet)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
+                   **quiet)
     python = venv / "bin" / "python"
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
-                    "--no-deps", "--no-index", str(wheel)], **quiet)
+                    "--no-deps", "--no-index", str(wheel)], check=True, **quiet)
     # Only now the dependencies: the test environment's site-packages, after the venv's own.
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
-                           "['purelib'])"], **quiet).stdout.strip()
+                           "['purelib'])"], check=True, **quiet).stdout.strip()
     (Path(site) / "test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     print(f"\nwheel built and installed in {time.monotonic() - started:.1f}s")
     return Installed(venv, wheel, elsewhere)

@@ -206,7 +206,7 @@ async def test_everything_else_gets_a_friendly_answer_and_the_menu(bot):
 
 
 async def test_family_link_greets_with_the_referral_without_the_note(bot):
-    nurse, consultant, _ = await join_as_partner(bot)
+    nurse, _consultant, _ = await join_as_partner(bot)
     await nurse.send("/refer")
     for step in ("ትግርኛ", "Dalfsen", "▫️ 0–4 jaar", "Volgende ➡️"):
         await nurse.press(step)

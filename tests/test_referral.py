@@ -300,7 +300,7 @@ async def test_restart_at_every_step_gives_exactly_one_case(bot):
 
 
 async def test_family_link_links_the_parent_in_their_language(bot):
-    nurse, consultant, _ = await join_as_partner(bot)
+    nurse, _consultant, _ = await join_as_partner(bot)
     await refer_family(nurse)  # Arabic-speaking family
     link = next(t for t in nurse.texts() if "start=f_" in t)
     token = link.split("start=", 1)[1].split()[0]

@@ -57,7 +57,7 @@ def shows(user: FakeUser, expected: str) -> bool:
                or any(expected in label for label in user.buttons(m)) for m in user.inbox)
 
 
-async def answered(user: FakeUser, action, expected: str) -> str:  # noqa: ANN001
+async def answered(user: FakeUser, action, expected: str) -> str:
     """Do something and wait until the bot's answer (over the webhook, from either process)
     shows `expected`; the newest text that shows it."""
     await action

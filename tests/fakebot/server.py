@@ -8,6 +8,7 @@ injected. Reusable outside the tests as an offline sandbox: nothing here imports
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import random
@@ -183,6 +184,21 @@ def check_html(text: str) -> str:
     return "".join(plain)
 
 
+def _check_inline_button(button: dict[str, Any]) -> None:
+    if not str(button.get("text", "")).strip():
+        raise bad_request("BUTTON_TEXT_EMPTY")
+    data = button.get("callback_data")
+    if data is not None and not (1 <= len(str(data).encode("utf-8")) <= MAX_CALLBACK_DATA):
+        raise bad_request("BUTTON_DATA_INVALID")
+    if data is None and not any(
+        k in button for k in ("url", "switch_inline_query", "login_url", "web_app",
+                              "copy_text", "pay", "callback_game",
+                              "switch_inline_query_current_chat")
+    ):
+        raise bad_request("can't parse inline keyboard button: Text buttons are "
+                          "unallowed in the inline keyboard")
+
+
 def check_reply_markup(markup: Any) -> None:
     if markup is None:
         return
@@ -194,18 +210,7 @@ def check_reply_markup(markup: Any) -> None:
             raise bad_request("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array")
         for row in rows:
             for button in row:
-                if not str(button.get("text", "")).strip():
-                    raise bad_request("BUTTON_TEXT_EMPTY")
-                data = button.get("callback_data")
-                if data is not None and not (1 <= len(str(data).encode("utf-8")) <= MAX_CALLBACK_DATA):
-                    raise bad_request("BUTTON_DATA_INVALID")
-                if data is None and not any(
-                    k in button for k in ("url", "switch_inline_query", "login_url", "web_app",
-                                          "copy_text", "pay", "callback_game",
-                                          "switch_inline_query_current_chat")
-                ):
-                    raise bad_request("can't parse inline keyboard button: Text buttons are "
-                                      "unallowed in the inline keyboard")
+                _check_inline_button(button)
     elif "keyboard" in markup:
         for row in markup["keyboard"]:
             for button in row:
@@ -503,17 +508,17 @@ class FakeBotApi:
         raise bad_request(f"wrong file identifier/HTTP URL specified for {name}")
 
     # ---- the Bot API methods ----------------------------------------------------------
-    async def api_getMe(self, params, files):  # noqa: N802 - Bot API names
+    async def api_getMe(self, params, files):
         return {**self._bot_user(), "can_join_groups": False,
                 "can_read_all_group_messages": False, "supports_inline_queries": False}
 
-    async def api_logOut(self, params, files):  # noqa: N802
+    async def api_logOut(self, params, files):
         return True
 
     async def api_close(self, params, files):
         return True
 
-    async def api_getUpdates(self, params, files):  # noqa: N802
+    async def api_getUpdates(self, params, files):
         if self.webhook:
             raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
                                 "use deleteWebhook to delete the webhook first")
@@ -529,15 +534,13 @@ class FakeBotApi:
             if pending or time.monotonic() >= deadline:
                 break
             self._new_update.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
-            except TimeoutError:
-                pass
         batch = pending[:limit]
         self.delivered.update(u["update_id"] for u in batch)
         return batch
 
-    async def api_setWebhook(self, params, files):  # noqa: N802
+    async def api_setWebhook(self, params, files):
         url = params.get("url") or ""
         if not url:
             self.webhook = None
@@ -547,18 +550,18 @@ class FakeBotApi:
             self._webhook_task = asyncio.create_task(self._deliver_webhooks())
         return True
 
-    async def api_deleteWebhook(self, params, files):  # noqa: N802
+    async def api_deleteWebhook(self, params, files):
         self.webhook = None
         if params.get("drop_pending_updates"):
             self.updates.clear()
         return True
 
-    async def api_getWebhookInfo(self, params, files):  # noqa: N802
+    async def api_getWebhookInfo(self, params, files):
         pending = len([u for u in self.updates if u["update_id"] >= self.confirmed_offset])
         return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
                 "pending_update_count": pending}
 
-    async def api_setMyCommands(self, params, files):  # noqa: N802
+    async def api_setMyCommands(self, params, files):
         commands = params.get("commands") or []
         for command in commands:
             if not re.fullmatch(r"[a-z0-9_]{1,32}", command.get("command", "")):
@@ -566,22 +569,22 @@ class FakeBotApi:
         self.commands[str(params.get("language_code") or "")] = commands
         return True
 
-    async def api_deleteMyCommands(self, params, files):  # noqa: N802
+    async def api_deleteMyCommands(self, params, files):
         self.commands.pop(str(params.get("language_code") or ""), None)
         return True
 
-    async def api_sendChatAction(self, params, files):  # noqa: N802
+    async def api_sendChatAction(self, params, files):
         self._chat(params)
         return True
 
-    async def api_sendMessage(self, params, files):  # noqa: N802
+    async def api_sendMessage(self, params, files):
         account = self._chat(params)
         text = self._check_text(params.get("text"), params.get("parse_mode"), MAX_TEXT, "text")
         markup = params.get("reply_markup")
         check_reply_markup(markup)
         return self._store_bot_message(account, {"text": text}, markup)
 
-    async def api_editMessageText(self, params, files):  # noqa: N802
+    async def api_editMessageText(self, params, files):
         message = self._find_message(params)
         text = self._check_text(params.get("text"), params.get("parse_mode"), MAX_TEXT, "text")
         markup = params.get("reply_markup")
@@ -592,7 +595,7 @@ class FakeBotApi:
         message["edit_date"] = int(time.time())
         return _set_markup(message, markup)
 
-    async def api_editMessageReplyMarkup(self, params, files):  # noqa: N802
+    async def api_editMessageReplyMarkup(self, params, files):
         message = self._find_message(params)
         markup = params.get("reply_markup")
         check_reply_markup(markup)
@@ -600,12 +603,12 @@ class FakeBotApi:
             raise bad_request(NOT_MODIFIED)
         return _set_markup(message, markup)
 
-    async def api_deleteMessage(self, params, files):  # noqa: N802
+    async def api_deleteMessage(self, params, files):
         message = self._find_message(params)
         self.messages[message["chat"]["id"]].remove(message)
         return True
 
-    async def api_answerCallbackQuery(self, params, files):  # noqa: N802
+    async def api_answerCallbackQuery(self, params, files):
         query = self.callback_queries.get(str(params.get("callback_query_id")))
         if query is None or query.get("answered"):
             raise bad_request("query is too old and response timeout expired or query ID is "
@@ -617,7 +620,7 @@ class FakeBotApi:
         query["answer"] = text
         return True
 
-    async def api_sendPhoto(self, params, files):  # noqa: N802
+    async def api_sendPhoto(self, params, files):
         account = self._chat(params)
         caption = self._check_text(params.get("caption"), params.get("parse_mode"),
                                    MAX_CAPTION, "caption")
@@ -632,7 +635,7 @@ class FakeBotApi:
             extra["caption"] = caption
         return self._store_bot_message(account, extra, markup)
 
-    async def api_sendDocument(self, params, files):  # noqa: N802
+    async def api_sendDocument(self, params, files):
         account = self._chat(params)
         caption = self._check_text(params.get("caption"), params.get("parse_mode"),
                                    MAX_CAPTION, "caption")
@@ -646,7 +649,7 @@ class FakeBotApi:
             extra["caption"] = caption
         return self._store_bot_message(account, extra, markup)
 
-    async def api_sendVoice(self, params, files):  # noqa: N802
+    async def api_sendVoice(self, params, files):
         account = self._chat(params)
         stored = self._file_from(params, files, "voice", "ogg")
         extra = {"voice": {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
@@ -655,7 +658,7 @@ class FakeBotApi:
             extra["caption"] = params["caption"]
         return self._store_bot_message(account, extra, params.get("reply_markup"))
 
-    async def api_copyMessage(self, params, files):  # noqa: N802
+    async def api_copyMessage(self, params, files):
         account = self._chat(params)
         source = self._find_message({"chat_id": params.get("from_chat_id"),
                                      "message_id": params.get("message_id")})
@@ -664,7 +667,7 @@ class FakeBotApi:
         message = self._store_bot_message(account, extra, params.get("reply_markup"))
         return {"message_id": message["message_id"]}
 
-    async def api_forwardMessage(self, params, files):  # noqa: N802
+    async def api_forwardMessage(self, params, files):
         account = self._chat(params)
         source = self._find_message({"chat_id": params.get("from_chat_id"),
                                      "message_id": params.get("message_id")})
@@ -672,7 +675,7 @@ class FakeBotApi:
                  if k in ("text", "photo", "voice", "document", "caption", "sticker")}
         return self._store_bot_message(account, extra, None)
 
-    async def api_getFile(self, params, files):  # noqa: N802
+    async def api_getFile(self, params, files):
         stored = self.files.get(str(params.get("file_id")))
         if stored is None:
             raise bad_request("invalid file_id")
@@ -690,10 +693,8 @@ class FakeBotApi:
                 pending = [u for u in self.updates if u["update_id"] >= self.confirmed_offset]
                 if not pending:
                     self._new_update.clear()
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._new_update.wait(), 0.5)
-                    except TimeoutError:
-                        pass
                     continue
                 update = pending[0]
                 headers = {}
@@ -707,7 +708,7 @@ class FakeBotApi:
                     async with session.post(target, json=update,
                                             headers=headers) as response:
                         ok = 200 <= response.status < 300
-                except Exception:  # noqa: BLE001 - any failure means: try again later
+                except Exception:
                     ok = False
                 if ok:
                     self.delivered_to[target] = self.delivered_to.get(target, 0) + 1

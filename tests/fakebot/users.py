@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,7 +20,7 @@ async def settle_by_quiet(server: FakeBotApi, update_id: int, quiet: float = 0.3
     """Default wait: the update was fetched, then the bot stayed quiet for `quiet` seconds."""
     deadline = time.monotonic() + timeout
     while update_id not in server.delivered and time.monotonic() < deadline:
-        await asyncio.sleep(0.01)
+        await server.wait_for_activity(0.05)  # every request the bot makes wakes this
     while time.monotonic() < deadline:
         if not await server.wait_for_activity(quiet):
             return
@@ -171,8 +170,8 @@ class FakeUser:
             for row in rows:
                 for button in row:
                     text = button.get("text", "")
-                    if (text == label) if exact else (label in text):
-                        if "callback_data" in button:
-                            return message, button
+                    if ((text == label) if exact else (label in text)) and (
+                            "callback_data" in button):
+                        return message, button
         shown = [self.buttons(m) for m in self.inbox[-3:]]
         raise ButtonNotFound(f"no button {label!r}; newest buttons: {shown}")
