@@ -15,7 +15,7 @@ run: migrate
 # the PostgreSQL runs were skipped. The crash and fault tests run in their quick form (`make
 # soak` runs them at length). Two parallel workers; PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
-PYTEST := $(PY) -m pytest -q -n $(PYTEST_WORKERS) --maxschedchunk 1
+PYTEST := $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 
 test: translations catalogs-check migrate lint
 	$(PYTEST) $(PYTEST_ARGS)
