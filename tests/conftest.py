@@ -119,14 +119,17 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_template():
-    """Migrate one PostgreSQL database per session; tests get clones of it."""
+    """Migrate one PostgreSQL database per session; tests get clones of it (`.clone()`), each
+    made in the background while the test before runs."""
     url = postgres.create_database()
     if url is None:
         pytest.fail(f"no PostgreSQL server answers at {postgres.ADMIN_URL}")
+    clones = postgres.Clones(url)
     try:
         migrate(url)
-        yield url
+        yield clones
     finally:
+        clones.close()
         postgres.drop_database(url)
 
 
@@ -137,17 +140,20 @@ def postgres_url():
 
 
 @pytest.fixture
-def migrated_postgres_url(postgres_template: str):
+def migrated_postgres_url(postgres_template: postgres.Clones):
     """A fresh migrated PostgreSQL database: a clone of the session's template."""
     yield from _postgres_database(postgres_template)
 
 
-def _postgres_database(template: str | None):
-    url = postgres.create_database(template=template)
+def _postgres_database(clones: postgres.Clones | None):
+    url = clones.take() if clones is not None else postgres.create_database()
     if url is None:
         pytest.fail(f"no PostgreSQL server answers at {postgres.ADMIN_URL}")
     yield url
-    postgres.drop_database(url)
+    if clones is not None:
+        clones.drop(url)
+    else:
+        postgres.drop_database(url)
 
 
 @pytest.fixture
