@@ -71,9 +71,9 @@ test-postgres: translations
 bench: translations
 	$(PY) bench/faq_accuracy.py
 
-# The crash and fault tests at length, on SQLite and PostgreSQL: the bot process killed with
-# SIGKILL 200 times (`make test`: 8) and 1,000 messages through a Bot API failing 30% of calls
-# (`make test`: 200). SOAK_KILLS=N and SOAK_MESSAGES=N change them.
+# The crash and fault tests at length, one after another, on SQLite and PostgreSQL: the bot
+# process killed with SIGKILL 200 times (`make test`: 8) and 1,000 messages through a Bot API
+# failing 30% of calls (`make test`: 200). SOAK_KILLS=N and SOAK_MESSAGES=N change them.
 soak: translations
 	SOAK_KILLS=$${SOAK_KILLS:-200} SOAK_MESSAGES=$${SOAK_MESSAGES:-1000} \
-		$(PYTEST) -m slow $(PYTEST_ARGS)
+		$(PY) -m pytest -q -m slow $(PYTEST_ARGS)
