@@ -23,7 +23,7 @@ run: migrate
 # the PostgreSQL runs were skipped. The crash and fault tests run in their quick form (`make
 # soak` runs them at length). Two parallel workers; PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
-PYTEST := $(PY) -m pytest -q -n $(PYTEST_WORKERS) --maxschedchunk 1
+PYTEST := $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 
 test: translations catalogs-check migrate lint typecheck
 	$(PYTEST) $(PYTEST_ARGS)
@@ -98,9 +98,9 @@ test-postgres: translations
 bench: translations
 	$(PY) bench/faq_accuracy.py
 
-# The crash and fault tests at length, on SQLite and PostgreSQL: the bot process killed with
-# SIGKILL 200 times (`make test`: 8) and 1,000 messages through a Bot API failing 30% of calls
-# (`make test`: 200). SOAK_KILLS=N and SOAK_MESSAGES=N change them.
+# The crash and fault tests at length, one after another, on SQLite and PostgreSQL: the bot
+# process killed with SIGKILL 200 times (`make test`: 8) and 1,000 messages through a Bot API
+# failing 30% of calls (`make test`: 200). SOAK_KILLS=N and SOAK_MESSAGES=N change them.
 soak: translations
 	SOAK_KILLS=$${SOAK_KILLS:-200} SOAK_MESSAGES=$${SOAK_MESSAGES:-1000} \
-		$(PYTEST) -m slow $(PYTEST_ARGS)
+		$(PY) -m pytest -q -m slow $(PYTEST_ARGS)

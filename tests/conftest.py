@@ -51,7 +51,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_only(reason): the test's database_url is SQLite only")
     config.addinivalue_line(
-        "markers", "slow: takes tens of seconds (run first, so parallel workers share them)")
+        "markers", "slow: takes tens of seconds (the crash and fault tests; `make soak`)")
     backends = _backends()
     config.stash[POSTGRES_ANSWERS] = "postgresql" in backends and (
         bool(os.environ.get("TEST_POSTGRES_URL")) or postgres.available())
@@ -86,8 +86,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-    # The slow tests first: with `-n 2` each worker starts on one and the quick ones fill in.
-    items[:] = sorted(keep, key=lambda item: item.get_closest_marker("slow") is None)
+        items[:] = keep
+    # With parallel workers (`--dist loadgroup`) the slow tests run one after another on one
+    # worker, so the crash test's restarts never load the machine during the fault test's
+    # timing; the other worker meanwhile runs the quick tests.
+    for item in items:
+        if item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.xdist_group("slow"))
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
@@ -114,14 +119,17 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_template():
-    """Migrate one PostgreSQL database per session; tests get clones of it."""
+    """Migrate one PostgreSQL database per session; tests get clones of it (`.clone()`), each
+    made in the background while the test before runs."""
     url = postgres.create_database()
     if url is None:
         pytest.fail(f"no PostgreSQL server answers at {postgres.ADMIN_URL}")
+    clones = postgres.Clones(url)
     try:
         migrate(url)
-        yield url
+        yield clones
     finally:
+        clones.close()
         postgres.drop_database(url)
 
 
@@ -132,17 +140,20 @@ def postgres_url():
 
 
 @pytest.fixture
-def migrated_postgres_url(postgres_template: str):
+def migrated_postgres_url(postgres_template: postgres.Clones):
     """A fresh migrated PostgreSQL database: a clone of the session's template."""
     yield from _postgres_database(postgres_template)
 
 
-def _postgres_database(template: str | None):
-    url = postgres.create_database(template=template)
+def _postgres_database(clones: postgres.Clones | None):
+    url = clones.take() if clones is not None else postgres.create_database()
     if url is None:
         pytest.fail(f"no PostgreSQL server answers at {postgres.ADMIN_URL}")
     yield url
-    postgres.drop_database(url)
+    if clones is not None:
+        clones.drop(url)
+    else:
+        postgres.drop_database(url)
 
 
 @pytest.fixture

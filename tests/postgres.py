@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -54,6 +55,33 @@ def drop_database(url: str) -> None:
         return
     name = url.rsplit("/", 1)[1]
     asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+class Clones:
+    """Clones of a template database, each made in a background thread while the test before
+    it runs (making one takes about 0.3 s); dropping happens there too."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-clones")
+        self._next: Future[str | None] | None = None
+
+    def take(self) -> str | None:
+        """A fresh clone; the next one is started at once."""
+        ready = self._next or self._worker.submit(create_database, self.template)
+        self._next = self._worker.submit(create_database, self.template)
+        return ready.result()
+
+    def drop(self, url: str) -> None:
+        self._worker.submit(drop_database, url)
+
+    def close(self) -> None:
+        """Drop the clone made in advance; wait for every drop."""
+        if self._next is not None:
+            url = self._next.result()
+            if url is not None:
+                drop_database(url)
+        self._worker.shutdown(wait=True)
 
 
 def available() -> bool:

@@ -70,15 +70,21 @@ async def test_messages_through_thirty_percent_faults(fake_api, settings, figure
     for chat_id in chat_ids:
         times = [c.at for c in calls if c.params.get("chat_id") == chat_id]
         gaps[chat_id] = [b - a for a, b in itertools.pairwise(times)]
-    closest = min(g for chat_gaps in gaps.values() for g in chat_gaps)
+    every_gap = sorted(g for chat_gaps in gaps.values() for g in chat_gaps)
+    closest, fifth = every_gap[0], every_gap[len(every_gap) // 20]
     # About 30 a second overall: PTB's limiter is a leaky bucket of 30 a second that allows
     # a burst of 30, so no second can see more than 60.
     assert busiest_second <= 60
-    assert closest >= 0.9  # and about one a second per chat
+    # And about one a second per chat: all but one gap in twenty at least 0.95 s, none under
+    # 0.75 s. (The relay paces from the moment it starts a send, so a request that a busy
+    # machine holds up for a moment arrives that much closer to the chat's next one.)
+    assert fifth >= 0.95, every_gap[:20]
+    assert closest >= 0.75, every_gap[:20]
     figures(f"[faults] {CHATS * PER_CHAT} delivered in {elapsed:.0f}s through "
             f"{len(calls)} sendMessage calls; faults injected {by_kind} "
             f"({sum(by_kind.values())} in all); duplicates {duplicates}; "
-            f"busiest second {busiest_second} calls, busiest ten seconds {busiest_ten}; closest per-chat gap {closest:.2f}s")
+            f"busiest second {busiest_second} calls, busiest ten seconds {busiest_ten}; per-chat gaps from {closest:.2f}s "
+            f"(5th percentile {fifth:.2f}s)")
 
 
 async def test_blocked_parent_becomes_a_dead_letter_the_consultant_hears_of(bot, fake_api):

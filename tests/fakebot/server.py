@@ -374,8 +374,9 @@ class FakeBotApi:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
+        arrived = time.monotonic()  # before reading the body, as Telegram would count it
         params, files = await self._read_params(request)
-        call = Call(method, params, files, time.monotonic())
+        call = Call(method, params, files, arrived)
         self.calls.append(call)
         self._activity.set()
         try:
