@@ -162,8 +162,8 @@ class OutboxRelay:
             return await outbox_repo.claim(session, row.id, self._claim_seconds)
 
     async def _attempt(self, row: OutboxMessage) -> _Outcome:
-        """Send the row once; what came of it."""
-        self._last_sent[row.chat_id] = time.monotonic()
+        """Send the row once; what came of it. The chat's pace counts from when the call
+        ended: a request that took long to arrive must not bring the next one too close."""
         try:
             await self._send(row.method, row.payload)
         except RetryAfter as err:
@@ -174,6 +174,8 @@ class OutboxRelay:
             return _Outcome("retry", backoff_seconds(row.attempts), str(err) or "transient")
         except Permanent as err:
             return _Outcome("dead", error=str(err))
+        finally:
+            self._last_sent[row.chat_id] = time.monotonic()
         return _Outcome("sent")
 
     async def _record(self, row: OutboxMessage, outcome: _Outcome) -> bool:
