@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 BABEL  := $(VENV)/bin/pybabel
 STAMP  := $(VENV)/.installed-stamp
 # What `make typecheck` checks with mypy (strict, see pyproject.toml): the whole application.
-MYPY_PATHS := bot handlers storage
+MYPY_PATHS := bot handlers storage sandbox
 UV     := $(VENV)/bin/uv
 # The locks pin every package with its hashes, for Python 3.11 on Linux (the CI machine and
 # the container image). requirements.lock: what the bot needs to run (the Dockerfile);
@@ -16,7 +16,7 @@ LOCK_FLAGS := --quiet --python-version 3.11 --python-platform linux --generate-h
 .PHONY: run test test-postgres bench soak install lock lock-upgrade translations catalogs catalogs-check migrate lint typecheck clean
 
 run: migrate
-	$(PY) main.py run
+	$(PY) main.py
 
 # Every test once; the tests that use a database once on SQLite and once on PostgreSQL when a
 # server answers (clones of one migrated template); without a server one line at the end says

@@ -1,7 +1,10 @@
 """Command-line entry: run the bot and the admin commands. Installed as the console script
 `bieb-bot`; `python main.py ...` in the source tree is the same.
 
-    bieb-bot run                start the bot (long polling; the default)
+    bieb-bot                    the real bot with TELEGRAM_BOT_TOKEN set, else the sandbox
+    bieb-bot sandbox [--port N] [--lang L] [--host H]
+                                the whole bot in the browser without Telegram (a demo)
+    bieb-bot run                start the bot (long polling)
     bieb-bot run --webhook      the same over a webhook, with GET /healthz (see docs/deploy.md)
     bieb-bot migrate            apply database migrations
     bieb-bot consultant add|remove TELEGRAM_USER_ID [--name NAME]
@@ -23,6 +26,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
@@ -32,12 +36,14 @@ from bot.app import build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.facts import load_facts
 from bot.i18n import LANGUAGES, CatalogError, load_catalogs, use_language
+from sandbox import server as sandbox_server
 from storage.db import create_engine, create_session_factory, migrate
 from storage.repositories import people
 
 UPDATES = ["message", "callback_query"]
 TOKEN_HINT = ("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram "
-              "(/newbot), then export TELEGRAM_BOT_TOKEN=<the token it gives you>.")
+              "(/newbot), then export TELEGRAM_BOT_TOKEN=<the token it gives you>. "
+              "To try the bot without Telegram: bieb-bot sandbox.")
 
 
 def _settings() -> Settings:
@@ -48,6 +54,27 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings()
     migrate(settings.database_url)
     print("database is up to date")
+    return 0
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    """No command (`make run`): the real bot when a token is set, else the sandbox."""
+    if _settings().telegram_bot_token:
+        return cmd_run(args)
+    return cmd_sandbox(argparse.Namespace(port=8080, host="127.0.0.1", lang="nl",
+                                          data="data"))
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """The whole bot in the browser, against a fake Telegram, on data/sandbox.sqlite3."""
+    try:
+        asyncio.run(sandbox_server.serve(Path(args.data), args.host, args.port, args.lang))
+    except KeyboardInterrupt:
+        pass
+    except OSError as err:
+        print(f"the sandbox cannot listen on {args.host}:{args.port}: {err.strerror or err}; "
+              "choose another with --port", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -195,6 +222,16 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook", action="store_true",
                      help="serve updates over a webhook (WEBHOOK_URL, WEBHOOK_SECRET, ...)")
     run.set_defaults(func=cmd_run)
+    sandbox = commands.add_parser("sandbox", help="try the bot in the browser, without "
+                                                  "Telegram (a demo library, made-up people)")
+    sandbox.add_argument("--port", type=int, default=8080, help="default 8080")
+    sandbox.add_argument("--host", default="127.0.0.1",
+                         help="where to listen (default 127.0.0.1: this computer only)")
+    sandbox.add_argument("--lang", default="nl", choices=LANGUAGES,
+                         help="the demo parent's Telegram language (default nl)")
+    sandbox.add_argument("--data", default="data",
+                         help="folder for its own database, sandbox.sqlite3 (default data)")
+    sandbox.set_defaults(func=cmd_sandbox)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(
         func=cmd_migrate)
     consultant = commands.add_parser("consultant", help="add or remove a library consultant")
@@ -229,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run otherwise
     args = parser().parse_args(argv)
     if getattr(args, "func", None) is None:
-        args.func = cmd_run
+        args.func = cmd_start
     try:
         code: int = args.func(args)
         return code

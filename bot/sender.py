@@ -3,14 +3,21 @@ three kinds (wait, try again later, give up). The relay itself knows nothing of 
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from bot.outbox import Permanent, Sender, Transient
 from bot.outbox import RetryAfter as OutboxRetryAfter
 from bot.replies import retry_seconds
+
+
+# The relay stores neutral Bot API calls (method and JSON), so it calls them by name on
+# purpose; PTB would warn on every send that a typed method exists.
+warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
 
 
 def telegram_sender(bot: Bot, timeout: float) -> Sender:

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from bot.config import load_settings
+from sandbox.fakebot import FakeBotApi
 from storage.db import migrate
 from tests import postgres
-from tests.fakebot import FakeBotApi
 from tests.harness import BotHarness
 
 CONSULTANT_ID = 900_001

@@ -13,7 +13,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.config import Settings
 from bot.services import Services
-from tests.fakebot import FakeBotApi, FakeUser
+from sandbox.fakebot import FakeBotApi, FakeUser
 
 
 class BotHarness:

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sandbox.fakebot import FakeUser
 from storage.models import Consultant
-from tests.fakebot import FakeUser
 from tests.harness import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent

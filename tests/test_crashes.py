@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from sandbox.fakebot import FakeBotApi, FakeUser
 from storage.db import create_engine, create_session_factory
 from storage.models import Case, FlowState, OutboxMessage
 from storage.repositories import organisations as org_repo
 from tests.conftest import CONSULTANT_ID
-from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent

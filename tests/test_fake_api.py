@@ -6,7 +6,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
-from tests.fakebot import FakeUser
+from sandbox.fakebot import FakeUser
 from tests.harness import wait_until
 
 

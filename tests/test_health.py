@@ -13,7 +13,7 @@ import pytest
 from bot import health
 from bot.config import load_settings
 from bot.health import HealthCheck, HealthServer
-from tests.fakebot import FakeBotApi
+from sandbox.fakebot import FakeBotApi
 
 
 def free_port() -> int:

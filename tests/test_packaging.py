@@ -27,7 +27,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.fakebot import FakeBotApi, FakeUser
+from sandbox.fakebot import FakeBotApi, FakeUser
 from tests.harness import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent

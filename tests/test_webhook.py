@@ -12,10 +12,10 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import func, select
 
+from sandbox.fakebot import FakeBotApi, FakeUser
 from storage.db import create_engine
 from storage.models import Case, CaseEvent, Consultant, Partner, ProcessedUpdate
 from tests.conftest import CONSULTANT_ID
-from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tests.fakebot.server import FakeBotApi
+from sandbox.fakebot.server import FakeBotApi
 
 Settle = Callable[[int], Awaitable[None]]
 
@@ -94,7 +94,7 @@ class FakeUser:
         return None
 
     async def share_contact(self, phone: str, *, own: bool = True) -> list[dict[str, Any]]:
-        contact = {"phone_number": phone, "first_name": self.account.first_name}
+        contact: dict[str, Any] = {"phone_number": phone, "first_name": self.account.first_name}
         if own:
             contact["user_id"] = self.id
         return await self._send_message({**self._base_message(), "contact": contact})
@@ -164,7 +164,7 @@ class FakeUser:
                         for row in markup["keyboard"] for b in row]
         return []
 
-    def find_button(self, label: str, *, exact: bool = True) -> tuple[dict[str, Any], dict]:
+    def find_button(self, label: str, *, exact: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
         for message in reversed(self.inbox):
             rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
             for row in rows:

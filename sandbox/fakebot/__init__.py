@@ -1,6 +1,6 @@
 """A fake Telegram Bot API server and simulated users, for tests and the offline sandbox."""
 
-from tests.fakebot.server import ApiError, Call, FakeBotApi, Fault
-from tests.fakebot.users import FakeUser
+from sandbox.fakebot.server import ApiError, Call, FakeBotApi, Fault
+from sandbox.fakebot.users import FakeUser
 
 __all__ = ["ApiError", "Call", "FakeBotApi", "FakeUser", "Fault"]

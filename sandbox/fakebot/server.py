@@ -60,6 +60,13 @@ class ApiError(Exception):
         self.parameters = parameters
 
 
+def _mode(params: dict[str, Any]) -> dict[str, str]:
+    """The parse mode a text was sent with, kept on the message so the sandbox can render it
+    (Telegram itself answers with entities instead)."""
+    mode = params.get("parse_mode")
+    return {"parse_mode": str(mode)} if mode else {}
+
+
 def bad_request(description: str) -> ApiError:
     return ApiError(400, f"Bad Request: {description}")
 
@@ -125,12 +132,16 @@ class UserAccount:
         return data
 
 
+UPLOAD_NAMES = "__upload_names__"  # where _read_params keeps the uploaded files' names
+
+
 @dataclass
 class StoredFile:
     file_id: str
     file_unique_id: str
     content: bytes
     path: str
+    name: str | None = None  # the file name a document was sent with
 
 
 def check_html(text: str) -> str:
@@ -245,13 +256,13 @@ class FakeBotApi:
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self._rng = random.Random(seed)
         self._update_ids = itertools.count(1)
-        self._message_ids: dict[int, itertools.count] = {}
+        self._message_ids: dict[int, itertools.count[int]] = {}
         self._file_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self._new_update = asyncio.Event()
         self._activity = asyncio.Event()
         self._runner: web.AppRunner | None = None
-        self._webhook_task: asyncio.Task | None = None
+        self._webhook_task: asyncio.Task[None] | None = None
         self.port: int | None = None
         self.listeners: list[Callable[[Call], None]] = []
 
@@ -277,6 +288,23 @@ class FakeBotApi:
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def reset(self) -> None:
+        """Forget every user, chat, update and file (the sandbox's "start over"); the
+        server keeps its address and token."""
+        self.calls.clear()
+        self.users.clear()
+        self.updates.clear()
+        self.history.clear()
+        self.confirmed_offset = 0
+        self.delivered.clear()
+        self.messages.clear()
+        self.callback_queries.clear()
+        self.files.clear()
+        self.commands.clear()
+        self._update_ids = itertools.count(1)
+        self._message_ids.clear()
+        self._file_ids = itertools.count(1)
 
     # ---- what tests and simulated users use --------------------------------------------
     def add_user(self, user_id: int, first_name: str = "Test",
@@ -317,9 +345,10 @@ class FakeBotApi:
     def bot_messages(self, chat_id: int) -> list[dict[str, Any]]:
         return [m for m in self.messages.get(chat_id, []) if m.get("from", {}).get("is_bot")]
 
-    def store_file(self, content: bytes, suffix: str) -> StoredFile:
+    def store_file(self, content: bytes, suffix: str, name: str | None = None) -> StoredFile:
         number = next(self._file_ids)
-        stored = StoredFile(f"file-{number}", f"u{number}", content, f"files/{number}.{suffix}")
+        stored = StoredFile(f"file-{number}", f"u{number}", content, f"files/{number}.{suffix}",
+                            name)
         self.files[stored.file_id] = stored
         return stored
 
@@ -352,14 +381,17 @@ class FakeBotApi:
         params: dict[str, Any] = {}
         files: dict[str, bytes] = {}
         raw: dict[str, Any] = dict(request.query)
+        names: dict[str, str] = {}  # multipart field -> the file name it was sent with
         if request.method == "POST":
             if request.content_type == "application/json":
                 body = await request.json()
                 return dict(body), files
             form = await request.post()
             for key, value in form.items():
-                if hasattr(value, "file"):
+                if isinstance(value, web.FileField):
                     files[key] = value.file.read()
+                    if value.filename:
+                        names[key] = str(value.filename)
                 else:
                     raw[key] = value
         for key, value in raw.items():
@@ -370,6 +402,8 @@ class FakeBotApi:
                     params[key] = json.loads(value)
                 except ValueError:
                     params[key] = value
+        if names:
+            params[UPLOAD_NAMES] = names
         return params, files
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -461,8 +495,8 @@ class FakeBotApi:
         return {"id": self.bot_id, "is_bot": True, "first_name": "Bieb",
                 "username": self.bot_username}
 
-    def _check_text(self, text: Any, parse_mode: str | None, limit: int, what: str) -> str:
-        text = "" if text is None else str(text)
+    def _check_text(self, value: Any, parse_mode: str | None, limit: int, what: str) -> str:
+        text = "" if value is None else str(value)
         plain = check_html(text) if (parse_mode or "").upper() == "HTML" else text
         if what == "text" and not plain.strip():
             raise bad_request("message text is empty")
@@ -498,28 +532,28 @@ class FakeBotApi:
     def _file_from(self, params: dict[str, Any], files: dict[str, bytes], name: str,
                    suffix: str) -> StoredFile:
         if name in files:
-            return self.store_file(files[name], suffix)
+            return self.store_file(files[name], suffix, params.get(UPLOAD_NAMES, {}).get(name))
         value = params.get(name)
         if isinstance(value, str) and value.startswith("attach://"):
             key = value[len("attach://"):]
             if key in files:
-                return self.store_file(files[key], suffix)
+                return self.store_file(files[key], suffix, params.get(UPLOAD_NAMES, {}).get(key))
         if isinstance(value, str) and value in self.files:
             return self.files[value]
         raise bad_request(f"wrong file identifier/HTTP URL specified for {name}")
 
     # ---- the Bot API methods ----------------------------------------------------------
-    async def api_getMe(self, params, files):
+    async def api_getMe(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         return {**self._bot_user(), "can_join_groups": False,
                 "can_read_all_group_messages": False, "supports_inline_queries": False}
 
-    async def api_logOut(self, params, files):
+    async def api_logOut(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         return True
 
-    async def api_close(self, params, files):
+    async def api_close(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         return True
 
-    async def api_getUpdates(self, params, files):
+    async def api_getUpdates(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         if self.webhook:
             raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
                                 "use deleteWebhook to delete the webhook first")
@@ -541,7 +575,7 @@ class FakeBotApi:
         self.delivered.update(u["update_id"] for u in batch)
         return batch
 
-    async def api_setWebhook(self, params, files):
+    async def api_setWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         url = params.get("url") or ""
         if not url:
             self.webhook = None
@@ -551,18 +585,18 @@ class FakeBotApi:
             self._webhook_task = asyncio.create_task(self._deliver_webhooks())
         return True
 
-    async def api_deleteWebhook(self, params, files):
+    async def api_deleteWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         self.webhook = None
         if params.get("drop_pending_updates"):
             self.updates.clear()
         return True
 
-    async def api_getWebhookInfo(self, params, files):
+    async def api_getWebhookInfo(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         pending = len([u for u in self.updates if u["update_id"] >= self.confirmed_offset])
         return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
                 "pending_update_count": pending}
 
-    async def api_setMyCommands(self, params, files):
+    async def api_setMyCommands(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         commands = params.get("commands") or []
         for command in commands:
             if not re.fullmatch(r"[a-z0-9_]{1,32}", command.get("command", "")):
@@ -570,22 +604,22 @@ class FakeBotApi:
         self.commands[str(params.get("language_code") or "")] = commands
         return True
 
-    async def api_deleteMyCommands(self, params, files):
+    async def api_deleteMyCommands(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         self.commands.pop(str(params.get("language_code") or ""), None)
         return True
 
-    async def api_sendChatAction(self, params, files):
+    async def api_sendChatAction(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         self._chat(params)
         return True
 
-    async def api_sendMessage(self, params, files):
+    async def api_sendMessage(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         account = self._chat(params)
         text = self._check_text(params.get("text"), params.get("parse_mode"), MAX_TEXT, "text")
         markup = params.get("reply_markup")
         check_reply_markup(markup)
-        return self._store_bot_message(account, {"text": text}, markup)
+        return self._store_bot_message(account, {"text": text, **_mode(params)}, markup)
 
-    async def api_editMessageText(self, params, files):
+    async def api_editMessageText(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         message = self._find_message(params)
         text = self._check_text(params.get("text"), params.get("parse_mode"), MAX_TEXT, "text")
         markup = params.get("reply_markup")
@@ -593,10 +627,12 @@ class FakeBotApi:
         if message.get("text") == text and message.get("reply_markup") == markup:
             raise bad_request(NOT_MODIFIED)
         message["text"] = text
+        message.pop("parse_mode", None)
+        message.update(_mode(params))
         message["edit_date"] = int(time.time())
         return _set_markup(message, markup)
 
-    async def api_editMessageReplyMarkup(self, params, files):
+    async def api_editMessageReplyMarkup(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         message = self._find_message(params)
         markup = params.get("reply_markup")
         check_reply_markup(markup)
@@ -604,12 +640,12 @@ class FakeBotApi:
             raise bad_request(NOT_MODIFIED)
         return _set_markup(message, markup)
 
-    async def api_deleteMessage(self, params, files):
+    async def api_deleteMessage(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         message = self._find_message(params)
         self.messages[message["chat"]["id"]].remove(message)
         return True
 
-    async def api_answerCallbackQuery(self, params, files):
+    async def api_answerCallbackQuery(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         query = self.callback_queries.get(str(params.get("callback_query_id")))
         if query is None or query.get("answered"):
             raise bad_request("query is too old and response timeout expired or query ID is "
@@ -621,7 +657,7 @@ class FakeBotApi:
         query["answer"] = text
         return True
 
-    async def api_sendPhoto(self, params, files):
+    async def api_sendPhoto(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         account = self._chat(params)
         caption = self._check_text(params.get("caption"), params.get("parse_mode"),
                                    MAX_CAPTION, "caption")
@@ -634,9 +670,10 @@ class FakeBotApi:
                                             "file_size": len(stored.content)}]}
         if caption:
             extra["caption"] = caption
+            extra.update(_mode(params))
         return self._store_bot_message(account, extra, markup)
 
-    async def api_sendDocument(self, params, files):
+    async def api_sendDocument(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         account = self._chat(params)
         caption = self._check_text(params.get("caption"), params.get("parse_mode"),
                                    MAX_CAPTION, "caption")
@@ -646,11 +683,14 @@ class FakeBotApi:
         extra: dict[str, Any] = {"document": {"file_id": stored.file_id,
                                               "file_unique_id": stored.file_unique_id,
                                               "file_size": len(stored.content)}}
+        if stored.name:
+            extra["document"]["file_name"] = stored.name
         if caption:
             extra["caption"] = caption
+            extra.update(_mode(params))
         return self._store_bot_message(account, extra, markup)
 
-    async def api_sendVoice(self, params, files):
+    async def api_sendVoice(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         account = self._chat(params)
         stored = self._file_from(params, files, "voice", "ogg")
         extra = {"voice": {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
@@ -659,7 +699,7 @@ class FakeBotApi:
             extra["caption"] = params["caption"]
         return self._store_bot_message(account, extra, params.get("reply_markup"))
 
-    async def api_copyMessage(self, params, files):
+    async def api_copyMessage(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         account = self._chat(params)
         source = self._find_message({"chat_id": params.get("from_chat_id"),
                                      "message_id": params.get("message_id")})
@@ -668,7 +708,7 @@ class FakeBotApi:
         message = self._store_bot_message(account, extra, params.get("reply_markup"))
         return {"message_id": message["message_id"]}
 
-    async def api_forwardMessage(self, params, files):
+    async def api_forwardMessage(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         account = self._chat(params)
         source = self._find_message({"chat_id": params.get("from_chat_id"),
                                      "message_id": params.get("message_id")})
@@ -676,7 +716,7 @@ class FakeBotApi:
                  if k in ("text", "photo", "voice", "document", "caption", "sticker")}
         return self._store_bot_message(account, extra, None)
 
-    async def api_getFile(self, params, files):
+    async def api_getFile(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         stored = self.files.get(str(params.get("file_id")))
         if stored is None:
             raise bad_request("invalid file_id")
