@@ -14,7 +14,6 @@ from bot.outbox import Permanent, Sender, Transient
 from bot.outbox import RetryAfter as OutboxRetryAfter
 from bot.replies import retry_seconds
 
-
 # The relay stores neutral Bot API calls (method and JSON), so it calls them by name on
 # purpose; PTB would warn on every send that a typed method exists.
 warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)

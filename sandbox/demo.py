@@ -46,7 +46,8 @@ FAMILIES: tuple[tuple[int, dict[str, Any], tuple[cases.Change, ...], str | None]
      (), None),
     (WELFARE_WORKER, {"language": "pl", "village": "Lemelerveld", "ages": ["4-12"],
                       "needs": ["digital"], "contact": "phone", "phone": "+31600000002",
-                      "note": "Moeder kan de schoolapp niet gebruiken; gesproken bij de voorleestent."},
+                      "note": "Moeder kan de schoolapp niet gebruiken; "
+                              "gesproken bij de voorleestent."},
      (cases.Change.TAKE, cases.Change.CONTACTED), None),
     (NURSE, {"language": "ti", "village": "Dalfsen", "ages": ["expecting", "0-4"],
              "needs": ["reading"], "contact": "family"},
