@@ -59,10 +59,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_start(args: argparse.Namespace) -> int:
     """No command (`make run`): the real bot when a token is set, else the sandbox."""
-    if _settings().telegram_bot_token:
+    settings = _settings()
+    if settings.telegram_bot_token:
         return cmd_run(args)
-    return cmd_sandbox(argparse.Namespace(port=8080, host="127.0.0.1", lang="nl",
-                                          data="data"))
+    return cmd_sandbox(argparse.Namespace(port=settings.sandbox_port, host="127.0.0.1",
+                                          lang="nl", data="data"))
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{16,256}$")
     # Webhook mode also answers GET /healthz on WEBHOOK_LISTEN:HEALTH_PORT (0: not at all).
     health_port: int = Field(default=8081, ge=0, le=65535)
+    # Where `make run` without a token serves the sandbox (bieb-bot sandbox --port sets it too).
+    sandbox_port: int = Field(default=8080, ge=0, le=65535)
     # Weekday mornings each consultant hears which cases wait (time in TIMEZONE); off: never.
     reminders: bool = True
     reminder_time: time = time(8, 30)
