@@ -92,9 +92,21 @@ class _TelegramHtml(HTMLParser):
         self.out.append(html.escape(data))
 
 
+_START_LINK = re.compile(r"^https://t\.me/[A-Za-z0-9_]+\?start=([A-Za-z0-9_-]{1,64})$")
+
+
+def _link(url: str) -> str:
+    """A link in a message. A link into the bot (the family link, an invite) opens it on the
+    parent's phone, as tapping it in Telegram would; any other opens in a new tab."""
+    start = _START_LINK.match(html.unescape(url))
+    if start:
+        return (f'<a href="/open?start={start.group(1)}" class="start-link" '
+                f'title="open on the parent\'s phone">{url}</a>')
+    return f'<a href="{url}" target="_blank" rel="noopener">{url}</a>'
+
+
 def _linkify(escaped: str) -> str:
-    return _LINK.sub(lambda m: f'<a href="{m.group(0)}" target="_blank" rel="noopener">'
-                               f"{m.group(0)}</a>", escaped)
+    return _LINK.sub(lambda m: _link(m.group(0)), escaped)
 
 
 def message_html(text: str, parse_mode: str | None) -> str:
@@ -206,6 +218,7 @@ class Sandbox:
         app = web.Application(client_max_size=MAX_BODY, middlewares=[_json_errors])
         app.router.add_get("/", self._page)
         app.router.add_static("/static/", STATIC)
+        app.router.add_get("/open", self._open_link)
         app.router.add_get("/api/phones", self._phones)
         app.router.add_get("/api/chats/{user_id}", self._chat)
         app.router.add_get("/api/events", self._events)
@@ -317,6 +330,16 @@ class Sandbox:
     # ---- HTTP: the page and what it reads ---------------------------------------------------
     async def _page(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / "index.html")
+
+    async def _open_link(self, request: web.Request) -> web.Response:
+        """The parent taps a link into the bot (the family link the nurse passed on)."""
+        payload = request.query.get("start", "")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", payload) or self.application is None:
+            raise SandboxError(400, "that is not a link into the bot")
+        parent = self.users[demo.PARENT]
+        await parent.send(f"/start {payload}")
+        self._broadcast({"type": "chat", "user_id": parent.id})
+        raise web.HTTPSeeOther("/#parent")
 
     async def _phones(self, request: web.Request) -> web.Response:
         phones = []

@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from sandbox import demo
-from sandbox.server import Sandbox
+from sandbox.server import Sandbox, message_html
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -178,3 +178,20 @@ def test_without_a_token_the_command_starts_the_sandbox_on_its_own_database(tmp_
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+async def test_a_link_into_the_bot_opens_on_the_parents_phone(sandbox, http):
+    rendered = message_html("Geef het gezin deze link:\nhttps://t.me/bieb_demo_bot?start=f_abc",
+                            None)
+    assert '<a href="/open?start=f_abc"' in rendered
+    assert '<a href="https://example.org/x" target="_blank"' in message_html(
+        "https://example.org/x", None)
+    assert message_html("<b>vet</b> <script>x</script>", "HTML") == "<b>vet</b> x"
+    async with http.get(sandbox.url + "/open?start=f_made_up", allow_redirects=False) as answer:
+        assert answer.status == 303
+    chat = await chat_until(http, sandbox, demo.PARENT,
+                            lambda c: c["messages"] and c["messages"][-1]["from"] == "bot")
+    assert chat["messages"][0]["html"] == "/start f_made_up"
+    assert "رابط" in texts(chat)  # "this link is not valid", in the parent's Arabic
+    async with http.get(sandbox.url + "/open?start=<script>") as answer:
+        assert answer.status == 400
