@@ -98,7 +98,9 @@
 
   function clockTime(seconds) {
     if (!Number.isFinite(seconds)) return "";
-    return new Date(seconds * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return new Date(seconds * 1000).toLocaleTimeString([], {
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    });
   }
 
   // ---- one phone ---------------------------------------------------------------------------
@@ -139,6 +141,10 @@
         onclick: () => this.send("/start"),
       });
       this.startBar = el("div", { class: "start-bar", hidden: true }, this.startButton);
+      this.empty = el("p", {
+        class: "empty", "data-testid": "empty", hidden: true,
+        text: "No messages yet: press Start, as in Telegram.",
+      });
 
       this.input = el("input", {
         type: "text", class: "input", "data-testid": "input", dir: "auto",
@@ -174,7 +180,7 @@
           el("span", { class: "bot-avatar", "aria-hidden": "true", text: "📚" }),
           el("span", { class: "bot-name" }, el("strong", { text: "Library bot" }),
             el("small", { text: "bot" }))),
-        this.list, this.toast, this.error, this.startBar, this.composer, this.keyboard);
+        this.list, this.empty, this.toast, this.error, this.startBar, this.composer, this.keyboard);
 
       const caption = el("div", { class: "caption" },
         el("h2", { class: "phone-title", id: `title-${id}`, text: info.title }));
@@ -282,6 +288,7 @@
 
       const showStart = messages.length === 0 && !chat.started;
       this.startBar.hidden = !showStart;
+      this.empty.hidden = !showStart;
       this.composer.hidden = showStart;
       this.renderKeyboard(showStart ? null : chat.keyboard);
 
@@ -317,12 +324,12 @@
         bubble.append(el("div", { class: "voice", "data-testid": "voice" },
           el("span", { "aria-hidden": "true", text: "🎤" }),
           el("span", { class: "wave", "aria-hidden": "true" }),
-          el("span", { class: "voice-label", text: "Voice message" })));
+          el("span", { class: "voice-label", dir: "auto", text: "Voice message" })));
       }
       if (message.contact) {
         bubble.append(el("div", { class: "contact", "data-testid": "contact" },
           el("span", { "aria-hidden": "true", text: "👤" }),
-          el("span", { class: "contact-label", text: "Contact: " }),
+          el("span", { class: "visually-hidden", text: "Shared contact: " }),
           el("span", { class: "contact-phone", dir: "ltr", text: message.contact })));
       }
       if (message.html) {
