@@ -16,6 +16,7 @@ from babel.dates import format_date, get_day_names
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.config import ConfigError
+from bot.i18n import is_rtl
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIMES = re.compile(r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}(, \d{1,2}:\d{2}-\d{1,2}:\d{2})*$")
@@ -135,9 +136,18 @@ def day_name(day: str, language: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+# Left-to-right isolate: in an Arabic or Farsi line "14:00–17:30" would read backwards.
+LTR_ISOLATE, POP_ISOLATE = "\u2066", "\u2069"
+
+
 def hours_lines(hours: dict[str, str], language: str) -> str:
-    """One line per day: "Monday 14:00–17:30"."""
-    return "\n".join(f"{day_name(day, language)} {times.replace('-', '–')}"
+    """One line per day: "Monday 14:00–17:30" (the times kept left to right in a
+    right-to-left language)."""
+    def times_text(times: str) -> str:
+        text = times.replace("-", "–")
+        return f"{LTR_ISOLATE}{text}{POP_ISOLATE}" if is_rtl(language) else text
+
+    return "\n".join(f"{day_name(day, language)} {times_text(times)}"
                      for day, times in hours.items())
 
 

@@ -225,8 +225,9 @@ class Sandbox:
         app.router.add_get("/api/files/{file_id}", self._file)
         app.router.add_post("/api/chats/{user_id}/{action}", self._act)
         app.router.add_post("/api/reset", self._reset)
+        # handler_cancellation: a closed tab ends its event stream at once (counted tabs).
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                                     shutdown_timeout=0.1)
+                                     shutdown_timeout=0.1, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()

@@ -245,10 +245,9 @@
           try {
             const chat = await api("GET", `/api/chats/${this.id}`);
             this.render(chat);
-            this.loadFailed = false;
+            if (this.errorKind === "load") this.error.hidden = true;
           } catch (error) {
-            this.loadFailed = true;
-            this.showError(`Could not load this chat: ${error.message}`);
+            this.showError(`Could not load this chat: ${error.message}`, "load");
           }
         } while (this.dirty);
       })();
@@ -326,6 +325,11 @@
           el("span", { class: "wave", "aria-hidden": "true" }),
           el("span", { class: "voice-label", dir: "auto", text: "Voice message" })));
       }
+      if (message.sticker) {
+        bubble.append(el("div", { class: "sticker", "data-testid": "sticker" },
+          el("span", { class: "sticker-face", "aria-hidden": "true", text: "🙂" }),
+          el("span", { class: "voice-label", text: "Sticker" })));
+      }
       if (message.contact) {
         bubble.append(el("div", { class: "contact", "data-testid": "contact" },
           el("span", { "aria-hidden": "true", text: "👤" }),
@@ -334,10 +338,23 @@
       }
       if (message.html) {
         const text = el("div", { class: "text", dir: "auto", "data-testid": "text" });
-        text.innerHTML = message.html; // made safe by the server (Telegram's HTML subset)
+        if (fromUser && /^\/start \S+$/.test(message.html)) {
+          text.textContent = "/start"; // a deep link's payload, which Telegram does not show
+        } else {
+          text.innerHTML = message.html; // made safe by the server (Telegram's HTML subset)
+        }
         for (const link of text.querySelectorAll("a[href]")) {
-          link.target = "_blank";
-          link.rel = "noopener noreferrer";
+          if (isStartLink(link)) {
+            // A link into the bot (a family link, an invite): the parent's phone opens it.
+            link.removeAttribute("target");
+            link.addEventListener("click", (event) => {
+              event.preventDefault();
+              openStartLink(link, this);
+            });
+          } else {
+            link.target = "_blank";
+            link.rel = "noopener noreferrer";
+          }
         }
         bubble.append(text);
       }
@@ -450,8 +467,18 @@
       }, shown);
     }
 
-    showError(text) { showMessage(this.error, text); }
-    clearError() { if (!this.loadFailed) this.error.hidden = true; }
+    flash() {
+      this.node.classList.remove("flash");
+      void this.node.offsetWidth; // restart the animation
+      this.node.classList.add("flash");
+    }
+
+    showError(text, kind = "action") {
+      this.errorKind = kind;
+      showMessage(this.error, text);
+    }
+
+    clearError() { if (this.errorKind !== "load") this.error.hidden = true; }
 
     clear() {
       clearTimeout(this.toastTimer);
@@ -461,10 +488,46 @@
   }
 
   function photoAlt(message) {
-    const html = message.html || "";
     if (message.from === "user") return "Photo you sent";
-    if (html.includes("t.me/")) return "QR code for the link in this message";
-    return "Picture from the bot";
+    // The caption says what the picture is (e.g. the QR code of a family link).
+    const caption = document.createElement("template");
+    caption.innerHTML = message.html || "";
+    const text = caption.content.textContent.replace(/\s+/g, " ").trim();
+    if (!text) return "Picture from the bot";
+    return `Picture: ${text.length > 120 ? `${text.slice(0, 119)}…` : text}`;
+  }
+
+  function isStartLink(link) {
+    const url = new URL(link.getAttribute("href"), window.location.href);
+    return link.classList.contains("start-link")
+      || (url.origin === window.location.origin && url.pathname === "/open");
+  }
+
+  /** The parent taps a link into the bot: the server opens it on the parent's phone. */
+  async function openStartLink(link, from) {
+    let response;
+    try {
+      response = await fetch(link.href, { cache: "no-store", headers: { Accept: "application/json" } });
+    } catch {
+      from.showError("Opening the link failed: the sandbox server does not answer");
+      return;
+    }
+    if (!response.ok) {
+      let reason = `${response.status} ${response.statusText}`;
+      try {
+        const data = await response.json();
+        if (data && data.error) reason = data.error;
+      } catch {
+        // not JSON: keep the status
+      }
+      from.showError(`Opening the link failed: ${reason}`);
+      return;
+    }
+    const parent = [...state.phones.values()].find((phone) => phone.role === "parent");
+    if (parent) {
+      activate(parent.id);
+      parent.flash();
+    }
   }
 
   function describe(action, error) {
@@ -519,7 +582,10 @@
       page.phones.append(phone.node);
     }
     const ids = [...state.phones.keys()];
-    activate(ids.includes(state.active) ? state.active : ids[0] ?? null);
+    const fromHash = [...state.phones.values()]
+      .find((phone) => `#${phone.role}` === window.location.hash);
+    if (fromHash) activate(fromHash.id);
+    else activate(ids.includes(state.active) ? state.active : ids[0] ?? null);
   }
 
   /** Everything again: the phones, then every chat. */
@@ -617,13 +683,12 @@
       if (state.events !== source) return;
       state.lostEvents = true;
       setConnection("Connection lost – reconnecting…");
-      if (source.readyState === EventSource.CLOSED) {
-        // The browser gave up (e.g. the server answered with an error): try again ourselves.
-        source.close();
-        const delay = Math.min(10000, 1000 * 2 ** state.retries);
-        state.retries += 1;
-        setTimeout(() => { if (state.events === source) connectEvents(); }, delay);
-      }
+      // Reconnect ourselves, soon at first and then less often (the browser's own retry
+      // waits seconds, and gives up for good when the server answers with an error).
+      source.close();
+      const delay = Math.min(10000, 500 * 2 ** state.retries);
+      state.retries += 1;
+      setTimeout(() => { if (state.events === source) connectEvents(); }, delay);
     };
   }
 
@@ -648,6 +713,12 @@
       page.reset.textContent = label;
       document.body.classList.remove("resetting");
     }
+  });
+
+  window.addEventListener("hashchange", () => {
+    const chosen = [...state.phones.values()]
+      .find((phone) => `#${phone.role}` === window.location.hash);
+    if (chosen) activate(chosen.id);
   });
 
   NARROW.addEventListener("change", () => {
