@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import notify
 from bot.i18n import LANGUAGES, N_, _, language_name
 from bot.people import Person, Role, become_parent
-from bot.referrals import display_phone
+from bot.referrals import CONTACTS
 from storage.models import Case, Parent, ParentMessage
 from storage.repositories import cases as cases_repo
 
@@ -168,8 +168,8 @@ async def request_contact(session: AsyncSession, person: Person, phone: str | No
                                        person.record_id, {"method": case.contact_method})
 
     def render() -> str:
-        how = (_("📞 by phone: {phone}").format(phone=display_phone(phone)) if phone
-               else _("💬 write to them here in the bot"))
+        # The number itself stays on the case view (the view is logged), never in a chat.
+        how = _(CONTACTS["phone"]) if phone else _("💬 write to them here in the bot")
         return "\n".join([_heading(case, created),
                           _("🙋 The parent asks the library to contact them."),
                           _("☎️ Contact: {value}").format(value=how)])

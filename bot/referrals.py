@@ -394,9 +394,9 @@ async def submit(session: AsyncSession, person: Person, data: dict[str, Any], co
 
 
 def notification_text(case: Case, organisation: str) -> str:
-    data = {"language": case.family_language, "language_other": case.family_language_other,
-            "contact": case.contact_method, "phone": case.phone}
-    note = (case.note or "").strip().splitlines()[0][:120] if case.note else "–"
+    """The staff's new-case message: what the case is about, never how to reach the family
+    (no phone number, no note): those are on the case view, where every view is logged."""
+    data = {"language": case.family_language, "language_other": case.family_language_other}
     return "\n".join([
         _("🆕 New referral {reference}").format(reference=case.reference),
         _("🏢 From: {organisation}").format(organisation=organisation),
@@ -405,8 +405,7 @@ def notification_text(case: Case, organisation: str) -> str:
         _("👶 Children: {value}").format(value=ages_label(case.child_ages or [])),
         _("🎯 Needs: {value}").format(value=needs_label([n.need for n in case.needs],
                                                         case.need_other)),
-        _("☎️ Contact: {value}").format(value=contact_label(data)),
-        _("📝 Note: {value}").format(value=note),
+        _("☎️ Contact: {value}").format(value=_(CONTACTS.get(case.contact_method or "", "–"))),
     ])
 
 

@@ -147,7 +147,8 @@ async def test_contact_me_by_shared_phone(bot):
     assert markup["keyboard"][0][0]["request_contact"] is True
     await parent.share_contact("31612345678")
     assert "06 12345678" in parent.last_text and "Bertine" in parent.last_text
-    await wait_until(lambda: any("06 12345678" in t for t in consultant.texts()))
+    await wait_until(lambda: any("telefonisch" in t for t in consultant.texts()))
+    assert not any("12345678" in t for t in consultant.texts())  # on the case view only
     case = (await bot.rows(Case))[0]
     assert (case.source, case.contact_method, case.phone) == ("parent", "phone", "+31612345678")
     assert case.consent_source == "parent"
