@@ -12,6 +12,7 @@ from bot import privacy, schedule
 from bot.config import Settings
 from bot.context import BotContext
 from bot.services import Services
+from storage.db import checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ async def run_retention(services: Services, now: datetime | None = None) -> priv
     async with services.sessions() as session, session.begin():
         done = await privacy.apply_retention(session, services.settings.retention_days,
                                              services.facts.villages, now)
+    # After the commit: what retention deleted leaves SQLite's write-ahead log too.
+    await checkpoint(services.engine)
     if done.cases or done.questions or done.flows:
         log.info("retention: %s cases anonymised, %s questions and %s flows deleted",
                  done.cases, done.questions, done.flows)

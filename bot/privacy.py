@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import notify
+from bot import notify, unit_of_work
 from bot.i18n import _
 from bot.people import Person, Role
 from storage.models import Case, CaseEvent, FlowState, OutboxMessage, Parent, ParentMessage
@@ -151,4 +151,7 @@ async def forget(session: AsyncSession, person: Person, known_villages: Sequence
     person.role = Role.STRANGER
     person.record_id = None
     person.stored_language = None
+    uow = unit_of_work.current_or_none()
+    if uow is not None:
+        uow.erased = True  # bot.updates checkpoints SQLite's log after the commit
     return [c.reference for c in cases]

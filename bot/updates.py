@@ -26,6 +26,7 @@ from bot.context import BotApp
 from bot.people import identify
 from bot.services import Services
 from bot.unit_of_work import UnitOfWork
+from storage.db import checkpoint
 from storage.repositories import updates as updates_repo
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,9 @@ class BotApplication(BotApp):
                 await self._apologise(update, uow)
                 return
             await replies.send_all(self.bot, uow.replies)
+            if uow.erased and not uow.failed:
+                # After the commit: the erased values leave SQLite's write-ahead log too.
+                await checkpoint(services.engine)
             if uow.outbox_queued and services.relay is not None:
                 asyncio.get_running_loop().create_task(services.relay.run_once())
         except Exception:  # never let one update stop the bot

@@ -1,0 +1,106 @@
+"""Issue 12: erased data is gone from the database file itself, retention prunes what is
+only kept for a while, strangers leave no trace, removed partners stay out, groups are left."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+
+from storage.db import _sqlite_pragmas, checkpoint
+from storage.models import Parent
+from tests.test_parent import consultant_ready, parent_with_menu
+
+
+def _database_files(bot) -> list[Path]:
+    """The SQLite database file and, if present, its write-ahead log."""
+    path = Path(make_url(bot.settings.database_url).database or "")
+    return [p for p in (path, path.with_name(path.name + "-wal")) if p.exists()]
+
+
+def _found_in_files(bot, marker: str) -> list[str]:
+    """The files whose raw bytes hold the marker (as the database stores text: UTF-8)."""
+    needle = marker.encode("utf-8")
+    return [p.name for p in _database_files(bot) if needle in p.read_bytes()]
+
+
+async def _ask(parent, marker: str) -> None:
+    """A question the library cannot answer (it becomes part of the parent's case)."""
+    await parent.send(f"my neighbour {marker} needs help with a letter")
+
+
+@pytest.mark.sqlite_only("reads the SQLite file's bytes")
+async def test_a_question_is_readable_in_the_database_file_before_erasure(bot):
+    """The control: the byte search finds a stored question, in the log and, once the log
+    was checkpointed, in the database file itself."""
+    await consultant_ready(bot)
+    parent = await parent_with_menu(bot, "en")
+    marker = f"zorgvraag{uuid.uuid4().hex}"
+    await _ask(parent, marker)
+    await bot.drain_outbox()
+    assert _found_in_files(bot, marker)
+    await checkpoint(bot.services.engine)
+    assert _found_in_files(bot, marker) == [_database_files(bot)[0].name]
+
+
+async def _erase_with_planted_markers(bot) -> tuple[str, str]:
+    """A parent asks twice (one question checkpointed into the database file, one only in
+    the log), then erases their data with /forget."""
+    await consultant_ready(bot)
+    parent = await parent_with_menu(bot, "en")
+    in_file, in_log = (f"zorgvraag{uuid.uuid4().hex}" for _ in range(2))
+    await _ask(parent, in_file)
+    await bot.drain_outbox()  # the consultants' notification, with the question, is sent
+    await checkpoint(bot.services.engine)  # this one is in the database file now
+    await _ask(parent, in_log)  # and this one only in the log
+    await bot.drain_outbox()
+    assert _found_in_files(bot, in_file) and _found_in_files(bot, in_log)
+    await parent.send("/forget")
+    await parent.press("🗑️ Yes, erase")
+    assert "We erased your data" in parent.inbox[-2]["text"]
+    assert await bot.count(Parent, Parent.telegram_user_id == parent.id) == 0
+    return in_file, in_log
+
+
+@pytest.mark.sqlite_only("reads the SQLite file's bytes")
+async def test_forget_leaves_no_trace_in_the_database_file_or_its_log(bot):
+    in_file, in_log = await _erase_with_planted_markers(bot)
+    assert _found_in_files(bot, in_file) == []
+    assert _found_in_files(bot, in_log) == []
+
+
+@pytest.mark.sqlite_only("reads the SQLite file's bytes")
+async def test_without_secure_delete_the_erased_question_stays_in_the_file(bot):
+    """What the pragma prevents (many SQLite builds default to it off; Debian's to on):
+    connections that turn it off leave the deleted question readable in the file."""
+    engine = bot.services.engine
+
+    def insecure(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA secure_delete=OFF")
+        cursor.close()
+
+    event.listen(engine.sync_engine, "connect", insecure)  # after the bot's own hook
+    await engine.dispose()  # new connections from here on
+    in_file, _in_log = await _erase_with_planted_markers(bot)
+    assert _found_in_files(bot, in_file) == [_database_files(bot)[0].name]
+
+
+def test_the_pragma_hook_turns_secure_delete_on(tmp_path):
+    connection = sqlite3.connect(tmp_path / "x.sqlite3")
+    connection.execute("PRAGMA secure_delete=OFF")
+    _sqlite_pragmas(connection, None)
+    assert connection.execute("PRAGMA secure_delete").fetchone() == (1,)
+    connection.close()
+
+
+async def test_secure_delete_is_on_for_the_bots_connections(bot):
+    async with bot.services.sessions() as session:
+        if session.get_bind().dialect.name != "sqlite":
+            pytest.skip("a SQLite setting")
+        value = (await session.execute(text("PRAGMA secure_delete"))).scalar()
+    assert value == 1
