@@ -36,16 +36,17 @@ async def run_followups(services: Services, now: datetime | None = None) -> int:
 
 
 async def run_retention(services: Services, now: datetime | None = None) -> privacy.Retention:
-    """Anonymise closed cases after RETENTION_DAYS; drop old answered questions and
-    unfinished flows."""
+    """Anonymise closed cases after RETENTION_DAYS; drop old answered questions, unfinished
+    flows, handled update ids and sent or dead outbox messages."""
     async with services.sessions() as session, session.begin():
         done = await privacy.apply_retention(session, services.settings.retention_days,
                                              services.facts.villages, now)
     # After the commit: what retention deleted leaves SQLite's write-ahead log too.
     await checkpoint(services.engine)
-    if done.cases or done.questions or done.flows:
-        log.info("retention: %s cases anonymised, %s questions and %s flows deleted",
-                 done.cases, done.questions, done.flows)
+    if done.cases or done.questions or done.flows or done.updates or done.outbox:
+        log.info("retention: %s cases anonymised, %s questions, %s flows, %s update ids and "
+                 "%s outbox messages deleted", done.cases, done.questions, done.flows,
+                 done.updates, done.outbox)
     return done
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
+from bot.jobs import run_retention
 from storage.db import _sqlite_pragmas, checkpoint
-from storage.models import Parent
+from storage.models import Case, OutboxMessage, Parent, ProcessedUpdate
 from tests.test_parent import consultant_ready, parent_with_menu
 
 
@@ -104,3 +106,47 @@ async def test_secure_delete_is_on_for_the_bots_connections(bot):
             pytest.skip("a SQLite setting")
         value = (await session.execute(text("PRAGMA secure_delete"))).scalar()
     assert value == 1
+
+
+# ---- 2. retention prunes what is kept only for a while ----------------------------------
+async def test_retention_prunes_update_ids_and_sent_or_dead_outbox_messages(bot):
+    consultant = await consultant_ready(bot)
+    parent = await parent_with_menu(bot, "en")
+    await _ask(parent, "my landlord sent a letter")  # the consultants are notified
+    await bot.drain_outbox()
+    case = (await bot.rows(Case))[0]
+    now = datetime.now(UTC)
+    async with bot.services.sessions() as session, session.begin():
+        # A dead letter of a case still open, one without a case, and one not sent yet.
+        session.add_all([
+            OutboxMessage(chat_id=consultant.id, payload={"text": "old dead"}, status="dead",
+                          dedupe_key="dead-case", case_id=case.id,
+                          created_at=now - timedelta(days=10)),
+            OutboxMessage(chat_id=consultant.id, payload={"text": "older dead"}, status="dead",
+                          dedupe_key="dead-old", created_at=now - timedelta(days=400)),
+            OutboxMessage(chat_id=consultant.id,
+                          payload={"chat_id": consultant.id, "text": "waiting"},
+                          dedupe_key="pending", created_at=now - timedelta(days=10),
+                          next_attempt_at=now + timedelta(days=999)),  # the relay leaves it
+        ])
+    updates = await bot.count(ProcessedUpdate)
+    sent = await bot.count(OutboxMessage, OutboxMessage.status == "sent")
+    assert updates >= 3 and sent >= 1
+
+    today = await run_retention(bot.services, now)
+    assert (today.updates, today.outbox) == (0, 1)  # only the dead letter of 400 days ago
+    assert await bot.count(ProcessedUpdate) == updates
+
+    four_days = await run_retention(bot.services, now + timedelta(days=4))
+    assert (four_days.updates, four_days.outbox) == (0, sent)  # sent messages go after 3 days
+    assert {o.dedupe_key for o in await bot.rows(OutboxMessage)} == {"dead-case", "pending"}
+
+    week = await run_retention(bot.services, now + timedelta(days=8))
+    assert (week.updates, week.outbox) == (updates, 0)  # update ids go after 7 days
+    assert await bot.count(ProcessedUpdate) == 0
+    # The case's dead letter stays until the case is anonymised (or for RETENTION_DAYS).
+    assert {o.dedupe_key for o in await bot.rows(OutboxMessage)} == {"dead-case", "pending"}
+    later = await run_retention(bot.services,
+                                now + timedelta(days=bot.settings.retention_days + 1))
+    assert later.outbox == 1
+    assert {o.dedupe_key for o in await bot.rows(OutboxMessage)} == {"pending"}
