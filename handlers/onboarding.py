@@ -53,7 +53,8 @@ async def start(update: Update, context: BotContext) -> None:
     if person.role in (Role.CONSULTANT, Role.PARTNER):
         context.reply(welcome_text(context) + "\n\n" + help_text(person.role))
         return
-    await people.become_parent(context.session, person)
+    # Nothing is stored yet: someone who only looks leaves no trace. They become a parent
+    # when they choose a language, press a menu button or ask something.
     context.reply(welcome_text(context),
                   reply_markup=language_keyboard(people.allowed_languages(person.role),
                                                  person.language))

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from bot.jobs import run_retention
 from storage.db import _sqlite_pragmas, checkpoint
 from storage.models import Case, OutboxMessage, Parent, ProcessedUpdate
-from tests.test_parent import consultant_ready, parent_with_menu
+from tests.test_parent import consultant_ready, label, parent_with_menu
 
 
 def _database_files(bot) -> list[Path]:
@@ -150,3 +150,32 @@ async def test_retention_prunes_update_ids_and_sent_or_dead_outbox_messages(bot)
                                 now + timedelta(days=bot.settings.retention_days + 1))
     assert later.outbox == 1
     assert {o.dedupe_key for o in await bot.rows(OutboxMessage)} == {"pending"}
+
+
+# ---- 3. a stranger who only looks leaves no row -----------------------------------------
+async def test_start_alone_stores_nothing_choosing_a_language_makes_a_parent(bot):
+    stranger = bot.user(language_code="tr")
+    await stranger.send("/start")
+    assert "Hoş geldiniz" in stranger.last_text
+    assert stranger.buttons()[0] == "Türkçe"  # the picker, Telegram's language first
+    for command in ("/help", "/privacy", "/forget", "/language"):
+        await stranger.send(command)
+    assert await bot.count(Parent) == 0
+    await stranger.send("/privacy")
+    assert stranger.last_text.endswith(label("tr", "Now we keep nothing about you."))
+    await stranger.send("/forget")
+    assert stranger.last_text == label("tr", "Now we keep nothing about you.")
+    await stranger.press("Polski")
+    assert await bot.count(Parent) == 1
+    assert (await bot.rows(Parent))[0].language == "pl"
+
+
+async def test_a_menu_button_or_a_question_makes_a_parent(bot):
+    button = bot.user(language_code="en")
+    await button.send("/start")
+    await button.send("🏛️ Library")  # an older menu, still on the phone
+    assert await bot.count(Parent) == 1
+    asking = bot.user(language_code="en")
+    await asking.send("/start")
+    await asking.send("when is the library open on saturday?")
+    assert await bot.count(Parent) == 2
