@@ -105,6 +105,10 @@ INVITE_PROBLEMS = {
                                       "Please ask the library for a new one."),
     invites.InviteProblem.REVOKED: N_("This invite link was withdrawn. Please ask the library "
                                       "for a new one."),
+    invites.InviteProblem.REMOVED: N_("You were removed as a partner professional, so older "
+                                      "invite links no longer work for you. To join again, "
+                                      "please ask the library's consultant for a new invite "
+                                      "link."),
 }
 
 

@@ -14,8 +14,18 @@ from sqlalchemy.engine import make_url
 
 from bot.jobs import run_retention
 from storage.db import _sqlite_pragmas, checkpoint
-from storage.models import Case, OutboxMessage, Parent, ProcessedUpdate
+from storage.models import (
+    Case,
+    FlowState,
+    Invite,
+    OutboxMessage,
+    Parent,
+    Partner,
+    ProcessedUpdate,
+)
+from tests.test_consultant import english_consultant
 from tests.test_parent import consultant_ready, label, parent_with_menu
+from tests.test_referral import join_as_partner, refer_family
 
 
 def _database_files(bot) -> list[Path]:
@@ -179,3 +189,90 @@ async def test_a_menu_button_or_a_question_makes_a_parent(bot):
     await asking.send("/start")
     await asking.send("when is the library open on saturday?")
     assert await bot.count(Parent) == 2
+
+
+# ---- 4. a removed partner stays out; open invites can be withdrawn ----------------------
+def _token(text: str) -> str:
+    return text.split("start=", 1)[1].split(maxsplit=1)[0]
+
+
+async def _invite(consultant, organisation: str) -> str:
+    await consultant.send(f"/invite {organisation}")
+    return _token(next(t for t in reversed(consultant.texts()) if "start=i_" in t))
+
+
+REMOVED = ("You were removed as a partner professional, so older invite links no longer "
+           "work for you. To join again, please ask the library's consultant for a new "
+           "invite link.")
+WITHDRAWN = "This invite link was withdrawn. Please ask the library for a new one."
+
+
+async def test_a_removed_partner_cannot_rejoin_with_an_old_link_nor_can_anyone_else(bot):
+    consultant = await english_consultant(bot)
+    nurse, _, ggd_link = await join_as_partner(bot, consultant=consultant)
+    await refer_family(nurse)
+    school_link = await _invite(consultant, "Basisschool De Vlinder")
+    replies = await consultant.send("/partners")
+    assert "Anja de Vries – GGD consultatiebureau Dalfsen" in replies[0]["text"]
+    invites_text = replies[0]["text"].split("2 invite links still work:")[1]
+    assert "GGD consultatiebureau Dalfsen: 4 more uses, until" in invites_text
+    assert "Basisschool De Vlinder: 5 more uses, until" in invites_text
+    await consultant.press("Remove Anja de Vries")
+    await consultant.press("Yes, remove")
+    assert "withdrawn" in consultant.last_text
+
+    # The nurse: neither her own old link nor another invite made before her removal.
+    for link in (ggd_link, school_link):
+        replies = await nurse.send(f"/start {link}")
+        assert replies[0]["text"] == label("nl", REMOVED)
+        assert await bot.count(FlowState) == 0
+    replies = await nurse.send("/myreferrals")
+    assert "-0001" not in replies[0]["text"] and "uitnodigingslink" in replies[0]["text"]
+    # Her colleague cannot use the link she joined with either.
+    colleague = bot.user(first_name="Els", language_code="en")
+    replies = await colleague.send(f"/start {ggd_link}")
+    assert replies[0]["text"] == WITHDRAWN
+    assert await bot.count(Partner, Partner.revoked_at.is_(None)) == 0
+    # The school's link still works for others.
+    await colleague.send(f"/start {school_link}")
+    await colleague.send("Els Bakker")
+    assert await bot.count(Partner, Partner.revoked_at.is_(None)) == 1
+
+    # A new invite made after her removal lets her back in, without her earlier referrals.
+    new_link = await _invite(consultant, "GGD consultatiebureau Dalfsen")
+    await nurse.send(f"/start {new_link}")
+    await nurse.send("Anja de Vries")
+    assert "/refer" in nurse.last_text
+    replies = await nurse.send("/myreferrals")
+    assert "-0001" not in replies[0]["text"]
+    rows = await bot.rows(Partner, Partner.telegram_user_id == nurse.id)
+    assert len(rows) == 2 and sum(p.revoked_at is None for p in rows) == 1
+    old = next(p for p in rows if p.revoked_at is not None)
+    assert (await bot.rows(Case))[0].partner_id == old.id  # the referral stays hers, then
+
+
+async def test_withdraw_an_open_invite_with_its_button(bot):
+    consultant = await english_consultant(bot)
+    link = await _invite(consultant, "Saam Welzijn")
+    await _invite(consultant, "Kinderopvang Dalfsen")
+    replies = await consultant.send("/partners")
+    assert "No partner professionals yet" in replies[0]["text"]
+    assert "2 invite links still work" in replies[0]["text"]
+    await consultant.press("🚫 Withdraw: Saam Welzijn", exact=False)
+    assert "The invite link for Saam Welzijn was withdrawn" in consultant.last_text
+    assert "1 invite link still works:\n• Kinderopvang Dalfsen" in consultant.last_text
+    assert [b.split(" (")[0] for b in consultant.buttons()] == [
+        "🚫 Withdraw: Kinderopvang Dalfsen"]
+    stranger = bot.user(language_code="en")
+    replies = await stranger.send(f"/start {link}")
+    assert replies[0]["text"] == WITHDRAWN
+    invite = next(i for i in await bot.rows(Invite) if i.revoked_at is not None)
+    await consultant.press_data(f"invite:withdraw:{invite.id}")  # once more: nothing to do
+    assert "already withdrawn" in consultant.callback_answer()
+    # Only consultants: a partner, a parent and a stranger are refused, nothing changes.
+    nurse, _, _ = await join_as_partner(bot, "Kinderopvang Dalfsen", consultant=consultant)
+    other = next(i for i in await bot.rows(Invite) if i.revoked_at is None)
+    for person in (nurse, bot.user(language_code="nl")):
+        await person.press_data(f"invite:withdraw:{other.id}")
+        assert "⛔" in person.callback_answer()
+    assert (await bot.rows(Invite, Invite.id == other.id))[0].revoked_at is None
