@@ -9,12 +9,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
 
+from bot import cli
+from bot.app import ALLOWED_UPDATES
 from bot.jobs import run_retention
 from storage.db import _sqlite_pragmas, checkpoint
 from storage.models import (
+    Base,
     Case,
     FlowState,
     Invite,
@@ -276,3 +279,50 @@ async def test_withdraw_an_open_invite_with_its_button(bot):
         await person.press_data(f"invite:withdraw:{other.id}")
         assert "⛔" in person.callback_answer()
     assert (await bot.rows(Invite, Invite.id == other.id))[0].revoked_at is None
+
+
+# ---- 5. groups and channels: said once, then left, nothing stored -----------------------
+PRIVATE_ONLY = "I only work in a private chat. Please write to me directly."
+
+
+async def _row_counts(bot) -> dict[str, int]:
+    async with bot.services.sessions() as session:
+        return {table.name: await session.scalar(select(func.count()).select_from(table))
+                for table in Base.metadata.sorted_tables}
+
+
+async def test_added_to_a_group_the_bot_says_once_it_works_privately_and_leaves(bot, fake_api):
+    before = await _row_counts(bot)
+    group = fake_api.add_group(-100_123, "Ouders groep 3")
+    member = bot.user(first_name="Fatma", language_code="tr")
+    replies = await member.add_bot_to(group)  # a my_chat_member update and a service message
+    assert [r["text"] for r in replies] == [
+        label("tr", PRIVATE_ONLY) + "\nhttps://t.me/bieb_test_bot"]
+    assert [c.params["chat_id"] for c in fake_api.calls_to("leaveChat")] == [group.id]
+    assert not group.bot_member
+    await bot.settle(fake_api.history[-1]["update_id"])  # the bot hears it left: no answer
+    # Written after it left (Telegram would not even deliver it): nothing reaches the group.
+    assert await member.send_in(group, "/start") == []
+    assert len(fake_api.calls_to("leaveChat")) == 1
+    assert len(fake_api.bot_messages(group.id)) == 1  # said once
+    assert await _row_counts(bot) == before  # nothing stored, not even the update ids
+
+
+async def test_spoken_to_in_a_group_it_was_in_the_bot_answers_in_dutch_and_leaves(bot, fake_api):
+    group = fake_api.add_group(-100_456, "Buurtapp Nieuwleusen", "supergroup")
+    group.bot_member = True  # added before this version of the bot
+    replies = await bot.user(language_code="ja").send_in(group, "/start@bieb_test_bot")
+    assert [r["text"] for r in replies] == [label("nl", PRIVATE_ONLY)
+                                            + "\nhttps://t.me/bieb_test_bot"]
+    assert [c.params["chat_id"] for c in fake_api.calls_to("leaveChat")] == [group.id]
+    assert await bot.count(Parent) == 0 and await bot.count(ProcessedUpdate) == 0
+
+
+async def test_added_to_a_channel_the_bot_leaves_without_a_word(bot, fake_api):
+    channel = fake_api.add_group(-100_789, "Nieuws", "channel")
+    assert await bot.user(language_code="nl").add_bot_to(channel) == []
+    assert [c.params["chat_id"] for c in fake_api.calls_to("leaveChat")] == [channel.id]
+
+
+def test_the_bot_asks_telegram_for_my_chat_member_updates():
+    assert "my_chat_member" in ALLOWED_UPDATES and cli.UPDATES is ALLOWED_UPDATES
