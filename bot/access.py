@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 # Each action a handler can trigger, and the roles allowed to trigger it.
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "invite": frozenset({Role.CONSULTANT}),
+    "invite.withdraw": frozenset({Role.CONSULTANT}),
     "partners.list": frozenset({Role.CONSULTANT}),
     "partners.revoke": frozenset({Role.CONSULTANT}),
     "case.take": frozenset({Role.CONSULTANT}),

@@ -24,6 +24,10 @@ from storage.db import create_engine, create_session_factory
 
 log = logging.getLogger(__name__)
 
+# The update kinds the bot asks Telegram for (polling and webhook alike): my_chat_member
+# tells it when it was added to a group, which it then leaves.
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
 
 async def _bootstrap_consultants(services: Services) -> None:
     """CONSULTANT_IDS become consultants. Another bot process may do the same at the same

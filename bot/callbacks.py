@@ -175,6 +175,15 @@ class PartnerButton(ButtonData):
 
 
 @dataclass(frozen=True)
+class InviteButton(ButtonData):
+    """`invite:withdraw:<invite id>`: withdrawing an invite link that still works."""
+
+    namespace: ClassVar[str] = "invite"
+    action: Literal["withdraw"]
+    invite_id: int
+
+
+@dataclass(frozen=True)
 class AnswerFeedback(ButtonData):
     """`faq:<yes|no>:<question id>`: 👍/👎 under an answer to a parent's question."""
 

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 
 from bot import answers, figures, health, matcher
-from bot.app import build_application
+from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.facts import load_facts
 from bot.i18n import LANGUAGES, CatalogError, load_catalogs, use_language
@@ -40,7 +40,7 @@ from sandbox import server as sandbox_server
 from storage.db import create_engine, create_session_factory, migrate
 from storage.repositories import people
 
-UPDATES = ["message", "callback_query"]
+UPDATES = ALLOWED_UPDATES
 TOKEN_HINT = ("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram "
               "(/newbot), then export TELEGRAM_BOT_TOKEN=<the token it gives you>. "
               "To try the bot without Telegram: bieb-bot sandbox.")

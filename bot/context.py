@@ -77,6 +77,10 @@ class BotContext(CallbackContext[RateLimitedBot, dict[Any, Any], dict[Any, Any],
         """Replace the text (and buttons) of one of the bot's messages in this chat."""
         self._queue(replies.EditText(self._chat_id_for_replies, message_id, text, reply_markup))
 
+    def leave_chat(self) -> None:
+        """Leave this chat (a group or channel) once the replies before it were sent."""
+        self._queue(replies.LeaveChat(self._chat_id_for_replies))
+
     def answer(self, callback_query_id: str, text: str | None = None) -> None:
         self._queue(replies.AnswerQuery(callback_query_id, text or None))
 

@@ -14,6 +14,7 @@ from bot.people import Person, Role
 from bot.tokens import INVITE_PREFIX, new_token, token_hash
 from storage.models import Invite, Partner
 from storage.repositories import organisations as org_repo
+from storage.repositories import people as people_repo
 
 MIN_ORGANISATION_NAME = 2
 MAX_ORGANISATION_NAME = 120
@@ -25,6 +26,8 @@ class InviteProblem(StrEnum):
     EXPIRED = "expired"
     USED_UP = "used_up"
     REVOKED = "revoked"
+    # The person was removed as a partner after this invite was made: only a newer one helps.
+    REMOVED = "removed"
 
 
 @dataclass
@@ -66,11 +69,26 @@ def _problem(invite: Invite | None) -> InviteProblem | None:
     return None
 
 
+async def _removed_since(session: AsyncSession, person: Person, invite: Invite) -> bool:
+    """Whether the person was removed as a partner after the invite was made: an invite
+    that was around then cannot bring them back; the consultant must invite them anew."""
+    earlier = await people_repo.partner_by_telegram_id(session, person.telegram_user_id)
+    return (earlier is not None and earlier.revoked_at is not None
+            and invite.created_at <= earlier.revoked_at)
+
+
+async def _check(session: AsyncSession, person: Person, invite: Invite | None
+                 ) -> InviteProblem | None:
+    if invite is not None and await _removed_since(session, person, invite):
+        return InviteProblem.REMOVED
+    return _problem(invite)
+
+
 async def open_invite(session: AsyncSession, person: Person, token: str
                       ) -> tuple[Invite | None, InviteProblem | None]:
     """Check an invite token; when it is good, start the join flow (asks for the name)."""
     invite = await org_repo.invite_by_hash(session, token_hash(token))
-    problem = _problem(invite)
+    problem = await _check(session, person, invite)
     if invite is not None and problem is None:
         await flows.begin(session, person, flows.JOIN, "name", {"invite_id": invite.id})
     return invite, problem
@@ -89,7 +107,7 @@ async def join(session: AsyncSession, person: Person, invite_id: int, name: str
                ) -> tuple[Partner | None, InviteProblem | None]:
     """Turn the person into a partner of the invite's organisation; the invite is re-checked."""
     invite = await org_repo.invite_by_id(session, invite_id, for_update=True)
-    problem = _problem(invite)
+    problem = await _check(session, person, invite)
     if invite is None or problem is not None:
         await flows.end(session, person)
         return None, problem
@@ -120,11 +138,40 @@ async def active_partner(session: AsyncSession, person: Person, partner_id: int
     return partner if partner is not None and partner.revoked_at is None else None
 
 
+@dataclass
+class Removed:
+    partner: Partner
+    invites_withdrawn: int  # the still-open invites they had joined with
+
+
 async def revoke_partner(session: AsyncSession, person: Person, partner_id: int
-                         ) -> Partner | None:
+                         ) -> Removed | None:
+    """Remove a partner; the invites they joined with stop working too, for anyone (a link
+    passed on must not let someone else in on their behalf)."""
     partner = await active_partner(session, person, partner_id)
     if partner is None:
         return None
-    partner.revoked_at = datetime.now(UTC)
+    now = datetime.now(UTC)
+    partner.revoked_at = now
+    joined_with = await org_repo.invite_ids_joined_by(session, partner.telegram_user_id)
+    withdrawn = await org_repo.revoke_open_invites(session, joined_with, now)
     await session.flush()
-    return partner
+    return Removed(partner, withdrawn)
+
+
+async def open_invites(session: AsyncSession, person: Person) -> list[Invite]:
+    """Invite links someone could still join with."""
+    access.require(person, "partners.list")
+    return await org_repo.open_invites(session, datetime.now(UTC))
+
+
+async def withdraw_invite(session: AsyncSession, person: Person, invite_id: int
+                          ) -> Invite | None:
+    """Withdraw an invite link; None when it no longer worked anyway (or is unknown)."""
+    access.require(person, "invite.withdraw")
+    invite = await org_repo.invite_by_id(session, invite_id, for_update=True)
+    if invite is None or _problem(invite) is not None:
+        return None
+    invite.revoked_at = datetime.now(UTC)
+    await session.flush()
+    return invite

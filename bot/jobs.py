@@ -12,6 +12,7 @@ from bot import privacy, schedule
 from bot.config import Settings
 from bot.context import BotContext
 from bot.services import Services
+from storage.db import checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +36,17 @@ async def run_followups(services: Services, now: datetime | None = None) -> int:
 
 
 async def run_retention(services: Services, now: datetime | None = None) -> privacy.Retention:
-    """Anonymise closed cases after RETENTION_DAYS; drop old answered questions and
-    unfinished flows."""
+    """Anonymise closed cases after RETENTION_DAYS; drop old answered questions, unfinished
+    flows, handled update ids and sent or dead outbox messages."""
     async with services.sessions() as session, session.begin():
         done = await privacy.apply_retention(session, services.settings.retention_days,
                                              services.facts.villages, now)
-    if done.cases or done.questions or done.flows:
-        log.info("retention: %s cases anonymised, %s questions and %s flows deleted",
-                 done.cases, done.questions, done.flows)
+    # After the commit: what retention deleted leaves SQLite's write-ahead log too.
+    await checkpoint(services.engine)
+    if done.cases or done.questions or done.flows or done.updates or done.outbox:
+        log.info("retention: %s cases anonymised, %s questions, %s flows, %s update ids and "
+                 "%s outbox messages deleted", done.cases, done.questions, done.flows,
+                 done.updates, done.outbox)
     return done
 
 

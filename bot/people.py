@@ -67,7 +67,9 @@ async def identify(session: AsyncSession, telegram_user_id: int,
 
 
 async def become_parent(session: AsyncSession, person: Person) -> Person:
-    """Someone who is no partner or consultant and starts the bot is a parent."""
+    """Someone who is no partner or consultant becomes a parent (a stored row) at their first
+    real interaction: choosing a language, pressing a menu button, asking something; /start,
+    /help or /privacy alone store nothing."""
     if person.role is Role.STRANGER:
         parent = await people_repo.get_or_create_parent(session, person.telegram_user_id)
         person.role = Role.PARENT

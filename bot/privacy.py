@@ -17,14 +17,21 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import notify
+from bot import notify, unit_of_work
 from bot.i18n import _
 from bot.people import Person, Role
 from storage.models import Case, CaseEvent, FlowState, OutboxMessage, Parent, ParentMessage
 from storage.repositories import cases as cases_repo
+from storage.repositories import outbox as outbox_repo
+from storage.repositories import updates as updates_repo
 
 # An unfinished referral (with a typed phone number, perhaps) is dropped after this long.
 FLOW_DAYS = 30
+# Handled update ids guard against redelivery, which Telegram does for a day at most.
+PROCESSED_UPDATE_DAYS = 7
+# A message the outbox sent is kept this long (its text can hold personal data); a dead
+# letter stays until its case is anonymised, or for the retention period.
+SENT_OUTBOX_DAYS = 3
 
 
 @dataclass
@@ -80,13 +87,17 @@ class Retention:
     cases: int
     questions: int
     flows: int
+    updates: int = 0
+    outbox: int = 0
 
 
 async def apply_retention(session: AsyncSession, retention_days: int,
                           known_villages: Sequence[str], now: datetime | None = None
                           ) -> Retention:
     """Closed cases older than the retention period are anonymised; questions the bot
-    answered itself, and referrals or other flows left unfinished, are deleted."""
+    answered itself, and referrals or other flows left unfinished, are deleted; so are the
+    ids of handled updates after a week, sent outbox messages after a few days and dead
+    letters after the retention period."""
     now = now or datetime.now(UTC)
     before = now - timedelta(days=retention_days)
     old_cases = list(await session.scalars(
@@ -109,8 +120,12 @@ async def apply_retention(session: AsyncSession, retention_days: int,
                                     ParentMessage.created_at < before)))
     flows = cast("CursorResult[Any]", await session.execute(
         delete(FlowState).where(FlowState.updated_at < now - timedelta(days=FLOW_DAYS))))
+    updates = await updates_repo.forget_before(
+        session, now - timedelta(days=PROCESSED_UPDATE_DAYS))
+    outbox = await outbox_repo.prune(session, sent_before=now - timedelta(days=SENT_OUTBOX_DAYS),
+                                     dead_before=before)
     await session.flush()
-    return Retention(len(old_cases), questions.rowcount, flows.rowcount)
+    return Retention(len(old_cases), questions.rowcount, flows.rowcount, updates, outbox)
 
 
 def _erased_notice(reference: str) -> str:
@@ -151,4 +166,7 @@ async def forget(session: AsyncSession, person: Person, known_villages: Sequence
     person.role = Role.STRANGER
     person.record_id = None
     person.stored_language = None
+    uow = unit_of_work.current_or_none()
+    if uow is not None:
+        uow.erased = True  # bot.updates checkpoints SQLite's log after the commit
     return [c.reference for c in cases]

@@ -114,6 +114,16 @@ class AnswerQuery:
         return await bot.answer_callback_query(self.query_id, text=self.text)
 
 
+@dataclass(frozen=True)
+class LeaveChat:
+    """The bot leaves a group or channel (it works in private chats only)."""
+
+    chat_id: int
+
+    async def send(self, bot: Bot) -> object:
+        return await bot.leave_chat(self.chat_id)
+
+
 def retry_seconds(err: RetryAfter) -> float:
     """PTB gives retry_after as seconds or as a timedelta, depending on a setting."""
     retry = err.retry_after

@@ -28,6 +28,8 @@ class UnitOfWork:
     # Bot API calls for the sender, made once the transaction committed (bot.replies).
     replies: list[Reply] = field(default_factory=list)
     outbox_queued: int = 0
+    # Personal data was erased: once committed, SQLite's write-ahead log is emptied too.
+    erased: bool = False
     failed: bool = False
     # Another transaction changed the same rows at the same moment: run the update again.
     conflict: bool = False

@@ -13,6 +13,7 @@ import logging
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from telegram import Update
+from telegram.constants import ChatType
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -26,6 +27,7 @@ from bot.context import BotApp
 from bot.people import identify
 from bot.services import Services
 from bot.unit_of_work import UnitOfWork
+from storage.db import checkpoint
 from storage.repositories import updates as updates_repo
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,9 @@ class BotApplication(BotApp):
                 await self._apologise(update, uow)
                 return
             await replies.send_all(self.bot, uow.replies)
+            if uow.erased and not uow.failed:
+                # After the commit: the erased values leave SQLite's write-ahead log too.
+                await checkpoint(services.engine)
             if uow.outbox_queued and services.relay is not None:
                 asyncio.get_running_loop().create_task(services.relay.run_once())
         except Exception:  # never let one update stop the bot
@@ -76,12 +81,16 @@ class BotApplication(BotApp):
             uow = UnitOfWork(session)
             token = unit_of_work.bind(uow)
             try:
-                if not await updates_repo.claim(session, update.update_id):
+                # A group or channel is only turned away (handlers.onboarding): nothing about
+                # it is stored, not even the update's id; its sender is not looked up.
+                chat = update.effective_chat
+                private = chat is None or chat.type == ChatType.PRIVATE
+                if private and not await updates_repo.claim(session, update.update_id):
                     log.info("update %s was handled before; skipped", update.update_id)
                     await session.rollback()
                     return None
                 user = update.effective_user
-                if user is not None:
+                if user is not None and private:
                     if session.get_bind().dialect.name == "postgresql":
                         # One user's updates, one at a time, also across bot processes.
                         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"),

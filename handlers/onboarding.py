@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.constants import ChatType
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot import answers, family, invites, people, referrals
@@ -11,19 +11,45 @@ from bot.callbacks import LanguageChoice
 from bot.commands import commands_for
 from bot.context import BotContext
 from bot.flows import FlowState
-from bot.i18n import N_, _, language_name, set_language
+from bot.i18n import LANGUAGES, N_, _, choose_language, language_name, set_language, use_language
 from bot.people import Role
 from bot.tokens import FAMILY_PREFIX, INVITE_PREFIX
 from handlers.common import edit_pressed, language_keyboard, pressed, show_menu, text_of
 
 
 async def private_chats_only(update: Update, context: BotContext) -> None:
-    """Groups and channels are turned away: cases are private."""
+    """Groups and channels are turned away: cases are private. Added to a group (or spoken
+    to in one), the bot says so once, in the language Telegram reports for whoever added it
+    (else the default), and leaves; a channel it leaves without a word. Nothing about the
+    chat is stored (bot.updates records no update of a group)."""
     chat = update.effective_chat
-    if chat is not None and chat.type != ChatType.PRIVATE:
-        if update.effective_message is not None and chat.type != ChatType.CHANNEL:
-            context.reply(_("I only work in a private chat. Please write to me directly."))
-        raise ApplicationHandlerStop
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return
+    if _joined(update) or _spoken_to(update):
+        if chat.type != ChatType.CHANNEL:
+            user = update.effective_user
+            language = choose_language(None, user.language_code if user else None, LANGUAGES,
+                                       context.services.settings.default_locale)
+            with use_language(language):
+                context.reply(_("I only work in a private chat. Please write to me directly.")
+                              + f"\nhttps://t.me/{context.services.bot_username}")
+        context.leave_chat()
+    raise ApplicationHandlerStop
+
+
+def _joined(update: Update) -> bool:
+    """The bot was added to the chat (not: it left or was removed)."""
+    change = update.my_chat_member
+    return change is not None and change.new_chat_member.status in (
+        ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.RESTRICTED)
+
+
+def _spoken_to(update: Update) -> bool:
+    """Someone wrote or sent something in the chat; not a service message such as "the bot
+    was added" (that comes as a my_chat_member update too, and is answered there)."""
+    message = update.message or update.channel_post
+    return message is not None and bool(message.text or message.caption
+                                        or message.effective_attachment)
 
 
 def welcome_text(context: BotContext) -> str:
@@ -53,7 +79,8 @@ async def start(update: Update, context: BotContext) -> None:
     if person.role in (Role.CONSULTANT, Role.PARTNER):
         context.reply(welcome_text(context) + "\n\n" + help_text(person.role))
         return
-    await people.become_parent(context.session, person)
+    # Nothing is stored yet: someone who only looks leaves no trace. They become a parent
+    # when they choose a language, press a menu button or ask something.
     context.reply(welcome_text(context),
                   reply_markup=language_keyboard(people.allowed_languages(person.role),
                                                  person.language))
@@ -104,6 +131,10 @@ INVITE_PROBLEMS = {
                                       "Please ask the library for a new one."),
     invites.InviteProblem.REVOKED: N_("This invite link was withdrawn. Please ask the library "
                                       "for a new one."),
+    invites.InviteProblem.REMOVED: N_("You were removed as a partner professional, so older "
+                                      "invite links no longer work for you. To join again, "
+                                      "please ask the library's consultant for a new invite "
+                                      "link."),
 }
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from bot.app import build_application
+from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import Settings, load_settings
 from bot.context import BotApp
 from bot.i18n import LANGUAGES, is_rtl, language_name
@@ -280,8 +280,7 @@ class Sandbox:
         await application.start()
         if application.updater is not None:
             await application.updater.start_polling(poll_interval=0, timeout=1,
-                                                    allowed_updates=["message",
-                                                                     "callback_query"])
+                                                    allowed_updates=ALLOWED_UPDATES)
         self.application = application
         for user_id in (demo.CONSULTANT, demo.NURSE):
             await self.users[user_id].send("/start")

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -90,12 +91,22 @@ class Consultant(Base):
 
 
 class Partner(Base):
-    """A partner professional who refers families (nurse, welfare worker, teacher)."""
+    """A partner professional who refers families (nurse, welfare worker, teacher).
+
+    Removing one keeps the row (their referrals point to it); someone who rejoins later with
+    a new invite gets a new row, so they never see the referrals of before. Only one row per
+    Telegram user is active (not revoked) at a time.
+    """
 
     __tablename__ = "partners"
+    __table_args__ = (
+        Index("uq_partners_active_telegram_user_id", "telegram_user_id", unique=True,
+              sqlite_where=text("revoked_at IS NULL"),
+              postgresql_where=text("revoked_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
     name: Mapped[str] = mapped_column(String(200))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     language: Mapped[str | None] = mapped_column(String(8))

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import Settings
 from bot.services import Services
 from sandbox.fakebot import FakeBotApi, FakeUser
@@ -40,7 +40,7 @@ class BotHarness:
         await self.application.post_init(self.application)
         await self.application.start()
         await self.application.updater.start_polling(poll_interval=0, timeout=1,
-                                                     allowed_updates=["message", "callback_query"])
+                                                     allowed_updates=ALLOWED_UPDATES)
 
     async def stop(self) -> None:
         if self.application is None:

@@ -132,6 +132,19 @@ class UserAccount:
         return data
 
 
+@dataclass
+class GroupChat:
+    """A group, supergroup or channel the bot was added to (ids are negative)."""
+
+    id: int
+    title: str
+    type: str = "group"  # group | supergroup | channel
+    bot_member: bool = False  # the bot is in it (added, and has not left)
+
+    def as_chat(self) -> dict[str, Any]:
+        return {"id": self.id, "type": self.type, "title": self.title}
+
+
 UPLOAD_NAMES = "__upload_names__"  # where _read_params keeps the uploaded files' names
 
 
@@ -241,6 +254,7 @@ class FakeBotApi:
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
         self.users: dict[int, UserAccount] = {}
+        self.groups: dict[int, GroupChat] = {}
         self.updates: list[dict[str, Any]] = []
         self.confirmed_offset = 0
         self.history: list[dict[str, Any]] = []  # every update, for redelivery
@@ -294,6 +308,7 @@ class FakeBotApi:
         server keeps its address and token."""
         self.calls.clear()
         self.users.clear()
+        self.groups.clear()
         self.updates.clear()
         self.history.clear()
         self.confirmed_offset = 0
@@ -314,6 +329,10 @@ class FakeBotApi:
             account = UserAccount(user_id, first_name, language_code, username)
             self.users[user_id] = account
         return account
+
+    def add_group(self, chat_id: int, title: str = "Test group", kind: str = "group"
+                  ) -> GroupChat:
+        return self.groups.setdefault(chat_id, GroupChat(chat_id, title, kind))
 
     def next_message_id(self, chat_id: int) -> int:
         counter = self._message_ids.setdefault(chat_id, itertools.count(1))
@@ -474,7 +493,7 @@ class FakeBotApi:
         return None
 
     # ---- helpers for the API methods ----------------------------------------------------
-    def _chat(self, params: dict[str, Any]) -> UserAccount:
+    def _chat(self, params: dict[str, Any]) -> UserAccount | GroupChat:
         chat_id = params.get("chat_id")
         if chat_id in (None, ""):
             raise bad_request("chat_id is empty")
@@ -482,6 +501,11 @@ class FakeBotApi:
             chat_id = int(chat_id)
         except (TypeError, ValueError) as err:
             raise bad_request("chat not found") from err
+        group = self.groups.get(chat_id)
+        if group is not None:
+            if not group.bot_member:
+                raise ApiError(403, "Forbidden: bot is not a member of the group chat")
+            return group
         account = self.users.get(chat_id)
         if account is None:
             raise bad_request("chat not found")
@@ -505,7 +529,7 @@ class FakeBotApi:
                               else "message caption is too long")
         return text
 
-    def _store_bot_message(self, account: UserAccount, extra: dict[str, Any],
+    def _store_bot_message(self, account: UserAccount | GroupChat, extra: dict[str, Any],
                            markup: Any) -> dict[str, Any]:
         message = {
             "message_id": self.next_message_id(account.id),
@@ -643,6 +667,19 @@ class FakeBotApi:
     async def api_deleteMessage(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         message = self._find_message(params)
         self.messages[message["chat"]["id"]].remove(message)
+        return True
+
+    async def api_leaveChat(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        chat = self._chat(params)
+        if not isinstance(chat, GroupChat):
+            raise bad_request("chat member status can't be changed in private chats")
+        chat.bot_member = False
+        # As Telegram does: the bot hears of its own change of status.
+        me = self._bot_user()
+        self.push_update({"my_chat_member": {
+            "chat": chat.as_chat(), "from": me, "date": int(time.time()),
+            "old_chat_member": {"user": me, "status": "member"},
+            "new_chat_member": {"user": me, "status": "left"}}})
         return True
 
     async def api_answerCallbackQuery(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:

@@ -6,7 +6,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sandbox.fakebot.server import FakeBotApi
+from sandbox.fakebot.server import FakeBotApi, GroupChat
 
 Settle = Callable[[int], Awaitable[None]]
 
@@ -125,6 +125,36 @@ class FakeUser:
                             ) -> list[dict[str, Any]]:
         location = {"latitude": latitude, "longitude": longitude}
         return await self._send_message({**self._base_message(), "location": location})
+
+    async def add_bot_to(self, group: GroupChat) -> list[dict[str, Any]]:
+        """Add the bot to a group: Telegram sends a my_chat_member update and a service
+        message; returns what the bot then sent to the group."""
+        group.bot_member = True
+        before = len(self.server.bot_messages(group.id))
+        bot = self.server._bot_user()
+        change = {"chat": group.as_chat(), "from": self.account.as_user(),
+                  "date": int(time.time()),
+                  "old_chat_member": {"user": bot, "status": "left"},
+                  "new_chat_member": {"user": bot, "status": "member"}}
+        self.server.push_update({"my_chat_member": change})
+        service = {"message_id": self.server.next_message_id(group.id),
+                   "from": self.account.as_user(), "chat": group.as_chat(),
+                   "date": int(time.time()), "new_chat_members": [bot]}
+        await self._settle(self.server.push_update({"message": service}))
+        return self.server.bot_messages(group.id)[before:]
+
+    async def send_in(self, group: GroupChat, text: str) -> list[dict[str, Any]]:
+        """Write in a group the bot is (or was) in; returns what the bot sent there."""
+        before = len(self.server.bot_messages(group.id))
+        message = {"message_id": self.server.next_message_id(group.id),
+                   "from": self.account.as_user(), "chat": group.as_chat(),
+                   "date": int(time.time()), "text": text}
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0,
+                                    "length": len(text.split(maxsplit=1)[0])}]
+        self.server.record_user_message(group.id, message)
+        await self._settle(self.server.push_update({"message": message}))
+        return self.server.bot_messages(group.id)[before:]
 
     def block(self) -> None:
         self.account.blocked = True

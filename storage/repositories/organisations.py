@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -48,16 +49,11 @@ async def invite_by_id(session: AsyncSession, invite_id: int, *, for_update: boo
 async def add_partner(session: AsyncSession, *, telegram_user_id: int, name: str,
                       organisation_id: int, invite_id: int | None, language: str | None
                       ) -> Partner:
-    partner = await session.scalar(select(Partner).where(Partner.telegram_user_id ==
-                                                         telegram_user_id))
-    if partner is None:
-        partner = Partner(telegram_user_id=telegram_user_id, name=name,
-                          organisation_id=organisation_id, invite_id=invite_id,
-                          language=language)
-        session.add(partner)
-    else:  # a revoked partner rejoining with a new invite
-        partner.name, partner.organisation_id, partner.invite_id = name, organisation_id, invite_id
-        partner.revoked_at = None
+    """A new partner row. Someone removed before who rejoins gets a new row too: the old one
+    keeps its revoked time and its referrals, which the new one does not see."""
+    partner = Partner(telegram_user_id=telegram_user_id, name=name,
+                      organisation_id=organisation_id, invite_id=invite_id, language=language)
+    session.add(partner)
     await session.flush()
     return partner
 
@@ -73,3 +69,35 @@ async def partner_by_id(session: AsyncSession, partner_id: int) -> Partner | Non
     return await session.scalar(
         select(Partner).options(selectinload(Partner.organisation))
         .where(Partner.id == partner_id))
+
+
+def _open(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """An invite that still works: not withdrawn, not expired, not used up."""
+    return (Invite.revoked_at.is_(None), Invite.expires_at > now, Invite.uses < Invite.max_uses)
+
+
+async def open_invites(session: AsyncSession, now: datetime) -> list[Invite]:
+    """Invites someone could still join with, the soonest to expire first."""
+    rows = await session.scalars(
+        select(Invite).options(selectinload(Invite.organisation)).where(*_open(now))
+        .order_by(Invite.expires_at, Invite.id))
+    return list(rows)
+
+
+async def revoke_open_invites(session: AsyncSession, invite_ids: list[int], now: datetime
+                              ) -> int:
+    """Withdraw those of these invites that still work; returns how many."""
+    if not invite_ids:
+        return 0
+    result = cast("CursorResult[Any]", await session.execute(
+        update(Invite).where(Invite.id.in_(invite_ids), *_open(now)).values(revoked_at=now)
+        .execution_options(synchronize_session=False)))
+    return result.rowcount
+
+
+async def invite_ids_joined_by(session: AsyncSession, telegram_user_id: int) -> list[int]:
+    """The invites this Telegram user ever joined with (as any of their partner rows)."""
+    rows = await session.scalars(
+        select(Partner.invite_id).where(Partner.telegram_user_id == telegram_user_id,
+                                        Partner.invite_id.is_not(None)))
+    return [invite_id for invite_id in rows if invite_id is not None]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy import CursorResult, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, utcnow
@@ -72,3 +72,13 @@ async def count_by_status(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
     return {status: count for status, count in rows}
+
+
+async def prune(session: AsyncSession, *, sent_before: datetime, dead_before: datetime) -> int:
+    """Delete messages sent before `sent_before` and dead letters queued before
+    `dead_before` (their text can hold personal data); pending ones stay. Returns how many."""
+    result = cast("CursorResult[Any]", await session.execute(
+        delete(OutboxMessage).where(or_(
+            and_(OutboxMessage.status == "sent", OutboxMessage.sent_at < sent_before),
+            and_(OutboxMessage.status == "dead", OutboxMessage.created_at < dead_before)))))
+    return result.rowcount

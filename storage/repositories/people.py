@@ -18,9 +18,12 @@ async def consultant_by_telegram_id(session: AsyncSession, telegram_user_id: int
 
 
 async def partner_by_telegram_id(session: AsyncSession, telegram_user_id: int) -> Partner | None:
+    """The user's newest partner row: the active one if there is one (one at most), else the
+    one removed last."""
     return await session.scalar(
         select(Partner).options(selectinload(Partner.organisation))
-        .where(Partner.telegram_user_id == telegram_user_id))
+        .where(Partner.telegram_user_id == telegram_user_id)
+        .order_by(Partner.id.desc()).limit(1))
 
 
 async def parent_by_telegram_id(session: AsyncSession, telegram_user_id: int) -> Parent | None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedUpdate
@@ -14,3 +18,11 @@ async def claim(session: AsyncSession, update_id: int) -> bool:
     session.add(ProcessedUpdate(update_id=update_id))
     await session.flush()
     return True
+
+
+async def forget_before(session: AsyncSession, before: datetime) -> int:
+    """Drop the ids of updates handled before `before` (Telegram redelivers an update for a
+    day at most); returns how many."""
+    result = cast("CursorResult[Any]", await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before)))
+    return result.rowcount
