@@ -167,7 +167,8 @@ async def test_nurse_refers_a_family_and_the_consultant_takes_the_case(page: Pag
 
     # The outbox sends the consultant's notification within about a second.
     notification = messages(consultant, f"Nieuwe verwijzing {ref}", "bot")
-    await expect(notification).to_contain_text("06 12345678")
+    await expect(notification).to_contain_text("telefonisch")
+    await expect(notification).not_to_contain_text("12345678")  # the number: case view only
     await expect(notification).to_contain_text("GGD IJsselland")
     await button(notification, "✋").click()
     await expect(consultant.get_by_test_id("toast")).to_contain_text(ref)
