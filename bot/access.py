@@ -23,6 +23,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "case.note": frozenset({Role.CONSULTANT}),
     "case.reply": frozenset({Role.CONSULTANT}),
     "case.list": frozenset({Role.CONSULTANT}),
+    "parent.data": frozenset({Role.CONSULTANT}),
+    "parent.erase": frozenset({Role.CONSULTANT}),
     "stats": frozenset({Role.CONSULTANT}),
     "export": frozenset({Role.CONSULTANT}),
     "referral.create": frozenset({Role.PARTNER}),

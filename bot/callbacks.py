@@ -143,7 +143,7 @@ class ReferralButton(ButtonData):
 
 
 CaseAction = Literal["open", "take", "contacted", "close", "reopen", "out", "note", "reply",
-                     "files", "cancel", "prep", "send"]
+                     "files", "cancel", "prep", "send", "data", "erase", "eraseok"]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import access
+from bot import access, audit
 from bot.cases import OUTCOMES, STATUS_NAMES
 from bot.i18n import S_
 from bot.people import Person
@@ -74,6 +74,7 @@ async def stats_text(session: AsyncSession, person: Person, period: Period,
                      zone: ZoneInfo) -> str:
     access.require(person, "stats")
     found = await cases_repo.created_between(session, period.start, period.end)
+    await audit.record(session, person, "figures", period=period.label, cases=len(found))
     lines = [S_("📊 Figures {period}: {count} cases").format(period=period.label,
                                                             count=len(found))]
     if not found:
@@ -147,5 +148,7 @@ async def export_csv(session: AsyncSession, period: Period, zone: ZoneInfo,
     session.add_all([CaseEvent(case_id=c.id, kind="exported", actor_kind=actor_kind,
                                actor_id=person.record_id if person else None,
                                detail={"period": period.label}) for c in found])
+    await audit.record(session, person, "export", period=period.label, cases=len(found),
+                       references=[c.reference for c in found])
     await session.flush()
     return buffer.getvalue().encode("utf-8-sig"), len(found)

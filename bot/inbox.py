@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import access, referrals
+from bot import access, audit, referrals
 from bot.cases import STATUS_NAMES
 from bot.people import Person
 from storage.models import Case
@@ -86,4 +86,6 @@ async def page(session: AsyncSession, person: Person, villages: Sequence[str], c
     holders = await people_repo.consultant_names(
         session, {c.assigned_consultant_id for c in found if c.assigned_consultant_id})
     pages = max(1, -(-total // PAGE_SIZE))
+    await audit.record(session, person, "inbox.page", filter=code, page=number, total=total,
+                       references=[c.reference for c in found])
     return InboxPage(code, number, pages, total, found, holders)

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import access, flows
+from bot import access, audit, flows
 from bot.i18n import DEFAULT_LANGUAGE, STAFF_LANGUAGES
 from bot.people import Person, Role
 from bot.tokens import INVITE_PREFIX, new_token, token_hash
@@ -51,9 +51,11 @@ async def create_invite(session: AsyncSession, consultant: Person, organisation_
     organisation = await org_repo.get_or_create(session, organisation_name)
     token = new_token(INVITE_PREFIX)
     expires_at = datetime.now(UTC) + timedelta(days=valid_days)
-    await org_repo.add_invite(session, token_hash=token_hash(token),
-                              organisation_id=organisation.id, consultant_id=consultant.record_id,
-                              expires_at=expires_at, max_uses=max_uses)
+    invite = await org_repo.add_invite(
+        session, token_hash=token_hash(token), organisation_id=organisation.id,
+        consultant_id=consultant.record_id, expires_at=expires_at, max_uses=max_uses)
+    await audit.record(session, consultant, "invite.create", invite_id=invite.id,
+                       organisation_id=organisation.id)
     return NewInvite(token, organisation.name, expires_at, max_uses)
 
 
@@ -122,6 +124,8 @@ async def join(session: AsyncSession, person: Person, invite_id: int, name: str
         invite.organisation.name
     if person.language not in STAFF_LANGUAGES:
         person.language = DEFAULT_LANGUAGE
+    await audit.record(session, person, "partner.join", invite_id=invite.id,
+                       organisation_id=invite.organisation_id)
     return partner, None
 
 
@@ -155,6 +159,8 @@ async def revoke_partner(session: AsyncSession, person: Person, partner_id: int
     partner.revoked_at = now
     joined_with = await org_repo.invite_ids_joined_by(session, partner.telegram_user_id)
     withdrawn = await org_repo.revoke_open_invites(session, joined_with, now)
+    await audit.record(session, person, "partner.revoke", partner_id=partner.id,
+                       invites_withdrawn=withdrawn)
     await session.flush()
     return Removed(partner, withdrawn)
 
@@ -173,5 +179,6 @@ async def withdraw_invite(session: AsyncSession, person: Person, invite_id: int
     if invite is None or _problem(invite) is not None:
         return None
     invite.revoked_at = datetime.now(UTC)
+    await audit.record(session, person, "invite.withdraw", invite_id=invite.id)
     await session.flush()
     return invite

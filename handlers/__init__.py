@@ -93,6 +93,7 @@ COMMAND_HANDLERS: tuple[tuple[str | list[str], Handler], ...] = (
     (["language", "taal"], onboarding.language_command),
     (["refer", "verwijs"], referral.refer),
     ("privacy", parent.privacy_command),
+    ("mydata", parent.mydata_command),
     ("forget", parent.forget_command),
     ("myreferrals", partner.my_referrals),
     ("invite", consultant.invite),
@@ -119,6 +120,9 @@ BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (CaseButton.filter(action="prep"), cases.ask_prepared),
     (CaseButton.filter(action="send"), cases.send_prepared),
     (CaseButton.filter(action="files"), cases.send_attachments),
+    (CaseButton.filter(action="data"), cases.parent_data),
+    (CaseButton.filter(action="erase"), cases.ask_erase),
+    (CaseButton.filter(action="eraseok"), cases.erase_parent),
     (InboxButton.filter(), cases.inbox_button),
     (Dismiss.filter(), fallback.dismiss),
 )

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot import cases, figures, flows, inbox, notify, referrals
-from bot.callbacks import CaseAction, CaseButton, InboxButton
+from bot import cases, figures, flows, inbox, notify, privacy, referrals
+from bot.callbacks import CaseAction, CaseButton, Dismiss, InboxButton
 from bot.cases import Case, CaseCard, Change, Problem
 from bot.context import BotContext
 from bot.flows import FlowState
-from bot.i18n import NS_, S_, Sngettext, _
+from bot.i18n import NS_, S_, Sngettext, _, use_language
 from handlers.common import (
     ButtonRow,
     allowed_to,
@@ -51,6 +51,7 @@ EVENT_NAMES: dict[str, str] = {
     "followup_asked": NS_("asked the parent: did you get help?"),
     "followup_answer": NS_("parent answered the follow-up"),
     "exported": NS_("exported"),
+    "anonymised": NS_("anonymised (retention period over)"),
     "undelivered": NS_("⚠️ a message could not be delivered"),
 }
 # Who did something on a case, or whom a message was for (an event's actor kind).
@@ -155,6 +156,10 @@ def card_buttons(card: CaseCard) -> InlineKeyboardMarkup:
         if case.parent_id is not None and case.anonymised_at is None:
             row += [(S_("💬 Reply"), button("reply")), (S_("📋 Prepared answer"), button("prep"))]
         rows.append(row)
+    if case.parent_id is not None and case.anonymised_at is None:
+        # The parent's rights, served by the consultant on their request.
+        rows.append([(S_("📄 Parent's data"), button("data")),
+                     (S_("🗑️ Erase parent's data"), button("erase"))])
     last = [(S_("🔄 Refresh"), button("open"))]
     if card.attachments:
         last.append((S_("📎 Attachments ({count})").format(count=len(card.attachments)),
@@ -343,6 +348,66 @@ async def send_attachments(update: Update, context: BotContext) -> None:
             context.reply_stored_file(
                 message.kind, message.telegram_file_id,
                 f"{card.case.reference} · {_local(message.created_at, context)}")
+
+
+# ---- the parent's rights, on their request ---------------------------------------------------
+def _no_parent(found: privacy.ForParent | None) -> str:
+    if found is None:
+        return S_(PROBLEMS[Problem.NOT_FOUND])
+    return S_(PROBLEMS[Problem.ERASED if found.case.anonymised_at else Problem.NO_PARENT])
+
+
+@allowed_to("parent.data")
+async def parent_data(update: Update, context: BotContext) -> None:
+    """📄 Parent's data: what the bot keeps about the case's parent, in their language, as a
+    file the consultant can hand over (recorded in the audit log)."""
+    query, button = pressed(update, CaseButton)
+    found = await privacy.parent_data_for_case(context.session, context.person, button.case_id)
+    for_parent, data = found if found is not None else (None, None)
+    if for_parent is None or data is None:
+        context.answer(query.id, _no_parent(for_parent))
+        return
+    context.answer(query.id)
+    with use_language(data.language or "nl"):
+        text = privacy.data_text(data, context.services.settings.zone)
+    reference = for_parent.case.reference
+    context.reply_document(
+        text.encode("utf-8"), f"parent-data-{reference}.txt",
+        caption=S_("📄 What the bot keeps about the parent of case {reference}, in their "
+                   "language, to give them on their request. This was recorded in the audit "
+                   "log.").format(reference=reference))
+
+
+@allowed_to("parent.erase")
+async def ask_erase(update: Update, context: BotContext) -> None:
+    query, button = pressed(update, CaseButton)
+    found = await privacy.case_parent(context.session, context.person, "parent.erase",
+                                      button.case_id)
+    if found is None or found.parent is None:
+        context.answer(query.id, _no_parent(found))
+        return
+    context.answer(query.id)
+    context.reply(
+        S_("🗑️ Erase everything the bot keeps about the parent of case {reference} (their "
+           "phone number, messages and language), as they asked? The case stays, without "
+           "personal data. This cannot be undone.").format(reference=found.case.reference),
+        reply_markup=inline([[(S_("🗑️ Yes, erase"), CaseButton("eraseok", found.case.id)),
+                              (S_("No, keep it"), Dismiss("erase"))]]))
+
+
+@allowed_to("parent.erase")
+async def erase_parent(update: Update, context: BotContext) -> None:
+    """The same erasure as the parent's /forget, on their behalf (recorded)."""
+    query, button = pressed(update, CaseButton)
+    found = await privacy.erase_for_parent(context.session, context.person, button.case_id,
+                                           context.services.facts.villages)
+    if found is None or found.parent is None:
+        context.answer(query.id, _no_parent(found))
+        return
+    context.answer(query.id)
+    edit_pressed(context, query, S_("✅ The data of the parent of case {reference} was erased. "
+                                    "Please also delete their messages from this chat.")
+                 .format(reference=found.case.reference))
 
 
 async def on_text(update: Update, context: BotContext, state: FlowState) -> None:

@@ -30,6 +30,7 @@ from handlers.common import (
 SHARE_PHONE = N_("📱 Share my phone number")
 WRITE_HERE = N_("✍️ Write to me here")
 BACK = N_("⬅️ Back to the menu")
+MAX_TEXT = 4000  # a longer report goes as a text file (Telegram's limit is 4096)
 
 
 def contact_keyboard() -> ReplyKeyboardMarkup:
@@ -206,8 +207,24 @@ async def privacy_command(update: Update, context: BotContext) -> None:
         lines.append("💬 " + ngettext("{count} message", "{count} messages",
                                       stored.messages).format(count=stored.messages))
         lines.append("")
+        lines.append(_("To see all of it, send /mydata."))
         lines.append(_("To erase it all, send /forget."))
     show_menu(context, "\n".join(lines))
+
+
+async def mydata_command(update: Update, context: BotContext) -> None:
+    """The right of access: everything the bot keeps about the parent, in their language."""
+    data = await privacy.my_data(context.session, context.person)
+    if data is None:
+        show_menu(context, _("Now we keep nothing about you."))
+        return
+    text = privacy.data_text(data, context.services.settings.zone)
+    if len(text) <= MAX_TEXT:
+        show_menu(context, text)
+        return
+    context.reply_document(text.encode("utf-8"), "my-data.txt",
+                           caption=_("📄 What we keep about you:"))
+    show_menu(context)
 
 
 async def forget_command(update: Update, context: BotContext) -> None:

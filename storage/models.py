@@ -204,7 +204,8 @@ class CaseNeed(Base):
 
 
 class CaseEvent(Base):
-    """The append-only audit trail of a case: who did what, when."""
+    """The history of a case: who did what, when. Append-only (migration 0007's triggers):
+    erasure may only replace a detail with `{"erased": true}` and clear a parent's id."""
 
     __tablename__ = "case_events"
 
@@ -215,6 +216,24 @@ class CaseEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who read or changed what, and when (NEN 7513 in spirit). Append-only: the application
+    never updates or deletes a row, and database triggers refuse both (migration 0007).
+    Rows hold no personal data (ids, references, action names, counts, the actor's role and,
+    for staff, their record id), so they survive erasure and retention."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_role: Mapped[str] = mapped_column(String(16))  # consultant|partner|parent|system
+    actor_id: Mapped[int | None] = mapped_column(Integer)  # staff only, never a parent's
+    action: Mapped[str] = mapped_column(String(32))
+    # No foreign key: the log outlives anything it names.
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class ParentMessage(Base):
@@ -296,6 +315,7 @@ class FlowState(Base):
 
 
 __all__ = [
+    "AuditEntry",
     "Base",
     "Case",
     "CaseEvent",

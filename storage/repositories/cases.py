@@ -13,6 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import Case, CaseEvent, CaseNeed, ParentMessage, ReferenceCounter
+from storage.repositories import audit as audit_repo
+
+# What of an event's detail the audit log repeats: codes and ids, never a note's text.
+AUDITED_DETAIL = frozenset({"outcome", "consent", "contact_method", "source", "message_id",
+                            "method", "kind", "helped", "prepared", "outbox_id", "to"})
 
 
 async def next_reference(session: AsyncSession, year: int) -> str:
@@ -41,6 +46,13 @@ async def add_event(session: AsyncSession, case_id: int, kind: str, actor_kind: 
                       detail=detail or {})
     session.add(event)
     await session.flush()
+    # Every event on a case is a change (or, "viewed", a read): the audit log has it too,
+    # without personal data; a parent is recorded by role only, so an anonymised case
+    # cannot be linked back to them through the log.
+    await audit_repo.add(
+        session, actor_kind, None if actor_kind == "parent" else actor_id, f"case.{kind}",
+        case_id, {"event_id": event.id,
+                  **{k: v for k, v in event.detail.items() if k in AUDITED_DETAIL}})
     return event
 
 
