@@ -160,7 +160,7 @@ async def send_all(bot: Bot, replies: Sequence[Reply]) -> None:
                 with attempt:
                     await reply.send(bot)
         except BadRequest as err:
-            if "message is not modified" not in str(err):
+            if "message is not modified" not in str(err).lower():  # PTB capitalises it
                 log.error("reply %s refused: %s", name, type(err).__name__)
         except Forbidden:
             pass  # the user blocked the bot: nobody to tell

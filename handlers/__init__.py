@@ -128,12 +128,23 @@ BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
 )
 
 
+class ButtonHandler(CallbackQueryHandler[BotContext, None]):
+    """A button's handler. PTB lets a callback query without data (empty or left out: no
+    real button sends one, a forged query can) through any pattern; here it matches no
+    button's handler and reaches `fallback.stale_button`."""
+
+    def check_update(self, update: object) -> bool | object | None:
+        if isinstance(update, Update) and update.callback_query and not update.callback_query.data:
+            return False
+        return super().check_update(update)
+
+
 def register(application: BotApp) -> None:
     application.add_handler(TypeHandler(object, onboarding.private_chats_only), group=-1)
     for names, command in COMMAND_HANDLERS:
         application.add_handler(CommandHandler(names, command), group=0)
     for pattern, button in BUTTON_HANDLERS:
-        application.add_handler(CallbackQueryHandler(button, pattern=pattern), group=0)
+        application.add_handler(ButtonHandler(button, pattern=pattern), group=0)
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, route_text), group=0)
     # Whatever nothing above understood: never a dead end, never a change.
     application.add_handler(MessageHandler(filters.COMMAND, fallback.unknown_command), group=0)
