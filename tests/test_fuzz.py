@@ -72,6 +72,7 @@ from storage.models import (
     Partner,
 )
 from tests.conftest import CONSULTANT_ID
+from tests.test_referral import join_as_partner
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
 FUZZ_STEPS = int(os.environ.get("FUZZ_STEPS", "40"))
@@ -543,3 +544,20 @@ async def test_text_with_a_nul_character_is_kept_without_it(bot):
         assert [o.name for o in await bot.rows(Organisation)] == ["Basisschool De Vlinder"]
     finally:
         logging.getLogger().removeHandler(errors)
+
+
+async def test_a_removed_partner_loses_an_unfinished_referral(bot):
+    """The fuzz test's flow-state check, probed on purpose: a partner removed in the middle
+    of a referral kept its flow state (with the family's answers so far), and their typed
+    text still got the referral's questions."""
+    nurse, consultant, _ = await join_as_partner(bot)
+    await nurse.send("/refer")
+    await nurse.press("Polski")
+    await nurse.press("Dalfsen")
+    await consultant.send("/partners")
+    await consultant.press("Anja de Vries", exact=False)
+    await consultant.press("Ja, verwijderen")
+    assert await bot.count(FlowState) == 0
+    replies = await nurse.send("06 12345678")
+    assert not any("Verwijzing" in r.get("text", "") for r in replies)
+    await check_database(bot)
