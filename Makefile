@@ -98,9 +98,12 @@ test-postgres: translations
 bench: translations
 	$(PY) bench/faq_accuracy.py
 
-# The crash and fault tests at length, one after another, on SQLite and PostgreSQL: the bot
-# process killed with SIGKILL 200 times (`make test`: 8) and 1,000 messages through a Bot API
-# failing 30% of calls (`make test`: 200). SOAK_KILLS=N and SOAK_MESSAGES=N change them.
+# The crash, fault and fuzz tests at length, one after another, on SQLite and PostgreSQL: the
+# bot process killed with SIGKILL 200 times (`make test`: 8), 1,000 messages through a Bot API
+# failing 30% of calls (`make test`: 200), and 50 fuzz examples of 120 random updates from
+# every role (`make test`: 5 of 40). SOAK_KILLS=N, SOAK_MESSAGES=N, SOAK_FUZZ_EXAMPLES=N and
+# SOAK_FUZZ_STEPS=N change them.
 soak: translations
 	SOAK_KILLS=$${SOAK_KILLS:-200} SOAK_MESSAGES=$${SOAK_MESSAGES:-1000} \
+		SOAK_FUZZ_EXAMPLES=$${SOAK_FUZZ_EXAMPLES:-50} SOAK_FUZZ_STEPS=$${SOAK_FUZZ_STEPS:-120} \
 		$(PY) -m pytest -q -m slow $(PYTEST_ARGS)

@@ -13,6 +13,7 @@ from bot.i18n import DEFAULT_LANGUAGE, STAFF_LANGUAGES
 from bot.people import Person, Role
 from bot.tokens import INVITE_PREFIX, new_token, token_hash
 from storage.models import Invite, Partner
+from storage.repositories import flows as flows_repo
 from storage.repositories import organisations as org_repo
 from storage.repositories import people as people_repo
 
@@ -151,7 +152,8 @@ class Removed:
 async def revoke_partner(session: AsyncSession, person: Person, partner_id: int
                          ) -> Removed | None:
     """Remove a partner; the invites they joined with stop working too, for anyone (a link
-    passed on must not let someone else in on their behalf)."""
+    passed on must not let someone else in on their behalf), and a referral they had not
+    finished is dropped (its answers are no longer theirs to keep)."""
     partner = await active_partner(session, person, partner_id)
     if partner is None:
         return None
@@ -161,6 +163,7 @@ async def revoke_partner(session: AsyncSession, person: Person, partner_id: int
     withdrawn = await org_repo.revoke_open_invites(session, joined_with, now)
     await audit.record(session, person, "partner.revoke", partner_id=partner.id,
                        invites_withdrawn=withdrawn)
+    await flows_repo.end(session, partner.telegram_user_id)
     await session.flush()
     return Removed(partner, withdrawn)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from telegram import Update
+from telegram import Bot, Update
 from telegram.constants import ChatType
 from tenacity import (
     AsyncRetrying,
@@ -35,6 +36,25 @@ log = logging.getLogger(__name__)
 CONFLICT_ATTEMPTS = 4
 
 
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {key: _scrub(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    return value
+
+
+def _without_nul(update: Update, bot: Bot) -> Update:
+    """The update without U+0000 in its texts. Such a character (from an unusual or forged
+    client) is fine on SQLite, but PostgreSQL cannot store it in a text column: the update
+    failed there with an apology."""
+    if "\\u0000" not in update.to_json():
+        return update
+    return Update.de_json(_scrub(update.to_dict()), bot)
+
+
 def _met_conflict(uow: UnitOfWork | None) -> bool:
     return uow is not None and uow.conflict
 
@@ -52,6 +72,7 @@ class BotApplication(BotApp):
         if not isinstance(update, Update):
             await super().process_update(update)
             return
+        update = _without_nul(update, self.bot)
         try:
             uow: UnitOfWork | None = await AsyncRetrying(
                 retry=retry_if_result(_met_conflict), stop=stop_after_attempt(CONFLICT_ATTEMPTS),
