@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import notify, unit_of_work
 from bot.i18n import _
 from bot.people import Person, Role
+from storage import keys
 from storage.models import Case, CaseEvent, FlowState, OutboxMessage, Parent, ParentMessage
 from storage.repositories import cases as cases_repo
 from storage.repositories import outbox as outbox_repo
@@ -68,15 +69,21 @@ async def _anonymise(session: AsyncSession, cases: Sequence[Case],
     # Consultants' notes about the family are personal data too.
     await session.execute(
         update(CaseEvent).where(CaseEvent.case_id.in_(case_ids), CaseEvent.kind == "note")
-        .values(detail={"erased": True}).execution_options(synchronize_session=False))
+        .values({CaseEvent.detail_sealed: {"erased": True}})
+        .execution_options(synchronize_session=False))
+    # Crypto-shredding: without the case's data key, what was sealed under it (in the
+    # database file, its log, any backup) can no longer be read.
+    await keys.destroy(session, [c.data_key_id for c in cases])
     for case in cases:
+        case.data_key = None
         case.phone = None
         case.note = None
         case.need_other = None
         case.family_language_other = None
         case.family_token_hash = None
-        if case.village not in known_villages:
-            case.village = None  # a typed place could be an address
+        if case.village_known not in known_villages:
+            case.village_known = None
+        case.village_other = None  # a typed place could be an address
         case.anonymised_at = now
         case.updated_at = now
     await session.flush()
@@ -124,6 +131,7 @@ async def apply_retention(session: AsyncSession, retention_days: int,
         session, now - timedelta(days=PROCESSED_UPDATE_DAYS))
     outbox = await outbox_repo.prune(session, sent_before=now - timedelta(days=SENT_OUTBOX_DAYS),
                                      dead_before=before)
+    await keys.destroy_unused(session)  # of deleted flows and pruned messages
     await session.flush()
     return Retention(len(old_cases), questions.rowcount, flows.rowcount, updates, outbox)
 
@@ -153,6 +161,8 @@ async def forget(session: AsyncSession, person: Person, known_villages: Sequence
     for case in cases:
         await cases_repo.add_event(session, case.id, "erased_on_request", "parent", parent.id)
 
+    await keys.destroy(session, [parent.data_key_id])
+    parent.data_key = None
     parent.telegram_user_id = None
     parent.name = None
     parent.phone = None
