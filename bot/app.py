@@ -10,7 +10,7 @@ from telegram import LinkPreviewOptions
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults, JobQueue
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
-from bot import i18n, notify, people
+from bot import i18n, masterkey, notify, people
 from bot.config import Settings
 from bot.context import BotApp, BotContext
 from bot.facts import load_facts
@@ -62,6 +62,7 @@ async def _post_shutdown(application: BotApp) -> None:
 def build_application(settings: Settings, *, token: str | None = None) -> BotApp:
     """Assemble the bot. The database must already be migrated (see `storage.db.migrate`)."""
     i18n.load_catalogs()
+    masterkey.configure(settings)
     facts = load_facts(settings.library_facts_path)
     if facts.reading_tent.last_day < datetime.now(settings.zone).date():
         log.warning("%s: the reading tent's dates (last_day %s) are past; parents are told "

@@ -10,7 +10,9 @@
     bieb-bot consultant add|remove TELEGRAM_USER_ID [--name NAME]
     bieb-bot export [--period 2026|2026-11|all] [--output FILE]
                                 cases without personal data as CSV (as /export sends)
-    bieb-bot backup PATH        a consistent copy of the database while the bot runs
+    bieb-bot backup PATH        a consistent copy of the database while the bot runs, without
+                                the data keys (see docs/deploy.md: back up the master key apart)
+    bieb-bot rotate-key         a new master key: every data key wrapped again under it
     bieb-bot ask --lang LANG "QUESTION"
                                 which topic the bot would answer with (or `none`), and the answer
     bieb-bot health             asks the running bot's /healthz: exit 0 when healthy, else 1
@@ -31,16 +33,20 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
-from bot import answers, figures, health, matcher
+from bot import answers, figures, health, masterkey, matcher
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.facts import load_facts
 from bot.i18n import LANGUAGES, CatalogError, load_catalogs, use_language
 from sandbox import server as sandbox_server
+from storage import crypto, keys
 from storage.db import create_engine, create_session_factory, migrate
 from storage.repositories import people
 
 UPDATES = ALLOWED_UPDATES
+BACKUP_NOTE = ("it holds the personal data sealed and no data keys: keep the master key "
+               "(MASTER_KEY_FILE) backed up apart from it, and the live database's data keys "
+               "are needed to read it")
 TOKEN_HINT = ("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram "
               "(/newbot), then export TELEGRAM_BOT_TOKEN=<the token it gives you>. "
               "To try the bot without Telegram: bieb-bot sandbox.")
@@ -107,6 +113,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_consultant(args: argparse.Namespace) -> int:
     settings = _settings()
     migrate(settings.database_url)
+    masterkey.configure(settings)
 
     async def change() -> str:
         engine = create_engine(settings.database_url)
@@ -150,6 +157,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"unknown period {args.period!r}: use 2026, 2026-11 or all", file=sys.stderr)
         return 2
     migrate(settings.database_url)
+    masterkey.configure(settings)
 
     async def export() -> tuple[bytes, int]:
         engine = create_engine(settings.database_url)
@@ -189,11 +197,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
         try:
             with copy:
                 source.backup(copy, pages=1024)  # in steps: the bot keeps writing meanwhile
+            _without_data_keys(copy)
             ok = copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         finally:
             copy.close()
             source.close()
-        print(f"backup written to {target}" if ok else f"backup {target} failed its check")
+        print(f"backup written to {target}; {BACKUP_NOTE}" if ok
+              else f"backup {target} failed its check")
         return 0 if ok else 1
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
@@ -201,11 +211,54 @@ def cmd_backup(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    result = subprocess.run([pg_dump, "--format=custom", f"--file={target}", plain],
-                            check=False)
+    result = subprocess.run([pg_dump, "--format=custom", "--exclude-table-data=data_keys",
+                             f"--file={target}", plain], check=False)
     if result.returncode == 0:
-        print(f"backup written to {target}")
+        print(f"backup written to {target}; {BACKUP_NOTE}")
     return result.returncode
+
+
+def _without_data_keys(copy: sqlite3.Connection) -> None:
+    """Empty the copy's data_keys (overwritten, not left in free pages): a backup holds
+    ciphertext only, so a key destroyed later (erasure, anonymisation) is gone from it too."""
+    has_keys = copy.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'data_keys'").fetchone()
+    if has_keys:
+        copy.execute("PRAGMA secure_delete=ON")
+        with copy:
+            copy.execute("DELETE FROM data_keys")
+        copy.execute("VACUUM")
+
+
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    """A new master key: written first in the key file (the old ones stay after it, so
+    everything reads during the rotation), every data key wrapped again under it, then the
+    old keys dropped from the file."""
+    settings = _settings()
+    if settings.master_key:
+        print("MASTER_KEY is set in the environment: put the new key first in it yourself "
+              "(bieb-bot rotate-key works on MASTER_KEY_FILE)", file=sys.stderr)
+        return 2
+    migrate(settings.database_url)
+    old = masterkey.master_keys(settings)
+    new = crypto.new_master_key()
+    masterkey.create_file(settings.master_key_file, [new, *old])
+    crypto.configure([new, *old])
+
+    async def rewrap() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_session_factory(engine)() as session, session.begin():
+                return await keys.rewrap_all(session)
+        finally:
+            await engine.dispose()
+
+    count = asyncio.run(rewrap())
+    masterkey.create_file(settings.master_key_file, [new])
+    crypto.configure([new])
+    print(f"{count} data keys wrapped under the new master key in "
+          f"{settings.master_key_file}; {masterkey.BACKUP_HINT}")
+    return 0
 
 
 def cmd_health(args: argparse.Namespace) -> int:
@@ -253,6 +306,8 @@ def parser() -> argparse.ArgumentParser:
                                                 "also while the bot runs")
     backup.add_argument("path", help="the new file to write")
     backup.set_defaults(func=cmd_backup)
+    commands.add_parser("rotate-key", help="make a new master key and wrap every data key "
+                                           "under it").set_defaults(func=cmd_rotate_key)
     commands.add_parser("health", help="ask the running bot (webhook mode) whether it is "
                                        "healthy: exit 0 if so, else 1").set_defaults(
         func=cmd_health)

@@ -26,6 +26,7 @@ from bot import access, audit, notify, unit_of_work
 from bot.i18n import N_, _, language_name
 from bot.people import Person, Role
 from bot.referrals import display_phone
+from storage import keys
 from storage.models import Case, CaseEvent, FlowState, OutboxMessage, Parent, ParentMessage
 from storage.repositories import cases as cases_repo
 from storage.repositories import outbox as outbox_repo
@@ -196,13 +197,18 @@ async def _anonymise(session: AsyncSession, cases: Sequence[Case],
     # (The only changes case_events' trigger lets through: see migration 0007.)
     await session.execute(
         update(CaseEvent).where(CaseEvent.case_id.in_(case_ids), CaseEvent.kind == "note")
-        .values(detail={"erased": True}).execution_options(synchronize_session=False))
+        .values({CaseEvent.detail_sealed: {"erased": True}})
+        .execution_options(synchronize_session=False))
     await session.execute(
         update(CaseEvent).where(CaseEvent.case_id.in_(case_ids),
                                 CaseEvent.actor_kind == "parent",
                                 CaseEvent.actor_id.is_not(None))
         .values(actor_id=None).execution_options(synchronize_session=False))
+    # Crypto-shredding: without the case's data key, what was sealed under it (in the
+    # database file, its log, any backup) can no longer be read.
+    await keys.destroy(session, [c.data_key_id for c in cases])
     for case in cases:
+        case.data_key = None
         case.phone = None
         case.note = None
         case.need_other = None
@@ -213,8 +219,11 @@ async def _anonymise(session: AsyncSession, cases: Sequence[Case],
         case.parent_id = None
         case.partner_id = None
         case.consent_recorded_by_partner_id = None
-        if case.village is not None and case.village not in known_villages:
-            case.village = OTHER_AREA  # a typed place could be an address
+        had_place = case.village_known is not None or case.village_other is not None
+        if case.village_known not in known_villages:
+            # a typed place could be an address: only "somewhere else" stays
+            case.village_known = OTHER_AREA if had_place else None
+        case.village_other = None
         case.anonymised_at = now
         case.updated_at = now
     await session.flush()
@@ -266,6 +275,7 @@ async def apply_retention(session: AsyncSession, retention_days: int,
     await audit.record(session, None, "retention", cases=len(old_cases),
                        questions=questions.rowcount, flows=flows.rowcount, updates=updates,
                        outbox=outbox)
+    await keys.destroy_unused(session)  # of deleted flows and pruned messages
     await session.flush()
     return Retention(len(old_cases), questions.rowcount, flows.rowcount, updates, outbox)
 
@@ -312,6 +322,9 @@ async def _erase(session: AsyncSession, parent: Parent, actor: Person,
                                    None if actor.role is Role.PARENT else actor.record_id)
     await audit.record(session, actor, "parent.erase", parent_id=parent.id, cases=len(cases),
                        references=[c.reference for c in cases])
+
+    await keys.destroy(session, [parent.data_key_id])
+    parent.data_key = None
     parent.telegram_user_id = None
     parent.name = None
     parent.phone = None

@@ -367,7 +367,7 @@ async def submit(session: AsyncSession, person: Person, data: dict[str, Any], co
         family_language=data.get("language"),
         family_language_other=data.get("language_other") if data.get("language") == OTHER
         else None,
-        village=village_label(data) if data.get("village") else None,
+        village=data.get("village") if data.get("village") not in (None, OTHER) else None,
         child_ages=[a for a in AGES if a in data.get("ages", [])],
         need_other=data.get("need_other") if OTHER in data.get("needs", []) else None,
         # Without consent the library keeps no way to reach the family: the link only.
@@ -382,6 +382,8 @@ async def submit(session: AsyncSession, person: Person, data: dict[str, Any], co
         created_at=now,
         updated_at=now,
     )
+    if data.get("village") == OTHER:
+        case.village_other = village_label(data)  # typed: sealed, unlike a known village
     case.needs = [CaseNeed(need=n) for n in NEEDS if n in data.get("needs", [])]
     await cases_repo.add(session, case)
     await cases_repo.add_event(session, case.id, "created", "partner", person.record_id,

@@ -26,6 +26,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
+from bot import masterkey
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import Settings, load_settings
 from bot.context import BotApp
@@ -253,6 +254,8 @@ class Sandbox:
             webhook_url=None,
             reminders=False,  # no morning reminder bursts in a demo started after 08:30
             outbox_interval_seconds=0.5,
+            # The demo's own master key, next to its database (made on the first start).
+            master_key_file=self.database_path.with_name("sandbox-master.key"),
         )
 
     async def _start_bot(self, fresh: bool) -> None:
@@ -260,6 +263,7 @@ class Sandbox:
         if make_url(settings.database_url).database != str(self.database_path):
             raise SandboxError(500, "the sandbox only ever uses its own database file")
         await asyncio.to_thread(migrate, settings.database_url)
+        masterkey.configure(settings)
         if fresh:
             engine = create_engine(settings.database_url)
             try:

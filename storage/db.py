@@ -17,6 +17,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+# Seals personal fields on every flush (a session event), wherever a session is made.
+from storage import keys as _keys  # noqa: F401
+
 # Alembic finds the scripts through the installed package (`package:folder`), not a path.
 MIGRATIONS_LOCATION = "storage:migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000

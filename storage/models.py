@@ -26,6 +26,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeEngine
 
+from storage.sealed import Sealed
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -63,6 +65,27 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON,
         list[Any]: JSON,
     }
+
+
+class DataKey(Base):
+    """A data key (per parent, per case, per flow or per message to staff), wrapped by the
+    master key. Deleting the row shreds every value sealed under it (storage/crypto.py)."""
+
+    __tablename__ = "data_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    wrapped: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def _key_relationship(model: str) -> Any:
+    # No foreign key: deleting a data key must leave the rows sealed under it in place.
+    return relationship(DataKey, primaryjoin=f"foreign({model}.data_key_id) == DataKey.id",
+                        lazy="joined")
+
+
+def _has_text(detail: dict[str, Any]) -> bool:
+    return "text" in detail
 
 
 class Organisation(Base):
@@ -126,10 +149,15 @@ class Parent(Base):
     # Nullable: set to NULL when the parent asks to be forgotten.
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     language: Mapped[str | None] = mapped_column(String(8))
-    name: Mapped[str | None] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    name_sealed: Mapped[str | None] = mapped_column("name", Text)
+    phone_sealed: Mapped[str | None] = mapped_column("phone", Text)
     erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    data_key_id: Mapped[str | None] = mapped_column(String(32))
+
+    data_key: Mapped[DataKey | None] = _key_relationship("Parent")
+    name = Sealed[str | None]("name_sealed")
+    phone = Sealed[str | None]("phone_sealed")
 
 
 class Invite(Base):
@@ -163,13 +191,17 @@ class Case(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("parents.id"), index=True)
     family_language: Mapped[str | None] = mapped_column(String(8))
-    family_language_other: Mapped[str | None] = mapped_column(String(64))
-    village: Mapped[str | None] = mapped_column(String(100))
+    family_language_other_sealed: Mapped[str | None] = mapped_column("family_language_other",
+                                                                      Text)
+    # One of the library's villages, plain (the inbox filters on it); a place typed instead
+    # is sealed in village_other.
+    village_known: Mapped[str | None] = mapped_column("village", String(100))
+    village_other_sealed: Mapped[str | None] = mapped_column("village_other", Text)
     child_ages: Mapped[list[Any]] = mapped_column(default=list)
-    need_other: Mapped[str | None] = mapped_column(Text)
+    need_other_sealed: Mapped[str | None] = mapped_column("need_other", Text)
     contact_method: Mapped[str | None] = mapped_column(String(16))  # phone | family | partner
-    phone: Mapped[str | None] = mapped_column(String(32))
-    note: Mapped[str | None] = mapped_column(Text)
+    phone_sealed: Mapped[str | None] = mapped_column("phone", Text)
+    note_sealed: Mapped[str | None] = mapped_column("note", Text)
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_source: Mapped[str | None] = mapped_column(String(16))  # partner | parent
     consent_recorded_by_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
@@ -184,6 +216,26 @@ class Case(Base):
     first_contact_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     anonymised_at: Mapped[datetime | None]
+    data_key_id: Mapped[str | None] = mapped_column(String(32))
+
+    data_key: Mapped[DataKey | None] = _key_relationship("Case")
+    family_language_other = Sealed[str | None]("family_language_other_sealed")
+    village_other = Sealed[str | None]("village_other_sealed")
+    need_other = Sealed[str | None]("need_other_sealed")
+    phone = Sealed[str | None]("phone_sealed")
+    note = Sealed[str | None]("note_sealed")
+
+    @property
+    def village(self) -> str | None:
+        """The village as shown: a known one, or the place typed instead."""
+        return self.village_known or self.village_other
+
+    @village.setter
+    def village(self, value: str | None) -> None:
+        """Set a known village (or None: no village, typed or not)."""
+        self.village_known = value
+        if self.village_other is not None:
+            self.village_other = None
 
     needs: Mapped[list[CaseNeed]] = relationship(
         cascade="all, delete-orphan", order_by="CaseNeed.need", lazy="selectin"
@@ -214,8 +266,13 @@ class CaseEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))
     actor_kind: Mapped[str] = mapped_column(String(16))  # consultant | partner | parent | system
     actor_id: Mapped[int | None] = mapped_column(Integer)
-    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    detail_sealed: Mapped[dict[str, Any]] = mapped_column("detail", default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    data_key_id: Mapped[str | None] = mapped_column(String(32))
+
+    data_key: Mapped[DataKey | None] = _key_relationship("CaseEvent")
+    # Sealed (under the case's key) when it holds typed text: a note.
+    detail = Sealed[dict[str, Any]]("detail_sealed", json=True, when=_has_text)
 
 
 class AuditEntry(Base):
@@ -250,12 +307,18 @@ class ParentMessage(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     direction: Mapped[str] = mapped_column(String(8), default="in")  # in | out
     kind: Mapped[str] = mapped_column(String(16), default="text")  # text|voice|photo|document
-    text: Mapped[str | None] = mapped_column(Text)
-    telegram_file_id: Mapped[str | None] = mapped_column(String(256))
+    text_sealed: Mapped[str | None] = mapped_column("text", Text)
+    telegram_file_id_sealed: Mapped[str | None] = mapped_column("telegram_file_id", Text)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     topic: Mapped[str | None] = mapped_column(String(32))  # the answer the bot gave, if any
     helpful: Mapped[bool | None] = mapped_column(Boolean)  # the parent's 👍 or 👎
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    data_key_id: Mapped[str | None] = mapped_column(String(32))
+
+    data_key: Mapped[DataKey | None] = _key_relationship("ParentMessage")
+    # Under the case's key once it belongs to a case, else under the parent's.
+    text = Sealed[str | None]("text_sealed")
+    telegram_file_id = Sealed[str | None]("telegram_file_id_sealed")
 
 
 class ReferenceCounter(Base):
@@ -276,7 +339,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     method: Mapped[str] = mapped_column(String(32), default="sendMessage")
-    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    payload_sealed: Mapped[dict[str, Any]] = mapped_column("payload", default=dict)
     dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|dead
@@ -287,6 +350,11 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    data_key_id: Mapped[str | None] = mapped_column(String(32))
+
+    data_key: Mapped[DataKey | None] = _key_relationship("OutboxMessage")
+    # Under the case's key, else the recipient parent's, else a key of its own.
+    payload = Sealed[dict[str, Any]]("payload_sealed", json=True)
 
 
 class ProcessedUpdate(Base):
@@ -308,10 +376,15 @@ class FlowState(Base):
     )
     flow: Mapped[str] = mapped_column(String(32))
     step: Mapped[str] = mapped_column(String(32))
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    data_sealed: Mapped[dict[str, Any]] = mapped_column("data", default=dict)
     # Bumped on every new flow, so buttons of an older flow can be recognised as stale.
     generation: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    data_key_id: Mapped[str | None] = mapped_column(String(32))
+
+    data_key: Mapped[DataKey | None] = _key_relationship("FlowState")
+    # A referral in progress holds a typed phone number and note: under a key of its own.
+    data = Sealed[dict[str, Any]]("data_sealed", json=True)
 
 
 __all__ = [
@@ -321,6 +394,7 @@ __all__ = [
     "CaseEvent",
     "CaseNeed",
     "Consultant",
+    "DataKey",
     "FlowState",
     "Invite",
     "Organisation",

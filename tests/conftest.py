@@ -25,6 +25,10 @@ from tests import postgres
 from tests.harness import BotHarness
 
 CONSULTANT_ID = 900_001
+# One master key for every test's bot (a key file would land in the working folder).
+TEST_MASTER_KEY = "YmllYi1ib3QtdGVzdC1tYXN0ZXIta2V5LTMyYnl0ZXM="
+# Bots started as processes (the crash, webhook and command-line tests) use it too.
+os.environ["MASTER_KEY"] = TEST_MASTER_KEY
 BACKENDS = ("sqlite", "postgresql")
 POSTGRES_ANSWERS = pytest.StashKey[bool]()
 POSTGRES_ONLY = {"postgres_url", "migrated_postgres_url", "postgres_template"}
@@ -192,6 +196,7 @@ def settings(fake_api: FakeBotApi, database_url: str):
         telegram_api_url=fake_api.api_url,
         database_url=database_url,
         consultant_ids=[CONSULTANT_ID],
+        master_key=TEST_MASTER_KEY,
         outbox_interval_seconds=0.2,
         outbox_chat_interval_seconds=0.0,  # the fault test sets Telegram's real pace
         # Else a test started on a weekday after 08:30 would get today's reminders (and on a

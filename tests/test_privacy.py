@@ -23,6 +23,7 @@ from storage.models import (
     Invite,
     OutboxMessage,
     Parent,
+    ParentMessage,
     Partner,
     ProcessedUpdate,
 )
@@ -49,17 +50,19 @@ async def _ask(parent, marker: str) -> None:
 
 
 @pytest.mark.sqlite_only("reads the SQLite file's bytes")
-async def test_a_question_is_readable_in_the_database_file_before_erasure(bot):
-    """The control: the byte search finds a stored question, in the log and, once the log
-    was checkpointed, in the database file itself."""
+async def test_a_question_is_sealed_in_the_database_file_and_its_log(bot):
+    """A stored question is sealed (tests/test_encryption.py): the byte search finds it
+    neither in the log nor, once the log was checkpointed, in the database file, though the
+    bot reads it."""
     await consultant_ready(bot)
     parent = await parent_with_menu(bot, "en")
     marker = f"zorgvraag{uuid.uuid4().hex}"
     await _ask(parent, marker)
     await bot.drain_outbox()
-    assert _found_in_files(bot, marker)
+    assert _found_in_files(bot, marker) == []
     await checkpoint(bot.services.engine)
-    assert _found_in_files(bot, marker) == [_database_files(bot)[0].name]
+    assert _found_in_files(bot, marker) == []
+    assert any(marker in (m.text or "") for m in await bot.rows(ParentMessage))
 
 
 async def _erase_with_planted_markers(bot) -> tuple[str, str]:
@@ -73,7 +76,6 @@ async def _erase_with_planted_markers(bot) -> tuple[str, str]:
     await checkpoint(bot.services.engine)  # this one is in the database file now
     await _ask(parent, in_log)  # and this one only in the log
     await bot.drain_outbox()
-    assert _found_in_files(bot, in_file) and _found_in_files(bot, in_log)
     await parent.send("/forget")
     await parent.press("🗑️ Yes, erase")
     assert "We erased your data" in parent.inbox[-2]["text"]
@@ -89,9 +91,10 @@ async def test_forget_leaves_no_trace_in_the_database_file_or_its_log(bot):
 
 
 @pytest.mark.sqlite_only("reads the SQLite file's bytes")
-async def test_without_secure_delete_the_erased_question_stays_in_the_file(bot):
+async def test_without_secure_delete_the_erased_question_is_still_not_in_the_file(bot):
     """What the pragma prevents (many SQLite builds default to it off; Debian's to on):
-    connections that turn it off leave the deleted question readable in the file."""
+    connections that turn it off leave the deleted row in the file's free pages; sealed, and
+    with its data key destroyed, the question is not readable there all the same."""
     engine = bot.services.engine
 
     def insecure(dbapi_connection, _record) -> None:
@@ -101,8 +104,8 @@ async def test_without_secure_delete_the_erased_question_stays_in_the_file(bot):
 
     event.listen(engine.sync_engine, "connect", insecure)  # after the bot's own hook
     await engine.dispose()  # new connections from here on
-    in_file, _in_log = await _erase_with_planted_markers(bot)
-    assert _found_in_files(bot, in_file) == [_database_files(bot)[0].name]
+    in_file, in_log = await _erase_with_planted_markers(bot)
+    assert _found_in_files(bot, in_file) == [] and _found_in_files(bot, in_log) == []
 
 
 def test_the_pragma_hook_turns_secure_delete_on(tmp_path):

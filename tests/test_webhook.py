@@ -13,9 +13,10 @@ import aiohttp
 from sqlalchemy import func, select
 
 from sandbox.fakebot import FakeBotApi, FakeUser
-from storage.db import create_engine
+from storage import crypto
+from storage.db import create_engine, create_session_factory
 from storage.models import Case, CaseEvent, Consultant, Partner, ProcessedUpdate
-from tests.conftest import CONSULTANT_ID
+from tests.conftest import CONSULTANT_ID, TEST_MASTER_KEY
 from tests.harness import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +37,8 @@ async def start_process(fake_api: FakeBotApi, database_url: str, port: int,
                 "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
                 "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port),
                 "WEBHOOK_SECRET": SECRET, "OUTBOX_INTERVAL_SECONDS": "0.3",
-                "OUTBOX_CHAT_INTERVAL_SECONDS": "0", "REMINDERS": "off"})
+                "OUTBOX_CHAT_INTERVAL_SECONDS": "0", "REMINDERS": "off",
+                "MASTER_KEY": TEST_MASTER_KEY})
     return await asyncio.create_subprocess_exec(
         sys.executable, "main.py", "run", "--webhook", cwd=ROOT, env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
@@ -147,9 +149,12 @@ async def test_two_processes_share_one_users_steps(migrated_postgres_url):
         takes = await connection.scalar(select(func.count()).select_from(CaseEvent)
                                         .where(CaseEvent.kind == "take"))
         partners = await connection.scalar(select(func.count()).select_from(Partner))
-        phone, reference = (await connection.execute(select(Case.phone, Case.reference))).one()
         names = dict((await connection.execute(
             select(Consultant.telegram_user_id, Consultant.name))).all())
+    crypto.configure([TEST_MASTER_KEY.encode()])  # the phone number is sealed
+    async with create_session_factory(engine)() as session:
+        case = (await session.scalars(select(Case))).one()
+        phone, reference = case.phone, case.reference
     await engine.dispose()
     assert (cases, takes, partners, phone) == (1, 1, 1, "+31612345678")
     assert all(fake_api.delivered_to.get(url, 0) >= 8 for url in fake_api.webhook_spread)

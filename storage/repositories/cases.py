@@ -110,7 +110,7 @@ async def search(session: AsyncSession, wanted: CaseFilter, limit: int, offset: 
     if wanted.statuses is not None:
         query = query.where(Case.status.in_(wanted.statuses))
     if wanted.village is not None:
-        query = query.where(Case.village == wanted.village)
+        query = query.where(Case.village_known == wanted.village)
     if wanted.need is not None:
         query = query.where(Case.needs.any(CaseNeed.need == wanted.need))
     if wanted.organisation_id is not None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import keys
 from storage.models import FlowState
 
 
@@ -38,4 +39,6 @@ async def end(session: AsyncSession, telegram_user_id: int) -> None:
     state = await session.get(FlowState, telegram_user_id)
     if state is not None:
         await session.delete(state)
+        # The answers (a typed phone number, a note) were sealed under the flow's own key.
+        await keys.destroy(session, [state.data_key_id])
         await session.flush()

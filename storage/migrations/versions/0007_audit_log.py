@@ -7,7 +7,7 @@ UPDATE let through is erasure's: a detail replaced by {"erased": true} (a consul
 about the family) and a parent's id cleared, every other column unchanged.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-08 10:00:00.000000
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 
 revision = '0007'
-down_revision = '0005'  # re-pointed at 0006 when both branches meet
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
