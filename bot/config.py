@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     default_locale: str = "nl"
     timezone: str = "Europe/Amsterdam"
     retention_days: int = Field(default=365, ge=1, le=3650)
+    # A case card in a staff chat shows the family's phone, note and words; after this many
+    # hours the bot edits it to a short form (and at once when the family is erased).
+    redact_after_hours: float = Field(default=24.0, gt=0, le=24 * 90)
     library_facts_path: Path = DEFAULT_FACTS_PATH
     invite_valid_days: int = Field(default=14, ge=1, le=365)
     invite_max_uses: int = Field(default=5, ge=1, le=1000)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from telegram.ext import JobQueue
 
-from bot import privacy, schedule
+from bot import privacy, redaction, schedule
 from bot.config import Settings
 from bot.context import BotContext
 from bot.services import Services
@@ -54,9 +54,19 @@ async def _morning(context: BotContext) -> None:
     await run_morning(context.services)
 
 
+async def run_redaction(services: Services, now: datetime | None = None) -> int:
+    """Case cards shown longer than REDACT_AFTER_HOURS ago: edited to a short form."""
+    async with services.sessions() as session, session.begin():
+        queued = await redaction.redact_due(session, services.settings.redact_after_hours, now)
+    if queued and services.relay is not None:
+        await services.relay.run_once()
+    return queued
+
+
 async def _hourly(context: BotContext) -> None:
     await run_followups(context.services)
     await run_retention(context.services)
+    await run_redaction(context.services)
 
 
 async def _relay(context: BotContext) -> None:

@@ -14,6 +14,8 @@ from storage.models import Case, OutboxMessage, Parent, Partner
 from storage.repositories import cases as cases_repo
 from storage.repositories import people as people_repo
 
+REDACTION_PREFIX = "redact:"  # bot.redaction's edits of old case cards
+
 
 def notification_buttons(case: Case) -> dict[str, Any]:
     """Under a new-case notification (Bot API JSON, as the outbox stores it)."""
@@ -76,8 +78,8 @@ async def _recipient(session: AsyncSession, case: Case, chat_id: int) -> str:
 async def dead_letter(session: AsyncSession, row: OutboxMessage) -> None:
     """A message that cannot be delivered (blocked, gone): on its case's history, and the
     other consultants hear of it, so someone can reach the family another way."""
-    if row.dedupe_key.startswith("dead:"):
-        return  # a notice about a notice: stop here
+    if row.dedupe_key.startswith(("dead:", REDACTION_PREFIX)):
+        return  # a notice about a notice, or a card the consultant deleted: stop here
     case = await session.get(Case, row.case_id) if row.case_id is not None else None
     team = await people_repo.active_consultants(session)
     to_consultant = any(c.telegram_user_id == row.chat_id for c in team)

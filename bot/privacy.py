@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import access, audit, notify, unit_of_work
+from bot import access, audit, notify, redaction, unit_of_work
 from bot.i18n import N_, _, language_name
 from bot.people import Person, Role
 from bot.referrals import display_phone
@@ -188,6 +188,8 @@ async def _anonymise(session: AsyncSession, cases: Sequence[Case],
     case_ids = [c.id for c in cases]
     if not case_ids:
         return
+    # Case cards in staff chats show the family's details: they say "erased" instead.
+    await redaction.redact_erased(session, case_ids, now)
     await session.execute(delete(ParentMessage).where(ParentMessage.case_id.in_(case_ids)))
     # Queued or sent messages about the cases hold the family's words and numbers.
     await session.execute(delete(OutboxMessage).where(OutboxMessage.case_id.in_(case_ids)))

@@ -42,6 +42,7 @@ class SendText:
     text: str
     reply_markup: Markup = None
     parse_mode: str | None = None
+    shown_case: tuple[int, str] | None = None  # a case card (case id, reference), see redaction
 
     async def send(self, bot: Bot) -> object:
         return await bot.send_message(self.chat_id, self.text, reply_markup=self.reply_markup,
@@ -149,8 +150,10 @@ def _wait(state: RetryCallState) -> float:
     return _backoff(state)
 
 
-async def send_all(bot: Bot, replies: Sequence[Reply]) -> None:
-    """Send the replies in order; one that cannot be sent is logged and skipped."""
+async def send_all(bot: Bot, replies: Sequence[Reply]) -> list[tuple[Reply, object]]:
+    """Send the replies in order; one that cannot be sent is logged and skipped. Returns what
+    Telegram answered for each reply that was sent."""
+    sent: list[tuple[Reply, object]] = []
     for reply in replies:
         name = type(reply).__name__
         try:
@@ -158,7 +161,7 @@ async def send_all(bot: Bot, replies: Sequence[Reply]) -> None:
                     retry=retry_if_exception(_worth_retrying), stop=stop_after_attempt(ATTEMPTS),
                     wait=_wait, reraise=True):
                 with attempt:
-                    await reply.send(bot)
+                    sent.append((reply, await reply.send(bot)))
         except BadRequest as err:
             if "message is not modified" not in str(err).lower():  # PTB capitalises it
                 log.error("reply %s refused: %s", name, type(err).__name__)
@@ -168,3 +171,4 @@ async def send_all(bot: Bot, replies: Sequence[Reply]) -> None:
             log.warning("reply %s dropped after 429", name)
         except TelegramError as err:
             log.warning("reply %s not sent: %s", name, type(err).__name__)
+    return sent

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from telegram import Bot, Update
+from telegram import Bot, Message, Update
 from telegram.constants import ChatType
 from tenacity import (
     AsyncRetrying,
@@ -23,7 +23,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from bot import i18n, replies, unit_of_work
+from bot import i18n, redaction, replies, unit_of_work
 from bot.context import BotApp
 from bot.people import identify
 from bot.services import Services
@@ -84,7 +84,13 @@ class BotApplication(BotApp):
                 log.error("update %s kept meeting concurrent changes", update.update_id)
                 await self._apologise(update, uow)
                 return
-            await replies.send_all(self.bot, uow.replies)
+            sent = await replies.send_all(self.bot, uow.replies)
+            shown = [(reply.chat_id, answer.message_id, *reply.shown_case)
+                     for reply, answer in sent
+                     if isinstance(reply, replies.SendText) and reply.shown_case is not None
+                     and isinstance(answer, Message)]
+            if shown:  # case cards with the family's details: redacted later
+                await redaction.record(services.sessions, shown)
             if uow.erased and not uow.failed:
                 # After the commit: the erased values leave SQLite's write-ahead log too.
                 await checkpoint(services.engine)

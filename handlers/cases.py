@@ -169,7 +169,8 @@ def card_buttons(card: CaseCard) -> InlineKeyboardMarkup:
 
 
 def show_card(context: BotContext, card: CaseCard) -> None:
-    context.reply(card_text(context, card), reply_markup=card_buttons(card))
+    context.reply(card_text(context, card), reply_markup=card_buttons(card),
+                  shown_case=(card.case.id, card.case.reference))
 
 
 def _report(context: BotContext, query_id: str | None, result: cases.Result, done: str) -> None:

@@ -330,6 +330,22 @@ class ReferenceCounter(Base):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ShownCase(Base):
+    """A case card the bot showed in a staff chat (it holds the family's phone, note and
+    words): edited to a short form after a while and when the family is erased."""
+
+    __tablename__ = "shown_cases"
+    __table_args__ = (Index("ix_shown_cases_pending", "redacted_at", "shown_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[int] = mapped_column(Integer, index=True)  # no key: outlives erasure
+    reference: Mapped[str] = mapped_column(String(16))
+    shown_at: Mapped[datetime] = mapped_column(default=utcnow)
+    redacted_at: Mapped[datetime | None]
+
+
 class OutboxMessage(Base):
     """A message for someone other than the sender, queued in the same transaction."""
 
