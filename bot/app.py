@@ -10,7 +10,7 @@ from telegram import LinkPreviewOptions
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults, JobQueue
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
-from bot import i18n, masterkey, notify, people
+from bot import i18n, masterkey, notify, people, redaction
 from bot.config import Settings
 from bot.context import BotApp, BotContext
 from bot.facts import load_facts
@@ -49,7 +49,8 @@ async def _post_init(application: BotApp) -> None:
     services.relay = OutboxRelay(
         services.sessions, telegram_sender(application.bot, settings.outbox_send_timeout_seconds),
         chat_interval=settings.outbox_chat_interval_seconds,
-        claim_seconds=settings.outbox_claim_seconds, on_dead=notify.dead_letter)
+        claim_seconds=settings.outbox_claim_seconds, on_dead=notify.dead_letter,
+        on_sent=redaction.notification_sent)
     if application.job_queue is not None:
         schedule_jobs(application.job_queue, settings)
 

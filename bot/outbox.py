@@ -42,7 +42,7 @@ class Permanent(Exception):
     """The message can never be delivered (blocked, chat not found)."""
 
 
-Sender = Callable[[str, dict[str, Any]], Awaitable[None]]
+Sender = Callable[[str, dict[str, Any]], Awaitable[object]]  # returns what the API answered
 
 
 async def queue_message(session: AsyncSession, *, chat_id: int, text: str, dedupe_key: str,
@@ -82,6 +82,7 @@ class _Outcome(NamedTuple):
     kind: Literal["sent", "retry", "dead"]
     delay: float = 0.0
     error: str = ""
+    answer: object = None  # what Telegram answered a send (the message, with its id)
 
 
 class OutboxRelay:
@@ -89,8 +90,9 @@ class OutboxRelay:
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], send: Sender,
                  chat_interval: float = 1.0, claim_seconds: float = DEFAULT_CLAIM_SECONDS,
-                 on_dead: Callable[[AsyncSession, OutboxMessage], Awaitable[None]] | None = None
-                 ) -> None:
+                 on_dead: Callable[[AsyncSession, OutboxMessage], Awaitable[None]] | None = None,
+                 on_sent: Callable[[AsyncSession, OutboxMessage, object], Awaitable[None]]
+                 | None = None) -> None:
         self._sessions = session_factory
         self._send = send
         self._lock = asyncio.Lock()
@@ -99,6 +101,7 @@ class OutboxRelay:
         self._chat_interval = chat_interval
         self._last_sent: dict[int, float] = {}
         self._on_dead = on_dead
+        self._on_sent = on_sent
         self._claim_seconds = claim_seconds
         self._paced: float | None = None
 
@@ -165,7 +168,7 @@ class OutboxRelay:
         """Send the row once; what came of it. The chat's pace counts from when the call
         ended: a request that took long to arrive must not bring the next one too close."""
         try:
-            await self._send(row.method, row.payload)
+            answer = await self._send(row.method, row.payload)
         except RetryAfter as err:
             return _Outcome("retry", err.seconds, str(err))
         except Transient as err:
@@ -176,7 +179,7 @@ class OutboxRelay:
             return _Outcome("dead", error=str(err))
         finally:
             self._last_sent[row.chat_id] = time.monotonic()
-        return _Outcome("sent")
+        return _Outcome("sent", answer=answer)
 
     async def _record(self, row: OutboxMessage, outcome: _Outcome) -> bool:
         """Write the outcome on the row; False when it is no longer pending (nothing done)."""
@@ -186,6 +189,8 @@ class OutboxRelay:
                 return False
             if outcome.kind == "sent":
                 outbox_repo.mark_sent(fresh)
+                if self._on_sent is not None:
+                    await self._on_sent(session, fresh, outcome.answer)
             elif outcome.kind == "retry":
                 outbox_repo.mark_retry(fresh, outcome.delay, outcome.error)
                 log.info("outbox %s: retry in %.1fs (%s)", row.id, outcome.delay, outcome.error)

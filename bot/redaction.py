@@ -14,7 +14,7 @@ from bot import outbox
 from bot.callbacks import CaseButton
 from bot.i18n import NS_, S_, use_language
 from bot.notify import REDACTION_PREFIX
-from storage.models import ShownCase
+from storage.models import Case, OutboxMessage, ShownCase
 from storage.repositories import people as people_repo
 from storage.repositories import shown as shown_repo
 
@@ -33,6 +33,24 @@ async def record(sessions: async_sessionmaker[AsyncSession], shown: Sequence[Sho
         for chat_id, message_id, case_id, reference in shown:
             await shown_repo.add(session, chat_id=chat_id, message_id=message_id,
                                  case_id=case_id, reference=reference)
+
+
+# Notifications that carry the parent's own words (their question, a photo's caption).
+SHOWS_PARENT_WORDS = ("parent-message:", "attachment:")
+
+
+async def notification_sent(session: AsyncSession, row: OutboxMessage, answer: object) -> None:
+    """The outbox relay delivered a row: a notification with the parent's words is kept to
+    be redacted like a case card."""
+    if (row.method != "sendMessage" or row.case_id is None
+            or not row.dedupe_key.startswith(SHOWS_PARENT_WORDS)
+            or ":copy:" in row.dedupe_key or not isinstance(answer, dict)
+            or not isinstance(answer.get("message_id"), int)):
+        return
+    case = await session.get(Case, row.case_id)
+    if case is not None:
+        await shown_repo.add(session, chat_id=row.chat_id, message_id=answer["message_id"],
+                             case_id=case.id, reference=case.reference)
 
 
 async def _redact(session: AsyncSession, rows: Iterable[ShownCase], erased: bool,

@@ -20,9 +20,9 @@ warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWa
 
 
 def telegram_sender(bot: Bot, timeout: float) -> Sender:
-    async def send(method: str, payload: dict[str, Any]) -> None:
+    async def send(method: str, payload: dict[str, Any]) -> object:
         try:
-            await bot.do_api_request(method, api_kwargs=dict(payload), read_timeout=timeout)
+            return await bot.do_api_request(method, api_kwargs=dict(payload), read_timeout=timeout)
         except RetryAfter as err:
             raise OutboxRetryAfter(retry_seconds(err)) from err
         except (Forbidden, BadRequest) as err:  # blocked, chat gone, message refused

@@ -24,20 +24,24 @@ async def test_a_case_card_is_hidden_after_a_while_and_shows_again_on_refresh(bo
     reference = consultant.last_text.split()[2]
     card = card_of(consultant, reference)
     assert "7Q2X" in card["text"]
+    question = next(m for m in consultant.inbox if "7Q2X" in (m.get("text") or "")
+                    and m is not card)  # the notification with the parent's words
     shown = await bot.rows(ShownCase)
-    assert [(s.chat_id, s.message_id, s.reference) for s in shown] == [
-        (consultant.id, card["message_id"], reference)]
+    assert sorted((s.chat_id, s.message_id, s.reference) for s in shown) == sorted([
+        (consultant.id, question["message_id"], reference),
+        (consultant.id, card["message_id"], reference)])
 
     assert await run_redaction(bot.services) == 0  # not yet: shown a moment ago
     later = datetime.now(UTC) + timedelta(hours=bot.settings.redact_after_hours, minutes=1)
-    assert await run_redaction(bot.services, later) == 1
+    assert await run_redaction(bot.services, later) == 2
     await bot.drain_outbox()
     hidden = card_of(consultant, reference)
     assert "7Q2X" not in hidden["text"] and "hidden again" in hidden["text"]
+    assert not any("7Q2X" in t for t in consultant.texts())
     assert await run_redaction(bot.services, later) == 0  # once only
     await consultant.press("🔄 Refresh")
     assert "7Q2X" in consultant.last_text  # shown anew (and that card is kept to hide later)
-    assert len(await bot.rows(ShownCase)) == 2
+    assert len(await bot.rows(ShownCase)) == 3
 
 
 async def test_erasure_edits_the_cards_at_once(bot):
@@ -53,3 +57,5 @@ async def test_erasure_edits_the_cards_at_once(bot):
     erased = card_of(consultant, reference)
     assert "9K4W" not in erased["text"] and "erased" in erased["text"]
     assert not erased.get("reply_markup")
+    # The notification with the parent's question was edited too: nothing of it is left.
+    assert not any("9K4W" in t for t in consultant.texts())
