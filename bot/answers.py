@@ -81,6 +81,19 @@ def who_answers(facts: LibraryFacts) -> str:
                     days).format(name=facts.consultant.name, days=days)
 
 
-def not_sure_text(facts: LibraryFacts) -> str:
-    return _("🤔 I am not sure about this. I sent your question to the library.") + "\n" + \
+def not_sure_text(facts: LibraryFacts, guard: str | None = None) -> str:
+    """The answer when the bot hands a question to the library. A question about health gets
+    the right place first: the library is not it."""
+    text = _("🤔 I am not sure about this. I sent your question to the library.") + "\n" + \
         who_answers(facts)
+    if guard == "medical":
+        return _("🩺 For your child's health, call your family doctor (huisarts) or the baby "
+                 "clinic (consultatiebureau). In an emergency, call 112.") + "\n\n" + text
+    return text
+
+
+def smalltalk_text(kind: str) -> str:
+    """A friendly word back to "hello" or "thank you": no case, nobody is notified."""
+    if kind == "thanks":
+        return _("😊 You are welcome! Tap a button 👇 or type your question.")
+    return _("👋 Hello! I am the library's helper. Tap a button 👇 or type your question.")

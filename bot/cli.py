@@ -132,19 +132,24 @@ def cmd_consultant(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    """So the library can test its content: the topic id alone on the first line, then the
-    answer a parent would get."""
+    """So the library can test its content: the topic id (or `none`, or `smalltalk`) alone on
+    the first line, then the answer a parent would get; `--explain` adds why."""
     settings = _settings()
     facts = load_facts(settings.library_facts_path)
     load_catalogs()
     found = matcher.match(args.question, args.lang)
     with use_language(args.lang):
-        if found.topic is None:
-            print("none")
-            print(answers.not_sure_text(facts))
+        print(found.label)
+        if found.smalltalk:
+            print(answers.smalltalk_text(found.smalltalk))
+        elif found.topic is None:
+            print(answers.not_sure_text(facts, found.guard))
         else:
-            print(found.topic)
             print(answers.answer_text(found.topic, facts))
+    if args.explain:
+        print(f"-- scores {found.scores}, language {found.language or '-'}, "
+              f"guard {found.guard or '-'}, detected {matcher.detect_language(args.question)}",
+              file=sys.stderr)
     return 0
 
 
@@ -297,6 +302,8 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--lang", required=True, choices=LANGUAGES,
                      help="the parent's language")
     ask.add_argument("question", help="the question, as a parent would type it")
+    ask.add_argument("--explain", action="store_true",
+                     help="also print the scores and the language found (to stderr)")
     ask.set_defaults(func=cmd_ask)
     export = commands.add_parser("export", help="write cases without personal data as CSV")
     export.add_argument("--period", default="", help="2026, 2026-11 or all (default: this year)")

@@ -1,9 +1,24 @@
 """Parents' questions: which topic a typed question is about (the answers are in bot.answers).
 
-Matching is deliberately simple and explainable: per-language keyword lists (in
-`locales/<lang>/keywords.toml`, editable without code) are compared with the question's words
-after normalising case, accents, Arabic-script variants and small typos (rapidfuzz). A topic
-is chosen only when it clearly wins; otherwise the question goes to a person.
+Matching is deliberately simple and explainable. Per-language word lists in
+`locales/<lang>/keywords.toml` (editable without code) are compared with the question's words
+after normalising case, accents, Arabic-script variants, chat digits in romanised Arabic and
+Persian, and small typos (rapidfuzz); a Snowball stemmer joins inflected forms where one exists
+for the language. A topic is chosen only when it clearly wins; otherwise the question goes to a
+person ("confident or escalate"). Beside the topics' words a file lists:
+
+- `[smalltalk]`: greetings and thanks. A message made only of these (or only of emoji) is small
+  talk: a friendly reply, no case, nobody notified.
+- `[elsewhere]` and `[medical]`: another place (a pharmacy, the town hall, the dentist) or a
+  health matter named. Then only a topic's `names` count, the words that name the library's own
+  thing (the library, BoekStart, the Taalpunt), so "when does the pharmacy open" is not
+  answered with the library's hours.
+- `[negation]`: words that turn the next few words down ("not the computer course, the Dutch
+  lessons", "I don't want an app"): those words do not count.
+
+The language the parent chose is tried first; a message typed in another language (detected
+by script, and by py3langid among Latin-script languages) is then matched in that language; at
+last every language without typo tolerance, for people who mix in words of other languages.
 """
 
 from __future__ import annotations
@@ -11,23 +26,37 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
+import snowballstemmer
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from rapidfuzz.distance import OSA
 
 from bot.i18n import LANGUAGES, LOCALES_DIR
 
 TOPICS: tuple[str, ...] = ("library", "boekstart", "dutch", "digital", "activities", "contact")
+SMALLTALK = "smalltalk"
+GUARDS: tuple[str, ...] = ("elsewhere", "medical")
 STRONG, WEAK = 2.0, 1.0
 MIN_SCORE = 2.0  # one strong word, or two weak ones
 MIN_MARGIN = 1.0  # the winner must beat the runner-up by this much
 # Word lengths: an Arabic article or conjunction comes off only if this much is left; a keyword
-# counts inside a longer word (inflection, compound) from this length; typos allowed from these.
+# counts at the start of a longer word (inflection, compound) from this length and anywhere
+# inside one from the second ("tent" is not in "tentoonstelling"), except in Arabic and
+# Ethiopic script, where short words take prefixes (بالمكتبة, ክዛረብ); typos allowed from these.
 MIN_STEM = 3
-MIN_PART_OF_WORD = 4
+MIN_PREFIX = 4
+MIN_INSIDE = 6
+MIN_INSIDE_PREFIXED_SCRIPTS = 4
 ONE_TYPO_FROM, TWO_TYPOS_FROM = 5, 9
+NEGATION_REACH = 3  # a negation word turns down this many words after it (or before it)
+DETECT_CONFIDENCE = 0.9
+
+STEMMERS = {"nl": "dutch", "en": "english", "ar": "arabic", "tr": "turkish", "pl": "polish",
+            "fa": "persian"}
 
 # Arabic-script letters written in more than one way, and Latin letters NFKD cannot split.
 _FOLD = str.maketrans({
@@ -40,15 +69,28 @@ _FOLD = str.maketrans({
 })
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
+# Chat alphabet for Arabic and Persian in Latin letters: 3 = ع, 7 = ح, 2 = ء, 5 = خ, 9 = ق.
+# Only inside a word with letters, so "3 maanden" keeps its number.
+_CHAT_DIGITS = {"2": "", "3": "a", "5": "kh", "6": "t", "7": "h", "8": "gh", "9": "q"}
+_CHAT_WORD = re.compile(r"(?=\w*[a-z])(?=\w*[235-9])[a-z0-9]+")
 
 
 def normalise(text: str) -> str:
-    """Lower case, no accents or diacritics, one spelling per Arabic-script letter."""
+    """Lower case, no accents or diacritics, one spelling per Arabic-script letter, chat
+    digits inside Latin words spelled out."""
     text = unicodedata.normalize("NFKC", text).casefold()
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     text = unicodedata.normalize("NFC", text).translate(_FOLD)
-    return " ".join(_WORD.findall(text.replace("_", " ")))
+    words = _WORD.findall(text.replace("_", " "))
+    return " ".join(_spell_chat_digits(word) for word in words)
+
+
+def _spell_chat_digits(word: str) -> str:
+    if not _CHAT_WORD.fullmatch(word):
+        return word
+    spelled = "".join(_CHAT_DIGITS.get(ch, ch) for ch in word)
+    return re.sub(r"(.)\1+", r"\1", spelled)  # "3a" and "aa" are one sound
 
 
 def _variants(token: str) -> tuple[str, ...]:
@@ -67,19 +109,30 @@ def _typos_allowed(keyword: str) -> int:
     return 0
 
 
-def word_matches(keyword: str, token: str, typos: bool = True) -> bool:
-    """Same word, the keyword inside a longer word (inflection, compound), or a small typo."""
+@cache
+def _min_inside(keyword: str) -> int:
+    script = unicodedata.name(keyword[0], "").split(" ")[0]
+    return MIN_INSIDE_PREFIXED_SCRIPTS if script in ("ARABIC", "ETHIOPIC") else MIN_INSIDE
+
+
+@lru_cache(maxsize=1 << 16)  # parents use the same words again and again
+def word_matches(keyword: str, token: str, typos: bool = True, whole: bool = False) -> bool:
+    """Same word, the keyword starting (or, when long, inside) a longer word (inflection,
+    compound), or a small typo. A `whole` keyword matches only the word itself or a typo."""
     for form in _variants(token):
         if form == keyword:
             return True
-        if len(keyword) >= MIN_PART_OF_WORD and keyword in form:
-            return True
+        if not whole and len(form) > len(keyword):
+            if len(keyword) >= _min_inside(keyword) and keyword in form:
+                return True
+            if len(keyword) >= MIN_PREFIX and form.startswith(keyword):
+                return True
         allowed = _typos_allowed(keyword) if typos else 0
         if allowed:
             if OSA.distance(form, keyword, score_cutoff=allowed) <= allowed:
                 return True
             # an inflected word with a typo: compare the word's start
-            if len(form) > len(keyword) and OSA.distance(
+            if not whole and len(form) > len(keyword) and OSA.distance(
                     form[:len(keyword)], keyword, score_cutoff=allowed) <= allowed:
                 return True
     return False
@@ -89,71 +142,223 @@ def word_matches(keyword: str, token: str, typos: bool = True) -> bool:
 class Keyword:
     words: tuple[str, ...]  # a phrase matches when each of its words does
     weight: float
+    naming: bool = False  # names the thing itself: counts even when another place is named
+    whole: bool = False  # written "=word": the whole word only, not inside a longer one
+    stems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question's words as one language sees them."""
+    tokens: tuple[str, ...]
+    stems: tuple[str, ...]
+    typos: bool
+
+    def positions(self, keyword: Keyword, word_index: int) -> list[int]:
+        word = keyword.words[word_index]
+        stem = keyword.stems[word_index] if keyword.stems else ""
+        return [i for i, token in enumerate(self.tokens)
+                if word_matches(word, token, self.typos, keyword.whole)
+                or (stem and len(stem) >= MIN_PREFIX and self.stems[i] == stem)]
+
+    def found(self, keyword: Keyword, turned: frozenset[int] = frozenset()) -> set[int] | None:
+        """The positions of the keyword's words, or None when one of them is missing (a
+        turned-down word does not count)."""
+        hits: set[int] = set()
+        for index in range(len(keyword.words)):
+            where = [i for i in self.positions(keyword, index) if i not in turned]
+            if not where:
+                return None
+            hits.update(where)
+        return hits
 
 
 @dataclass
 class Keywords:
+    language: str = ""
     by_topic: dict[str, list[Keyword]] = field(default_factory=dict)
+    smalltalk: dict[str, list[Keyword]] = field(default_factory=dict)  # hello, thanks
+    guards: dict[str, list[Keyword]] = field(default_factory=dict)  # elsewhere, medical
+    negation_before: tuple[tuple[str, ...], ...] = ()
+    negation_after: tuple[tuple[str, ...], ...] = ()
+    stem: Callable[[str], str] | None = None
 
-    def score(self, tokens: list[str], typos: bool = True) -> dict[str, float]:
+    def question(self, tokens: Iterable[str], typos: bool) -> Question:
+        tokens = tuple(tokens)
+        stem = self.stem
+        return Question(tokens, tuple(stem(t) for t in tokens) if stem else tokens, typos)
+
+    def negated(self, tokens: tuple[str, ...]) -> set[int]:
+        """The positions this language's negation words turn down."""
+        turned: set[int] = set()
+        for cue in self.negation_before:
+            for start in _phrase_starts(tokens, cue):
+                end = start + len(cue)
+                turned.update(range(end, min(end + NEGATION_REACH, len(tokens))))
+        for cue in self.negation_after:
+            for start in _phrase_starts(tokens, cue):
+                turned.update(range(max(0, start - NEGATION_REACH), start))
+        return turned
+
+    def score(self, question: Question, turned: frozenset[int] = frozenset(),
+              guarded: bool = False) -> dict[str, float]:
         """Points per topic. A word of the question counts once per topic through single-word
-        keywords (so "library" and the typo "libary" do not add up); phrases add on top."""
+        keywords (so "library" and the typo "libary" do not add up); phrases add on top.
+        Turned-down words do not count; when `guarded`, only naming keywords count."""
         scores: dict[str, float] = {}
         for topic, keywords in self.by_topic.items():
             used: set[int] = set()
             phrases: set[frozenset[int]] = set()
             total = 0.0
             for keyword in keywords:  # strongest first, see load_keywords
-                hits: set[int] = set()
-                for word in keyword.words:
-                    found = [i for i, t in enumerate(tokens) if word_matches(word, t, typos)]
-                    if not found:
-                        break
-                    hits.update(found)
-                else:
-                    if len(keyword.words) > 1:
-                        if frozenset(hits) not in phrases:  # two spellings, same words
-                            total += keyword.weight
-                            phrases.add(frozenset(hits))
-                    elif hits - used:
+                if guarded and not keyword.naming:
+                    continue
+                hits = question.found(keyword, turned)
+                if hits is None:
+                    continue
+                if len(keyword.words) > 1:
+                    if frozenset(hits) not in phrases:  # two spellings, same words
                         total += keyword.weight
-                        used |= hits
+                        phrases.add(frozenset(hits))
+                elif hits - used:
+                    total += keyword.weight
+                    used |= hits
             if total:
                 scores[topic] = total
         return scores
+
+    def guard(self, question: Question, turned: frozenset[int]) -> str | None:
+        """"elsewhere" or "medical" when the question names another place or health."""
+        for name, keywords in self.guards.items():
+            if any(question.found(keyword, turned) is not None for keyword in keywords):
+                return name
+        return None
+
+    def smalltalk_kind(self, question: Question) -> tuple[set[int], str | None]:
+        """The positions that are greetings or thanks, and which kind ("thanks" wins)."""
+        covered: set[int] = set()
+        kind = None
+        for name in ("hello", "thanks"):
+            for keyword in self.smalltalk.get(name, []):
+                hits = question.found(keyword)
+                if hits is not None:
+                    covered |= hits
+                    kind = name
+        return covered, kind
+
+
+def _phrase_starts(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> list[int]:
+    size = len(phrase)
+    return [i for i in range(len(tokens) - size + 1) if tokens[i:i + size] == phrase]
 
 
 class KeywordFileError(ValueError):
     pass
 
 
-def load_keywords(path: Path) -> Keywords:
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    result = Keywords()
-    for topic, entry in raw.items():
-        if topic not in TOPICS:
-            raise KeywordFileError(f"{path}: unknown topic [{topic}]; use {', '.join(TOPICS)}")
-        keywords = []
-        for weight, key in ((STRONG, "strong"), (WEAK, "words")):
-            for phrase in entry.get(key, []):
-                words = tuple(normalise(phrase).split())
-                if words:
-                    keywords.append(Keyword(words, weight))
-        keywords.sort(key=lambda k: (-k.weight, -len(k.words)))
-        result.by_topic[topic] = keywords
+def _keywords(entries: Iterable[str], weight: float, naming: bool,
+              stem: Callable[[str], str] | None) -> list[Keyword]:
+    result = []
+    for phrase in entries:
+        whole = phrase.startswith("=")
+        words = tuple(normalise(phrase.lstrip("=")).split())
+        if words:
+            stems = tuple(stem(w) for w in words) if stem and not whole else ()
+            result.append(Keyword(words, weight, naming, whole, stems))
     return result
+
+
+def _cues(entries: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(words for words in (tuple(normalise(e).split()) for e in entries) if words)
+
+
+def load_keywords(path: Path, language: str = "") -> Keywords:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    stem = _stemmer(language)
+    result = Keywords(language=language, stem=stem)
+    for section, entry in raw.items():
+        if section == SMALLTALK:
+            for kind in ("hello", "thanks"):
+                result.smalltalk[kind] = _keywords(entry.get(kind, []), WEAK, False, None)
+        elif section in GUARDS:
+            result.guards[section] = _keywords(entry.get("words", []), WEAK, False, stem)
+        elif section == "negation":
+            result.negation_before = _cues(entry.get("before", []))
+            result.negation_after = _cues(entry.get("after", []))
+        elif section in TOPICS:
+            keywords = (_keywords(entry.get("names", []), STRONG, True, stem)
+                        + _keywords(entry.get("strong", []), STRONG, False, stem)
+                        + _keywords(entry.get("words", []), WEAK, False, stem))
+            keywords.sort(key=lambda k: (-k.weight, -len(k.words)))
+            result.by_topic[section] = keywords
+        else:
+            known = ", ".join((*TOPICS, SMALLTALK, *GUARDS, "negation"))
+            raise KeywordFileError(f"{path}: unknown section [{section}]; use {known}")
+    return result
+
+
+def _stemmer(language: str) -> Callable[[str], str] | None:
+    algorithm = STEMMERS.get(language)
+    if algorithm is None:
+        return None
+    stemmer = snowballstemmer.stemmer(algorithm)
+    stem: Callable[[str], str] = cache(stemmer.stemWord)
+    return stem
 
 
 @cache
 def keywords_for(language: str, directory: Path = LOCALES_DIR) -> Keywords:
     path = directory / language / "keywords.toml"
-    return load_keywords(path) if path.exists() else Keywords()
+    return load_keywords(path, language) if path.exists() else Keywords(language=language)
 
 
+# ---- which language a message is in ---------------------------------------------------------
+@cache
+def _identifier() -> LanguageIdentifier:
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages([lang for lang in LANGUAGES if lang != "ti"])
+    return identifier
+
+
+_PERSIAN_LETTERS = frozenset("پچژگ")
+
+
+def detect_language(text: str) -> str | None:
+    """The language a message is written in, when the script or the words make it clear.
+    Ethiopic script is Tigrinya here; Arabic script is Farsi when it has Persian letters."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return None
+    names = [unicodedata.name(ch, "") for ch in letters]
+
+    def mostly(script: str) -> bool:
+        return sum(name.startswith(script) for name in names) * 2 > len(names)
+
+    if mostly("ETHIOPIC"):
+        return "ti"
+    if mostly("ARABIC") and _PERSIAN_LETTERS & set(text):
+        return "fa"
+    if mostly("CYRILLIC"):
+        return "uk"
+    language, confidence = _identifier().classify(text)
+    return str(language) if confidence >= DETECT_CONFIDENCE else None
+
+
+# ---- deciding -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Match:
-    topic: str | None
+    topic: str | None  # a topic, or None: the question goes to a person
     scores: dict[str, float]
+    smalltalk: str | None = None  # "hello" or "thanks": a friendly reply, no case
+    guard: str | None = None  # "elsewhere" or "medical": why no library topic was chosen
+    language: str = ""  # the language the words were found in
+
+    @property
+    def label(self) -> str:
+        """What `main.py ask` prints: the topic, "smalltalk" or "none"."""
+        if self.smalltalk:
+            return SMALLTALK
+        return self.topic or "none"
 
 
 def _clear_winner(scores: dict[str, float]) -> str | None:
@@ -177,22 +382,65 @@ def _decide(scores: dict[str, float]) -> str | None:
     return None
 
 
-def match(question: str, language: str) -> Match:
-    """The topic a question is about, or None when not confident.
+def _only_symbols(text: str) -> bool:
+    """Emoji, hearts, a thumbs up: no letters or digits, but something."""
+    shown = [ch for ch in text if not ch.isspace()]
+    return bool(shown) and all(unicodedata.category(ch)[0] in "SP" or ch in "\u200d\ufe0f"
+                               for ch in shown)
 
-    The parent's own language first; then every language (people mix languages, or type in
-    another one than they chose), without typo tolerance there: a typo in one language is
-    too often a different word in another.
+
+def _passes(language: str, detected: str | None) -> list[tuple[Keywords, bool]]:
+    """The word lists to try, in order, with typo tolerance or not."""
+    passes = [(keywords_for(language), True)]
+    if detected and detected != language:
+        passes.append((keywords_for(detected), True))
+    passes += [(keywords_for(other), False) for other in LANGUAGES
+               if other not in (language, detected)]
+    return passes
+
+
+def _smalltalk(tokens: tuple[str, ...], passes: list[tuple[Keywords, bool]]) -> str | None:
+    covered: set[int] = set()
+    kinds: set[str] = set()
+    for keywords, typos in passes:
+        found, kind = keywords.smalltalk_kind(keywords.question(tokens, typos))
+        covered |= found
+        if kind:
+            kinds.add(kind)
+    if len(covered) < len(tokens):
+        return None
+    return "thanks" if "thanks" in kinds else "hello"
+
+
+def match(question: str, language: str) -> Match:
+    """The topic a question is about, small talk, or no topic when not confident.
+
+    The parent's own language first; then the language the message is written in; then every
+    language, without typo tolerance there: a typo in one language is too often a different
+    word in another.
     """
-    tokens = normalise(question).split()
+    tokens = tuple(normalise(question).split())
     if not tokens:
-        return Match(None, {})
-    scores = keywords_for(language).score(tokens)
-    topic = _decide(scores)
-    if topic is not None:
-        return Match(topic, scores)
+        return Match(None, {}, smalltalk="thanks" if _only_symbols(question) else None)
+    detected = detect_language(question)
+    passes = _passes(language, detected)
+    questions = [(keywords, keywords.question(tokens, typos)) for keywords, typos in passes]
+    # "not", "geen", "değil" turn words down whichever language's list the words are found in
+    turned = frozenset().union(*(keywords.negated(tokens) for keywords, _ in passes))
+    guard = next((found for keywords, q in questions if (found := keywords.guard(q, turned))),
+                 None)
     combined: dict[str, float] = {}
-    for other in LANGUAGES:
-        for name, value in keywords_for(other).score(tokens, typos=False).items():
+    for keywords, q in questions:
+        scores = keywords.score(q, turned, guarded=guard is not None)
+        if q.typos:  # the chosen or the detected language decides on its own words
+            topic = _decide(scores)
+            if topic is not None:
+                return Match(topic, scores, guard=guard, language=keywords.language)
+        for name, value in scores.items():
             combined[name] = max(combined.get(name, 0.0), value)
-    return Match(_decide(combined), combined)
+    topic = _decide(combined)
+    if topic is None and guard is None:
+        kind = _smalltalk(tokens, passes)
+        if kind is not None:
+            return Match(None, combined, smalltalk=kind)
+    return Match(topic, combined, guard=guard)

@@ -101,6 +101,9 @@ async def _on_question(context: BotContext, text: str) -> None:
         show_menu(context, _("✅ Thank you! I sent your message to the library."))
         return
     found = matcher.match(text, context.person.language)
+    if found.smalltalk:  # "thank you", "hello", 👍: a friendly word, no case, nobody notified
+        show_menu(context, answers.smalltalk_text(found.smalltalk))
+        return
     message = await parents.record_question(context.session, context.person, text, found.topic)
     if found.topic == "contact":
         context.reply(answers.contact_question(), reply_markup=contact_keyboard())
@@ -111,7 +114,7 @@ async def _on_question(context: BotContext, text: str) -> None:
                                             ("👎", AnswerFeedback("no", message.id))]]))
     else:
         await parents.pass_to_library(context.session, context.person, message)
-        show_menu(context, answers.not_sure_text(context.services.facts))
+        show_menu(context, answers.not_sure_text(context.services.facts, found.guard))
 
 
 async def on_feedback(update: Update, context: BotContext) -> None:

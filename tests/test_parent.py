@@ -139,6 +139,34 @@ async def test_unrecognised_question_becomes_a_case(bot):
     assert await bot.count(ParentMessage, ParentMessage.case_id.is_not(None)) == 2
 
 
+async def test_small_talk_gets_a_friendly_word_and_makes_no_case(bot):
+    consultant = await consultant_ready(bot)
+    parent = await parent_with_menu(bot, "en")
+    for said, reply in (("thank you!", "You are welcome"), ("👍", "You are welcome"),
+                        ("hello", "Hello")):
+        replies = await parent.send(said)
+        assert reply in replies[0]["text"], said
+        assert parent.keyboard(), "the menu comes with it"
+    arabic = await parent_with_menu(bot, "ar", pick="العربية")
+    replies = await arabic.send("شكرا كتير 🌹")
+    assert replies[0]["text"] == translator("ar").gettext(
+        "😊 You are welcome! Tap a button 👇 or type your question.")
+    await bot.deliver_outbox()
+    assert await bot.count(Case) == 0
+    assert await bot.count(ParentMessage) == 0, "small talk is not stored"
+    assert not [t for t in consultant.texts() if "welcome" in t.lower() or "شكرا" in t]
+
+
+async def test_a_health_question_points_to_the_doctor_and_reaches_the_library(bot):
+    consultant = await consultant_ready(bot)
+    parent = await parent_with_menu(bot, "en")
+    replies = await parent.send("my toddler has a rash and fever, what should I do")
+    assert "112" in replies[0]["text"] and "huisarts" in replies[0]["text"]
+    assert "Reading" not in replies[0]["text"], "not the activities answer"
+    await wait_until(lambda: any("rash" in t for t in consultant.texts()))
+    assert await bot.count(Case) == 1
+
+
 async def test_contact_me_by_shared_phone(bot):
     consultant = await consultant_ready(bot)
     parent = await parent_with_menu(bot, "en")
