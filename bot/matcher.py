@@ -188,16 +188,19 @@ class Keywords:
         stem = self.stem
         return Question(tokens, tuple(stem(t) for t in tokens) if stem else tokens, typos)
 
-    def negated(self, tokens: tuple[str, ...]) -> set[int]:
-        """The positions this language's negation words turn down."""
+    def negated(self, tokens: tuple[str, ...], clauses: tuple[int, ...]) -> set[int]:
+        """The positions this language's negation words turn down: a few words, never past
+        a comma or the end of a sentence ("not the course, the lessons")."""
         turned: set[int] = set()
         for cue in self.negation_before:
             for start in _phrase_starts(tokens, cue):
                 end = start + len(cue)
-                turned.update(range(end, min(end + NEGATION_REACH, len(tokens))))
+                turned.update(i for i in range(end, min(end + NEGATION_REACH, len(tokens)))
+                              if clauses[i] == clauses[start])
         for cue in self.negation_after:
             for start in _phrase_starts(tokens, cue):
-                turned.update(range(max(0, start - NEGATION_REACH), start))
+                turned.update(i for i in range(max(0, start - NEGATION_REACH), start)
+                              if clauses[i] == clauses[start])
         return turned
 
     def score(self, question: Question, turned: frozenset[int] = frozenset(),
@@ -412,6 +415,20 @@ def _smalltalk(tokens: tuple[str, ...], passes: list[tuple[Keywords, bool]]) -> 
     return "thanks" if "thanks" in kinds else "hello"
 
 
+_CLAUSE_END = re.compile(r"[,.;:!?¿¡\n،؛؟።፣፤፥፧]+")
+
+
+def _words_and_clauses(question: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The question's normalised words, and for each the number of its clause."""
+    tokens: list[str] = []
+    clauses: list[int] = []
+    for number, part in enumerate(_CLAUSE_END.split(question)):
+        words = normalise(part).split()
+        tokens += words
+        clauses += [number] * len(words)
+    return tuple(tokens), tuple(clauses)
+
+
 def match(question: str, language: str) -> Match:
     """The topic a question is about, small talk, or no topic when not confident.
 
@@ -419,14 +436,14 @@ def match(question: str, language: str) -> Match:
     language, without typo tolerance there: a typo in one language is too often a different
     word in another.
     """
-    tokens = tuple(normalise(question).split())
+    tokens, clauses = _words_and_clauses(question)
     if not tokens:
         return Match(None, {}, smalltalk="thanks" if _only_symbols(question) else None)
     detected = detect_language(question)
     passes = _passes(language, detected)
     questions = [(keywords, keywords.question(tokens, typos)) for keywords, typos in passes]
     # "not", "geen", "değil" turn words down whichever language's list the words are found in
-    turned = frozenset().union(*(keywords.negated(tokens) for keywords, _ in passes))
+    turned = frozenset().union(*(keywords.negated(tokens, clauses) for keywords, _ in passes))
     guard = next((found for keywords, q in questions if (found := keywords.guard(q, turned))),
                  None)
     combined: dict[str, float] = {}
