@@ -118,11 +118,14 @@ def _min_inside(keyword: str) -> int:
 @lru_cache(maxsize=1 << 16)  # parents use the same words again and again
 def word_matches(keyword: str, token: str, typos: bool = True, whole: bool = False) -> bool:
     """Same word, the keyword starting (or, when long, inside) a longer word (inflection,
-    compound), or a small typo. A `whole` keyword matches only the word itself or a typo."""
+    compound), or a small typo. A `whole` keyword matches only the word itself (an Arabic
+    article may come off), without typos: for short words that are one letter from others."""
     for form in _variants(token):
         if form == keyword:
             return True
-        if not whole and len(form) > len(keyword):
+        if whole:
+            continue
+        if len(form) > len(keyword):
             if len(keyword) >= _min_inside(keyword) and keyword in form:
                 return True
             if len(keyword) >= MIN_PREFIX and form.startswith(keyword):
@@ -132,7 +135,7 @@ def word_matches(keyword: str, token: str, typos: bool = True, whole: bool = Fal
             if OSA.distance(form, keyword, score_cutoff=allowed) <= allowed:
                 return True
             # an inflected word with a typo: compare the word's start
-            if not whole and len(form) > len(keyword) and OSA.distance(
+            if len(form) > len(keyword) and OSA.distance(
                     form[:len(keyword)], keyword, score_cutoff=allowed) <= allowed:
                 return True
     return False
@@ -143,7 +146,7 @@ class Keyword:
     words: tuple[str, ...]  # a phrase matches when each of its words does
     weight: float
     naming: bool = False  # names the thing itself: counts even when another place is named
-    whole: bool = False  # written "=word": the whole word only, not inside a longer one
+    whole: bool = False  # written "=word": exactly the word, not inside a longer one, no typos
     stems: tuple[str, ...] = ()
 
 
@@ -442,8 +445,10 @@ def match(question: str, language: str) -> Match:
     detected = detect_language(question)
     passes = _passes(language, detected)
     questions = [(keywords, keywords.question(tokens, typos)) for keywords, typos in passes]
-    # "not", "geen", "değil" turn words down whichever language's list the words are found in
-    turned = frozenset().union(*(keywords.negated(tokens, clauses) for keywords, _ in passes))
+    # "not", "geen", "değil": the negation words of the chosen and the detected language only
+    # (a short cue of one language is an everyday word in another: Polish "na")
+    turned = frozenset().union(*(keywords.negated(tokens, clauses)
+                                 for keywords, typos in passes if typos))
     guard = next((found for keywords, q in questions if (found := keywords.guard(q, turned))),
                  None)
     combined: dict[str, float] = {}
