@@ -43,6 +43,7 @@ GUARDS: tuple[str, ...] = ("elsewhere", "medical")
 STRONG, WEAK = 2.0, 1.0
 MIN_SCORE = 2.0  # one strong word, or two weak ones
 MIN_MARGIN = 1.0  # the winner must beat the runner-up by this much
+LIBRARY_LEAD = 1.0  # a specific topic asked about wins unless the library leads by more
 # Word lengths: an Arabic article or conjunction comes off only if this much is left; a keyword
 # counts at the start of a longer word (inflection, compound) from this length and anywhere
 # inside one from the second ("tent" is not in "tentoonstelling"), except in Arabic and
@@ -101,18 +102,26 @@ def _variants(token: str) -> tuple[str, ...]:
     return (token,)
 
 
+@cache
 def _typos_allowed(keyword: str) -> int:
+    # Arabic script writes no short vowels: five letters are a short word, and many such
+    # words are one letter apart (كلموني, علموني), so a typo is forgiven from six.
+    one = ONE_TYPO_FROM + 1 if _script(keyword) == "ARABIC" else ONE_TYPO_FROM
     if len(keyword) >= TWO_TYPOS_FROM:
         return 2
-    if len(keyword) >= ONE_TYPO_FROM:
+    if len(keyword) >= one:
         return 1
     return 0
 
 
+def _script(word: str) -> str:
+    return unicodedata.name(word[0], "").split(" ")[0] if word else ""
+
+
 @cache
 def _min_inside(keyword: str) -> int:
-    script = unicodedata.name(keyword[0], "").split(" ")[0]
-    return MIN_INSIDE_PREFIXED_SCRIPTS if script in ("ARABIC", "ETHIOPIC") else MIN_INSIDE
+    return (MIN_INSIDE_PREFIXED_SCRIPTS if _script(keyword) in ("ARABIC", "ETHIOPIC")
+            else MIN_INSIDE)
 
 
 @lru_cache(maxsize=1 << 16)  # parents use the same words again and again
@@ -377,15 +386,16 @@ def _clear_winner(scores: dict[str, float]) -> str | None:
 
 
 def _decide(scores: dict[str, float]) -> str | None:
-    """The clear winner. Everything happens at the library, so naming the library does not
-    beat a specific topic that is also clearly asked about ("Dutch lessons at the library")."""
+    """The clear winner. Everything happens at the library, so the library's name (and a
+    "when" or "where" with it) does not beat a specific topic that is also clearly asked
+    about ("when is the taalcafe at the library")."""
     winner = _clear_winner(scores)
-    if winner is not None or "library" not in scores:
+    if "library" not in scores or winner not in ("library", None):
         return winner
     specific = _clear_winner({t: v for t, v in scores.items() if t != "library"})
-    if specific is not None and scores["library"] - scores[specific] < MIN_MARGIN:
+    if specific is not None and scores["library"] - scores[specific] <= LIBRARY_LEAD:
         return specific
-    return None
+    return winner
 
 
 def _only_symbols(text: str) -> bool:
