@@ -16,6 +16,10 @@
     bieb-bot ask --lang LANG "QUESTION"
                                 which topic the bot would answer with (or `none`), and the answer
     bieb-bot health             asks the running bot's /healthz: exit 0 when healthy, else 1
+    bieb-bot review LANG [--output FILE]
+                                a sheet (CSV) for a native speaker to review a language's texts
+    bieb-bot review --apply FILE [--dry-run]
+                                merge the sheet's corrections into that language's catalog
 """
 
 from __future__ import annotations
@@ -33,11 +37,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
-from bot import answers, figures, health, masterkey, matcher
+from bot import answers, figures, health, masterkey, matcher, review
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.facts import load_facts
-from bot.i18n import LANGUAGES, CatalogError, load_catalogs, use_language
+from bot.i18n import LANGUAGES, LOCALES_DIR, CatalogError, load_catalogs, use_language
 from sandbox import server as sandbox_server
 from storage import crypto, keys
 from storage.db import create_engine, create_session_factory, migrate
@@ -273,6 +277,65 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 0 if healthy else 1
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    """Native review (bot/review.py): a sheet of a language's texts for a native speaker, or
+    the corrections of a reviewed sheet merged into that language's catalog. Exit 2 when the
+    language or the sheet cannot be used (nothing written), 1 when rows were refused or not
+    found (the others are applied)."""
+    locales = Path(args.locales) if args.locales else LOCALES_DIR
+    if args.apply:
+        if args.language or args.output:
+            print("review --apply FILE takes the language from the sheet: give no LANG or "
+                  "--output with it", file=sys.stderr)
+            return 2
+        return _apply_review(Path(args.apply), locales, args.dry_run)
+    if not args.language or args.dry_run:
+        print("review needs a language (bieb-bot review ar) or a reviewed sheet (bieb-bot "
+              "review --apply review-ar.csv; --dry-run goes with --apply)", file=sys.stderr)
+        return 2
+    return _write_review_sheet(args.language, args.output, locales)
+
+
+def _write_review_sheet(language: str, output: str | None, locales: Path) -> int:
+    try:
+        content, rows = review.sheet(language, locales)
+    except review.ReviewError as err:
+        print(f"{err}; nothing was written", file=sys.stderr)
+        return 2
+    output = output or f"review-{language}.csv"
+    if output == "-":
+        sys.stdout.buffer.write(content)
+        return 0
+    try:
+        with open(output, "xb") as handle:  # never over a sheet a reviewer may have filled in
+            handle.write(content)
+    except FileExistsError:
+        print(f"{output} exists already (a reviewer's corrections?): choose another name with "
+              "--output, or delete it first", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"cannot write {output}: {err.strerror or err}", file=sys.stderr)
+        return 2
+    print(f"{rows} rows of {language} texts written to {output}. The reviewer fills in the "
+          f"correction column, then: bieb-bot review --apply {output}")
+    return 0
+
+
+def _apply_review(sheet: Path, locales: Path, dry_run: bool) -> int:
+    try:
+        data = sheet.read_bytes()
+    except OSError as err:
+        print(f"cannot read {sheet}: {err.strerror or err}", file=sys.stderr)
+        return 2
+    try:
+        outcome = review.apply_sheet(data, locales, dry_run=dry_run)
+    except review.ReviewError as err:
+        print(f"{sheet}: {err}; nothing was applied", file=sys.stderr)
+        return 2
+    print("\n".join(review.report(outcome)))
+    return 1 if outcome.refused or outcome.not_found else 0
+
+
 def parser() -> argparse.ArgumentParser:
     # prog: the name it was started by, `bieb-bot` or `main.py`
     root = argparse.ArgumentParser(description="The library's referral bot.")
@@ -313,6 +376,21 @@ def parser() -> argparse.ArgumentParser:
                                                 "also while the bot runs")
     backup.add_argument("path", help="the new file to write")
     backup.set_defaults(func=cmd_backup)
+    review_ = commands.add_parser(
+        "review", help="a sheet (CSV for Excel or LibreOffice) for a native speaker to review "
+                       "a language's texts; --apply merges their corrections")
+    review_.add_argument("language", nargs="?", metavar="LANG",
+                         help="the language to review: " + ", ".join(LANGUAGES))
+    review_.add_argument("--output", help="file to write (default review-LANG.csv; - for "
+                                          "stdout); an existing file is never overwritten")
+    review_.add_argument("--apply", metavar="FILE",
+                         help="a reviewed sheet: its non-empty corrections go into the catalog "
+                              "of the language its header names")
+    review_.add_argument("--dry-run", action="store_true",
+                         help="with --apply: show what would change, write nothing")
+    review_.add_argument("--locales", metavar="DIR",
+                         help="the catalogs' folder (default: the bot's own locales)")
+    review_.set_defaults(func=cmd_review)
     commands.add_parser("rotate-key", help="make a new master key and wrap every data key "
                                            "under it").set_defaults(func=cmd_rotate_key)
     commands.add_parser("health", help="ask the running bot (webhook mode) whether it is "

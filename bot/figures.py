@@ -3,8 +3,6 @@ export without personal data."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import statistics
 from collections import Counter
@@ -14,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import access, audit
+from bot import access, audit, spreadsheet
 from bot.cases import OUTCOMES, STATUS_NAMES
 from bot.i18n import S_
 from bot.people import Person
@@ -138,12 +136,7 @@ async def export_csv(session: AsyncSession, period: Period, zone: ZoneInfo,
     if person is not None:
         access.require(person, "export")
     found = await cases_repo.created_between(session, period.start, period.end)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, delimiter=";",
-                            lineterminator="\r\n")
-    writer.writeheader()
-    for case in found:
-        writer.writerow(_row(case, zone))
+    content = spreadsheet.to_csv(EXPORT_COLUMNS, [_row(case, zone) for case in found])
     actor_kind = person.role.value if person is not None else "system"
     session.add_all([CaseEvent(case_id=c.id, kind="exported", actor_kind=actor_kind,
                                actor_id=person.record_id if person else None,
@@ -151,4 +144,4 @@ async def export_csv(session: AsyncSession, period: Period, zone: ZoneInfo,
     await audit.record(session, person, "export", period=period.label, cases=len(found),
                        references=[c.reference for c in found])
     await session.flush()
-    return buffer.getvalue().encode("utf-8-sig"), len(found)
+    return content, len(found)
