@@ -25,6 +25,7 @@ from storage import models
 from storage.models import Consultant, Parent, ParentMessage, Partner
 from storage.repositories import cases as cases_repo
 from storage.repositories import people as people_repo
+from storage.repositories import shown as shown_repo
 
 # The records the handlers hold, named here: handlers reach storage only through the core.
 Case = models.Case
@@ -44,6 +45,25 @@ OUTCOMES: dict[str, str] = {
 }
 # Outcomes after which the parent is later asked whether they got the help they needed.
 HELPED_OUTCOMES = frozenset({"boekstart", "member", "taalpunt", "digital", "referred"})
+
+# A referral's needs in a word, for the consultant's lists and figures.
+NEED_NAMES: dict[str, str] = {
+    "reading": NS_("reading / BoekStart"),
+    "dutch": NS_("learning Dutch"),
+    "digital": NS_("digital skills"),
+    "letters": NS_("letters and school"),
+    "other": NS_("something else"),
+}
+
+
+def need_names(needs: list[str]) -> str:
+    return ", ".join(S_(NEED_NAMES.get(n, n)) for n in needs) or "–"
+
+
+def source_name(case: Case) -> str:
+    """Who brought the case: the referrer's organisation, or the parent themselves."""
+    return case.organisation.name if case.organisation is not None else S_("parent")
+
 
 STATUS_NAMES: dict[str, str] = {
     "new": NS_("new"),
@@ -87,6 +107,7 @@ class Result:
     case: Case | None
     problem: Problem | None = None
     holder: str | None = None  # who took it, when someone else was first
+    event_id: int | None = None  # the event the change made
 
     @property
     def ok(self) -> bool:
@@ -101,8 +122,11 @@ async def _consultant_name(session: AsyncSession, consultant_id: int | None) -> 
 
 
 async def change(session: AsyncSession, person: Person, case_id: int, what: Change,
-                 outcome: str | None = None, now: datetime | None = None) -> Result:
-    """Move a case along an allowed transition; exactly one of two simultaneous changes wins."""
+                 outcome: str | None = None, now: datetime | None = None,
+                 where: Where | None = None) -> Result:
+    """Move a case along an allowed transition; exactly one of two simultaneous changes wins.
+    Every other message showing the case (colleagues' notifications and cards) is brought up
+    to date; `where` is the message the consultant pressed, which the caller redraws."""
     access.require(person, f"case.{what.value}")
     now = now or datetime.now(UTC)
     case = await cases_repo.by_id(session, case_id)
@@ -138,7 +162,8 @@ async def change(session: AsyncSession, person: Person, case_id: int, what: Chan
     event = await cases_repo.add_event(session, case.id, what.value, "consultant",
                                        person.record_id, detail)
     await _tell_referrer(session, case, what, event.id)
-    return Result(case)
+    await refresh_shown(session, case, event.id, skip=where)
+    return Result(case, event_id=event.id)
 
 
 async def _tell_referrer(session: AsyncSession, case: Case, what: Change, event_id: int) -> None:
@@ -210,6 +235,13 @@ async def open_card(session: AsyncSession, person: Person, case_id: int) -> Case
     return await card(session, case) if case is not None else None
 
 
+async def current_card(session: AsyncSession, person: Person, case_id: int) -> CaseCard | None:
+    """The card redrawn after an action or for a menu on it (no new view is logged)."""
+    access.require(person, "case.open")
+    case = await cases_repo.by_id(session, case_id)
+    return await card(session, case) if case is not None else None
+
+
 async def find(session: AsyncSession, person: Person, reference: str) -> int | None:
     """The id of the case with this reference (e.g. 2026-0001), for a consultant."""
     access.require(person, "case.open")
@@ -217,17 +249,85 @@ async def find(session: AsyncSession, person: Person, reference: str) -> int | N
     return case.id if case is not None else None
 
 
+# ---- one living card per case ----------------------------------------------------------------
+Where = tuple[int, int]  # chat id, message id of a message of the bot's in a staff chat
+
+
+async def showing(session: AsyncSession, where: Where, case: Case) -> None:
+    """This message now shows the case (a notification turned into its card): remember it,
+    to bring it up to date and to redact it later (bot.redaction)."""
+    chat_id, message_id = where
+    await shown_repo.ensure(session, chat_id=chat_id, message_id=message_id, case_id=case.id,
+                            reference=case.reference, now=datetime.now(UTC))
+
+
+async def card_shown_at(session: AsyncSession, where: Where, case_id: int) -> bool:
+    """Whether this message is a notification or card of this case (then it is redrawn in
+    place rather than a new card sent)."""
+    return await shown_repo.find(session, *where, case_id=case_id) is not None
+
+
+def summary_text(case: Case, holder: str | None) -> str:
+    """A case in three lines without personal data: what a colleague's notification or an
+    older card turns into when the case changes."""
+    status = S_(STATUS_NAMES.get(case.status, case.status))
+    if holder:
+        status = S_("{status} by {name}").format(status=status, name=holder)
+    needs = need_names([n.need for n in case.needs])
+    return "\n".join([S_("📂 Case {reference} – {status}").format(reference=case.reference,
+                                                                 status=status),
+                      S_("🏢 From: {source}").format(source=source_name(case)),
+                      f"🏡 {case.village or '–'} · 🎯 {needs}"])
+
+
+async def refresh_shown(session: AsyncSession, case: Case, stamp: int | str,
+                        skip: Where | None = None) -> int:
+    """Edit every other message that shows this case into its current summary (through the
+    outbox: at Telegram's pace, after the commit). A "Take" button stays only on a new case."""
+    holder = await _consultant_name(session, case.assigned_consultant_id)
+    queued = 0
+    for row in await shown_repo.of_cases(session, [case.id]):
+        if skip is not None and (row.chat_id, row.message_id) == skip:
+            continue
+        consultant = await people_repo.consultant_by_telegram_id(session, row.chat_id)
+        with use_language(consultant.language if consultant and consultant.language else "nl"):
+            text = summary_text(case, holder)
+            markup = notify.notification_buttons(case)
+        payload = {"chat_id": row.chat_id, "message_id": row.message_id, "text": text,
+                   "reply_markup": markup}
+        if await outbox.queue_call(session, "editMessageText", payload, case_id=case.id,
+                                   dedupe_key=f"{notify.REFRESH_PREFIX}{row.id}:{stamp}"):
+            queued += 1
+    return queued
+
+
+async def newest_card_only(session: AsyncSession, case: Case, chat_id: int, stamp: int | str
+                           ) -> None:
+    """A new card of the case in this chat: the older ones there become summaries."""
+    holder = await _consultant_name(session, case.assigned_consultant_id)
+    for row in await shown_repo.of_cases(session, [case.id]):
+        if row.chat_id != chat_id:
+            continue
+        payload = {"chat_id": row.chat_id, "message_id": row.message_id,
+                   "text": summary_text(case, holder),
+                   "reply_markup": notify.notification_buttons(case)}
+        await outbox.queue_call(session, "editMessageText", payload, case_id=case.id,
+                                dedupe_key=f"{notify.REFRESH_PREFIX}{row.id}:{stamp}")
+
+
 # ---- typing a note or a message to the parent -----------------------------------------------
 TYPING_FLOWS = {flows.CASE_NOTE: "case.note", flows.CASE_REPLY: "case.reply"}
 
 
-async def start_typing(session: AsyncSession, person: Person, case_id: int, flow: str
-                       ) -> Case | None:
-    """The consultant's next text becomes a note (CASE_NOTE) or a reply (CASE_REPLY)."""
+async def start_typing(session: AsyncSession, person: Person, case_id: int, flow: str,
+                       card_message_id: int | None = None) -> Case | None:
+    """The consultant's next text becomes a note (CASE_NOTE) or a reply (CASE_REPLY);
+    `card_message_id` is the card that asked, redrawn when the text has come."""
     access.require(person, TYPING_FLOWS[flow])
     case = await cases_repo.by_id(session, case_id)
     if case is not None:
-        await flows.begin(session, person, flow, "text", {"case_id": case_id})
+        await flows.begin(session, person, flow, "text",
+                          {"case_id": case_id, "card": card_message_id})
     return case
 
 

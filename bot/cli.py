@@ -172,7 +172,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         engine = create_engine(settings.database_url)
         try:
             async with create_session_factory(engine)() as session, session.begin():
-                return await figures.export_csv(session, period, settings.zone)
+                with use_language(settings.default_locale):  # the header row's language
+                    return await figures.export_csv(session, period, settings.zone)
         finally:
             await engine.dispose()
 

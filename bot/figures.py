@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import access, audit, spreadsheet
-from bot.cases import OUTCOMES, STATUS_NAMES
-from bot.i18n import S_
+from bot.cases import NEED_NAMES, OUTCOMES, STATUS_NAMES, source_name
+from bot.i18n import NS_, S_
 from bot.people import Person
 from storage.models import Case, CaseEvent
 from storage.repositories import cases as cases_repo
@@ -25,6 +25,20 @@ DECEMBER = 12  # the last month: the period "2025-12" ends when the next year st
 EXPORT_COLUMNS = ("reference", "created", "month", "source", "organisation", "village",
                   "family_language", "child_ages", "needs", "contact_method", "status",
                   "outcome", "days_to_first_contact", "closed", "family_got_help", "anonymised")
+# The header row, in the reader's language (the values stay codes a spreadsheet can count).
+EXPORT_HEADERS: dict[str, str] = {
+    "reference": NS_("Case"), "created": NS_("Created"), "month": NS_("Month"),
+    "source": NS_("Source"), "organisation": NS_("Organisation"), "village": NS_("Village"),
+    "family_language": NS_("Family's language"), "child_ages": NS_("Children's ages"),
+    "needs": NS_("Needs"), "contact_method": NS_("Contact"), "status": NS_("Status"),
+    "outcome": NS_("Outcome"), "days_to_first_contact": NS_("Days to first contact"),
+    "closed": NS_("Closed"), "family_got_help": NS_("Family got help"),
+    "anonymised": NS_("Anonymised"),
+}
+
+
+def export_header() -> list[str]:
+    return [S_(EXPORT_HEADERS[column]) for column in EXPORT_COLUMNS]
 
 
 class PeriodError(ValueError):
@@ -64,10 +78,6 @@ def days_to_first_contact(case: Case) -> float | None:
     return (case.first_contact_at - case.created_at).total_seconds() / 86400
 
 
-def _source(case: Case) -> str:
-    return case.organisation.name if case.organisation is not None else "parent"
-
-
 async def stats_text(session: AsyncSession, person: Person, period: Period,
                      zone: ZoneInfo) -> str:
     access.require(person, "stats")
@@ -85,9 +95,10 @@ async def stats_text(session: AsyncSession, person: Person, period: Period,
 
     block(S_("Per month:"), Counter(c.created_at.astimezone(zone).strftime("%Y-%m")
                                     for c in found))
-    block(S_("Per organisation:"), Counter(_source(c) for c in found))
+    block(S_("Per organisation:"), Counter(source_name(c) for c in found))
     block(S_("Per village:"), Counter(c.village or "–" for c in found))
-    block(S_("Per need:"), Counter(n.need for c in found for n in c.needs))
+    block(S_("Per need:"), Counter(S_(NEED_NAMES.get(n.need, n.need))
+                                   for c in found for n in c.needs))
     block(S_("Per status:"), Counter(S_(STATUS_NAMES.get(c.status, c.status)) for c in found))
     block(S_("Per outcome:"), Counter(S_(OUTCOMES[c.outcome]) for c in found
                                       if c.outcome in OUTCOMES))
@@ -136,7 +147,8 @@ async def export_csv(session: AsyncSession, period: Period, zone: ZoneInfo,
     if person is not None:
         access.require(person, "export")
     found = await cases_repo.created_between(session, period.start, period.end)
-    content = spreadsheet.to_csv(EXPORT_COLUMNS, [_row(case, zone) for case in found])
+    content = spreadsheet.to_csv(EXPORT_COLUMNS, [_row(case, zone) for case in found],
+                                 export_header())
     actor_kind = person.role.value if person is not None else "system"
     session.add_all([CaseEvent(case_id=c.id, kind="exported", actor_kind=actor_kind,
                                actor_id=person.record_id if person else None,

@@ -1,7 +1,8 @@
 """The consultant's inbox: one page of cases with a filter.
 
 Filter codes (they travel in button data, so codes and ids only): open, new, taken,
-contacted, closed, all, mine, parent, v<village index>, n<need>, o<organisation id>.
+contacted, closed, all, mine, parent, waiting (no contact yet, oldest first),
+v<village index>, n<need>, o<organisation id>.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from storage.repositories import people as people_repo
 from storage.repositories.cases import CaseFilter
 
 PAGE_SIZE = 5
-WORDS = frozenset({"open", "all", "mine", "parent", *STATUS_NAMES})
+WORDS = frozenset({"open", "all", "mine", "parent", "waiting", *STATUS_NAMES})
 
 
 def case_filter(code: str, person: Person, villages: Sequence[str]) -> CaseFilter | None:
@@ -29,7 +30,8 @@ def case_filter(code: str, person: Person, villages: Sequence[str]) -> CaseFilte
     kind, rest = code[:1], code[1:]
     fixed = {"open": CaseFilter(), "": CaseFilter(), "all": CaseFilter(statuses=None),
              "mine": CaseFilter(assigned_to=person.record_id),
-             "parent": CaseFilter(source="parent")}
+             "parent": CaseFilter(source="parent"),
+             "waiting": CaseFilter(statuses=frozenset({"new", "taken"}), oldest_first=True)}
     if code in fixed:
         return fixed[code]
     if code in STATUS_NAMES:

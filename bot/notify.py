@@ -15,14 +15,17 @@ from storage.repositories import cases as cases_repo
 from storage.repositories import people as people_repo
 
 REDACTION_PREFIX = "redact:"  # bot.redaction's edits of old case cards
+REFRESH_PREFIX = "refresh:"  # bot.cases's edits of notifications and cards when a case changes
 
 
 def notification_buttons(case: Case) -> dict[str, Any]:
-    """Under a new-case notification (Bot API JSON, as the outbox stores it)."""
-    return {"inline_keyboard": [[
-        {"text": _("✋ Take case"), "callback_data": CaseButton("take", case.id).pack()},
-        {"text": _("📂 Open"), "callback_data": CaseButton("open", case.id).pack()},
-    ]]}
+    """Under a notification (Bot API JSON, as the outbox stores it): "Take" only while the
+    case is new."""
+    row = [{"text": _("📂 Open"), "callback_data": CaseButton("open", case.id).pack()}]
+    if case.status == "new":
+        row.insert(0, {"text": _("✋ Take case"),
+                       "callback_data": CaseButton("take", case.id).pack()})
+    return {"inline_keyboard": [row]}
 
 
 async def consultants(session: AsyncSession, case: Case, key: str, render: Callable[[], str],
@@ -78,7 +81,7 @@ async def _recipient(session: AsyncSession, case: Case, chat_id: int) -> str:
 async def dead_letter(session: AsyncSession, row: OutboxMessage) -> None:
     """A message that cannot be delivered (blocked, gone): on its case's history, and the
     other consultants hear of it, so someone can reach the family another way."""
-    if row.dedupe_key.startswith(("dead:", REDACTION_PREFIX)):
+    if row.dedupe_key.startswith(("dead:", REDACTION_PREFIX, REFRESH_PREFIX)):
         return  # a notice about a notice, or a card the consultant deleted: stop here
     case = await session.get(Case, row.case_id) if row.case_id is not None else None
     team = await people_repo.active_consultants(session)

@@ -41,8 +41,13 @@ def allowed_languages(role: Role) -> tuple[str, ...]:
 
 
 async def identify(session: AsyncSession, telegram_user_id: int,
-                   telegram_language: str | None, default_language: str) -> Person:
+                   telegram_language: str | None, default_language: str,
+                   first_name: str | None = None) -> Person:
     consultant = await people_repo.consultant_by_telegram_id(session, telegram_user_id)
+    if (consultant is not None and first_name and first_name.strip()
+            and consultant.name == people_repo.placeholder_name(telegram_user_id)):
+        # Added by id alone: her colleagues see her Telegram first name, not a number.
+        consultant.name = first_name.strip()[:200]
     if consultant is not None and consultant.active:
         role, stored = Role.CONSULTANT, consultant.language
         person = Person(telegram_user_id, role, "", consultant.id, consultant.name)

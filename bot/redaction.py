@@ -35,15 +35,16 @@ async def record(sessions: async_sessionmaker[AsyncSession], shown: Sequence[Sho
                                  case_id=case_id, reference=reference)
 
 
-# Notifications that carry the parent's own words (their question, a photo's caption).
-SHOWS_PARENT_WORDS = ("parent-message:", "attachment:")
+# Notifications about a case: kept to be brought up to date when the case changes, and
+# redacted later where they carry the parent's own words (their question, a caption).
+NOTIFICATIONS = ("case-new:", "parent-message:", "attachment:", "contact:")
 
 
 async def notification_sent(session: AsyncSession, row: OutboxMessage, answer: object) -> None:
-    """The outbox relay delivered a row: a notification with the parent's words is kept to
-    be redacted like a case card."""
+    """The outbox relay delivered a row: a notification about a case is kept, to be brought
+    up to date when the case changes and redacted like a case card."""
     if (row.method != "sendMessage" or row.case_id is None
-            or not row.dedupe_key.startswith(SHOWS_PARENT_WORDS)
+            or not row.dedupe_key.startswith(NOTIFICATIONS)
             or ":copy:" in row.dedupe_key or not isinstance(answer, dict)
             or not isinstance(answer.get("message_id"), int)):
         return

@@ -78,6 +78,14 @@ def step_after(step: str, data: dict[str, Any]) -> str:
     return "summary"
 
 
+def step_position(step: str, data: dict[str, Any]) -> tuple[int, int]:
+    """Which step this is of how many, counting only the steps this nurse sees (the "other"
+    and phone steps only when her answers call for them; the note belongs to the summary)."""
+    seen = [s for s in STEPS if _needed(s, data)]
+    here = "summary" if step == "note" else step
+    return (seen.index(here) + 1 if here in seen else len(seen)), len(seen)
+
+
 def step_before(step: str, data: dict[str, Any]) -> str | None:
     """The previous step, or None on the first one."""
     if step == "note" or data.get("editing"):

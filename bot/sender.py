@@ -25,7 +25,11 @@ def telegram_sender(bot: Bot, timeout: float) -> Sender:
             return await bot.do_api_request(method, api_kwargs=dict(payload), read_timeout=timeout)
         except RetryAfter as err:
             raise OutboxRetryAfter(retry_seconds(err)) from err
-        except (Forbidden, BadRequest) as err:  # blocked, chat gone, message refused
+        except BadRequest as err:
+            if "message is not modified" in str(err).lower():
+                return True  # an edit that changes nothing: done
+            raise Permanent(str(err)) from err  # message refused, chat gone
+        except Forbidden as err:  # blocked
             raise Permanent(str(err)) from err
         except TelegramError as err:  # network trouble, timeouts, 5xx
             raise Transient(str(err)) from err

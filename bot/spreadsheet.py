@@ -24,12 +24,14 @@ class SheetError(ValueError):
     """A file that cannot be read as a sheet; the message says why, for a person."""
 
 
-def to_csv(columns: Sequence[str], rows: Iterable[Mapping[str, str]]) -> bytes:
-    """The CSV as bytes: a header of `columns`, then one line per row."""
+def to_csv(columns: Sequence[str], rows: Iterable[Mapping[str, str]],
+           header: Sequence[str] | None = None) -> bytes:
+    """The CSV as bytes: a header (`columns`, or these words for them), then one line per
+    row."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, delimiter=DELIMITER,
                             lineterminator="\r\n")
-    writer.writeheader()
+    writer.writerow(dict(zip(columns, header or columns, strict=True)))
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8-sig")
 

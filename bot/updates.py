@@ -123,7 +123,8 @@ class BotApplication(BotApp):
                         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                               {"key": user.id})
                     uow.person = await identify(session, user.id, user.language_code,
-                                                services.settings.default_locale)
+                                                services.settings.default_locale,
+                                                user.first_name)
                     i18n.set_language(uow.person.language)
                 await super().process_update(update)
                 await self._finish(uow)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 
 from bot import cases, figures, flows, inbox, notify, privacy, referrals
 from bot.callbacks import CaseAction, CaseButton, Dismiss, InboxButton
@@ -65,6 +65,7 @@ CHANGE_DONE: dict[Change, str] = {
     Change.REOPEN: NS_("🔁 Case {reference} is open again."),
 }
 SENT = NS_("✅ Sent to the parent of case {reference}.")
+MAX_CARD = 4000  # Telegram's limit is 4096
 
 
 # ---- rendering ------------------------------------------------------------------------------
@@ -79,10 +80,6 @@ def _age(case: Case, now: datetime) -> str:
     return S_("{days} d").format(days=days) if days else S_("today")
 
 
-def _source(case: Case) -> str:
-    return case.organisation.name if case.organisation is not None else S_("parent")
-
-
 def _details(card: CaseCard) -> list[str]:
     case = card.case
     status = S_(cases.STATUS_NAMES.get(case.status, case.status))
@@ -93,7 +90,7 @@ def _details(card: CaseCard) -> list[str]:
     lines = [S_("📂 Case {reference} – {status}").format(reference=case.reference,
                                                         status=status)
              + (f" ({card.holder})" if card.holder else ""),
-             S_("🏢 From: {source}").format(source=_source(case)),
+             S_("🏢 From: {source}").format(source=cases.source_name(case)),
              _("🏡 Village: {value}").format(value=case.village or "–"),
              _("🌍 Language: {value}").format(value=referrals.family_language_label(data)),
              _("👶 Children: {value}").format(value=referrals.ages_label(case.child_ages or [])),
@@ -101,6 +98,7 @@ def _details(card: CaseCard) -> list[str]:
                  [n.need for n in case.needs], case.need_other)),
              _("☎️ Contact: {value}").format(value=contact),
              _("📝 Note: {value}").format(value=case.note or "–")]
+    lines.append(_waited(case))
     if case.outcome:
         lines.append(S_("🏁 Outcome: {outcome}").format(outcome=S_(cases.OUTCOMES[case.outcome])))
     if case.helped is not None:
@@ -127,6 +125,21 @@ def _event_line(card: CaseCard, event: cases.CaseEvent, context: BotContext) -> 
     return f"{_local(event.created_at, context)} · {who or '–'} · {what}"
 
 
+def _waited(case: Case) -> str:
+    """How long the family has waited for the library, or waited until the first contact."""
+    if case.first_contact_at is not None:
+        days = (case.first_contact_at - case.created_at).days
+        return Sngettext("⏱️ First contact after {days} day", "⏱️ First contact after {days} days",
+                         days).format(days=days)
+    if case.status == "closed":
+        return S_("⏱️ No contact made")
+    days = (datetime.now(UTC) - case.created_at).days
+    if days == 0:
+        return S_("⏳ Waiting since today")
+    return Sngettext("⏳ The family has waited {days} day", "⏳ The family has waited {days} days",
+                     days).format(days=days)
+
+
 def card_text(context: BotContext, card: CaseCard) -> str:
     lines = _details(card)
     if card.messages:
@@ -138,7 +151,7 @@ def card_text(context: BotContext, card: CaseCard) -> str:
             lines.append(f"{_local(message.created_at, context)} {arrow} {icon} {body}".rstrip())
     lines += ["", S_("🕓 History:")]
     lines += [_event_line(card, event, context) for event in card.events[-15:]]
-    return "\n".join(lines)[:4000]
+    return "\n".join(lines)[:MAX_CARD]
 
 
 def card_buttons(card: CaseCard) -> InlineKeyboardMarkup:
@@ -169,23 +182,46 @@ def card_buttons(card: CaseCard) -> InlineKeyboardMarkup:
 
 
 def show_card(context: BotContext, card: CaseCard) -> None:
+    """A new card message (for /case and the inbox's buttons)."""
     context.reply(card_text(context, card), reply_markup=card_buttons(card),
                   shown_case=(card.case.id, card.case.reference))
 
 
-def _report(context: BotContext, query_id: str | None, result: cases.Result, done: str) -> None:
-    """The outcome of an action in one short line: done, or why not."""
-    if result.ok and result.case is not None:
-        text = S_(done).format(reference=result.case.reference)
-    elif result.problem is Problem.NOT_ALLOWED and result.holder and result.case is not None:
-        text = S_("Case {reference} was already taken by {name}.").format(
+def _where(query: CallbackQuery) -> cases.Where | None:
+    message = query.message
+    return (message.chat.id, message.message_id) if message is not None else None
+
+
+async def redraw(context: BotContext, query: CallbackQuery, card: CaseCard, extra: str = "",
+                 markup: InlineKeyboardMarkup | None = None) -> None:
+    """The pressed message becomes the case's living card, with `extra` (a question, a
+    problem) below it and `markup` instead of the card's buttons."""
+    where = _where(query)
+    if where is None:  # too old for Telegram to say which message: a new card
+        show_card(context, card)
+        return
+    await cases.showing(context.session, where, card.case)
+    context.edit(where[1], _with_extra(context, card, extra), markup or card_buttons(card))
+
+
+def _with_extra(context: BotContext, card: CaseCard, extra: str) -> str:
+    text = card_text(context, card)
+    if not extra:
+        return text
+    return text[:MAX_CARD - len(extra) - 2] + "\n\n" + extra
+
+
+def _report(context: BotContext, result: cases.Result, done: str) -> None:
+    """The outcome of a typed note or message in one short line: done, or why not."""
+    context.reply(S_(done).format(reference=result.case.reference)
+                  if result.ok and result.case is not None else _problem(result))
+
+
+def _problem(result: cases.Result) -> str:
+    if result.problem is Problem.NOT_ALLOWED and result.holder and result.case is not None:
+        return S_("⚠️ Case {reference} was already taken by {name}.").format(
             reference=result.case.reference, name=result.holder)
-    else:
-        text = S_(PROBLEMS[result.problem or Problem.NOT_FOUND])
-    if query_id is not None:
-        context.answer(query_id, text)
-    if result.ok or query_id is None:
-        context.reply(text)
+    return S_(PROBLEMS[result.problem or Problem.NOT_FOUND])
 
 
 # ---- commands -------------------------------------------------------------------------------
@@ -206,9 +242,10 @@ async def inbox_command(update: Update, context: BotContext) -> None:
     page = (await inbox.page(context.session, context.person, villages, code, 0)
             if code is not None else None)
     if page is None:
-        context.reply(S_("Unknown filter. Try: /cases, /cases mine, /cases new, /cases closed, "
-                         "/cases all, /cases parent, a village, a need (reading, dutch, digital, "
-                         "letters, other) or the start of an organisation's name."))
+        context.reply(S_("Unknown filter. Try: /cases, /cases waiting, /cases mine, /cases new, "
+                         "/cases closed, /cases all, /cases parent, a village, a need (reading, "
+                         "dutch, digital, letters, other) or the start of an organisation's "
+                         "name."))
         return
     context.reply(*render_inbox(context, page))
 
@@ -219,8 +256,8 @@ def render_inbox(context: BotContext, page: inbox.InboxPage) -> tuple[str, Inlin
         filter=page.code, total=page.total, page=page.number + 1, pages=page.pages)]
     rows: list[ButtonRow] = []
     for case in page.cases:
-        needs = ", ".join(n.need for n in case.needs) or "–"
-        lines.append(" · ".join([case.reference, _age(case, now), _source(case),
+        needs = cases.need_names([n.need for n in case.needs])
+        lines.append(" · ".join([case.reference, _age(case, now), cases.source_name(case),
                                  case.village or "–", needs,
                                  S_(cases.STATUS_NAMES.get(case.status, case.status)),
                                  page.holder(case) or "–"]))
@@ -240,7 +277,8 @@ def render_inbox(context: BotContext, page: inbox.InboxPage) -> tuple[str, Inlin
                  (S_("✅ Closed"), InboxButton("closed", 0))])
     rows.append([(v, InboxButton(f"v{i}", 0))
                  for i, v in enumerate(context.services.facts.villages)])
-    rows.append([(S_("🙋 From parents"), InboxButton("parent", 0)),
+    rows.append([(S_("⏳ Waiting"), InboxButton("waiting", 0)),
+                 (S_("🙋 From parents"), InboxButton("parent", 0)),
                  (S_("🗂️ All"), InboxButton("all", 0))])
     return "\n".join(lines), inline(rows)
 
@@ -260,46 +298,72 @@ async def inbox_button(update: Update, context: BotContext) -> None:
 # ---- the case buttons, one handler per action (registered in handlers/__init__.py) ----------
 @allowed_to("case.open")
 async def open_case(update: Update, context: BotContext) -> None:
+    """📂 Open (and ⬅️ Back, 🔄 Refresh): a notification or card of the case becomes its card
+    in place; from the inbox a new card comes, and older ones in this chat become summaries."""
     query, button = pressed(update, CaseButton)
     context.answer(query.id)
     card = await cases.open_card(context.session, context.person, button.case_id)
     if card is None:
         context.reply(S_(PROBLEMS[Problem.NOT_FOUND]))
         return
+    where = _where(query)
+    if where is not None and await cases.card_shown_at(context.session, where, card.case.id):
+        await redraw(context, query, card)
+        return
+    await cases.newest_card_only(context.session, card.case, context.person.telegram_user_id,
+                                 stamp=query.id)
     show_card(context, card)
 
 
 @allowed_to("case.open")
 async def change_status(update: Update, context: BotContext) -> None:
-    """Take, contact made, reopen, and close with an outcome (`out`)."""
+    """Take, contact made, reopen, and close with an outcome (`out`): the card changes in
+    place, and so does every colleague's notification and card of the case."""
     query, button = pressed(update, CaseButton)
     what = Change.CLOSE if button.action == "out" else Change(button.action)
     result = await cases.change(context.session, context.person, button.case_id, what,
-                                button.argument)
-    if not result.ok or result.case is None:
-        _report(context, query.id, result, "")
+                                button.argument, where=_where(query))
+    if result.case is None:
+        context.answer(query.id, _problem(result))
+        return
+    card = await cases.card(context.session, result.case)
+    if not result.ok:  # e.g. a colleague took it first: said on the card itself
+        context.answer(query.id, _problem(result))
+        await redraw(context, query, card, _problem(result))
         return
     context.answer(query.id, S_(CHANGE_DONE[what]).format(reference=result.case.reference))
-    show_card(context, await cases.card(context.session, result.case))
+    await redraw(context, query, card)
+
+
+def _back(case_id: int) -> ButtonRow:
+    return [(S_("⬅️ Back"), CaseButton("open", case_id))]
 
 
 @allowed_to("case.close")
 async def ask_outcome(update: Update, context: BotContext) -> None:
     query, button = pressed(update, CaseButton)
     context.answer(query.id)
-    context.reply(S_("🏁 How did it end?"),
-                  reply_markup=inline([[(S_(label), CaseButton("out", button.case_id, key))]
-                                       for key, label in cases.OUTCOMES.items()]))
+    card = await cases.current_card(context.session, context.person, button.case_id)
+    if card is None:
+        return
+    rows = [[(S_(label), CaseButton("out", button.case_id, key))]
+            for key, label in cases.OUTCOMES.items()]
+    await redraw(context, query, card, S_("🏁 How did it end?"),
+                 inline([*rows, _back(button.case_id)]))
 
 
 @allowed_to("case.reply")
 async def ask_prepared(update: Update, context: BotContext) -> None:
     query, button = pressed(update, CaseButton)
     context.answer(query.id)
+    card = await cases.current_card(context.session, context.person, button.case_id)
+    if card is None:
+        return
     rows = [[(S_(cases.PREPARED_LABELS[key]), CaseButton("send", button.case_id, key))]
             for key in cases.PREPARED]
-    context.reply(S_("📋 Which answer? The parent gets it in their own language."),
-                  reply_markup=inline(rows))
+    await redraw(context, query, card,
+                 S_("📋 Which answer? The parent gets it in their own language."),
+                 inline([*rows, _back(button.case_id)]))
 
 
 @allowed_to("case.reply")
@@ -307,33 +371,49 @@ async def send_prepared(update: Update, context: BotContext) -> None:
     query, button = pressed(update, CaseButton)
     result = await cases.reply_to_parent(context.session, context.person, button.case_id,
                                          prepared=button.argument, facts=context.services.facts)
-    _report(context, query.id, result, SENT)
+    if result.case is None:
+        context.answer(query.id, _problem(result))
+        return
+    context.answer(query.id, S_(SENT).format(reference=result.case.reference) if result.ok
+                   else _problem(result))
+    await redraw(context, query, await cases.card(context.session, result.case),
+                 "" if result.ok else _problem(result))
+
+
+def _typing_prompt(note: bool, reference: str) -> str:
+    return (S_("📝 Type the note for case {reference}.") if note else
+            S_("💬 Type your message to the parent of case {reference}. They get it "
+               "as you write it; for another language use a prepared answer.")
+            ).format(reference=reference)
 
 
 @allowed_to("case.note")
 async def start_typing(update: Update, context: BotContext) -> None:
-    """📝 Note or 💬 Reply: the consultant's next text is the note or the message."""
+    """📝 Note or 💬 Reply: the consultant's next text is the note or the message; the card
+    asks for it, and shows it once it has come."""
     query, button = pressed(update, CaseButton)
     note = button.action == "note"
+    where = _where(query)
     case = await cases.start_typing(context.session, context.person, button.case_id,
-                                    flows.CASE_NOTE if note else flows.CASE_REPLY)
+                                    flows.CASE_NOTE if note else flows.CASE_REPLY,
+                                    card_message_id=where[1] if where else None)
     if case is None:
         context.answer(query.id, S_(PROBLEMS[Problem.NOT_FOUND]))
         return
     context.answer(query.id)
-    prompt = (S_("📝 Type the note for case {reference}.") if note else
-              S_("💬 Type your message to the parent of case {reference}. They get it "
-                 "as you write it; for another language use a prepared answer."))
-    context.reply(prompt.format(reference=case.reference),
-                  reply_markup=inline([[(_("✖️ Cancel"), CaseButton("cancel", case.id))]]))
+    await redraw(context, query, await cases.card(context.session, case),
+                 _typing_prompt(note, case.reference),
+                 inline([[(_("✖️ Cancel"), CaseButton("cancel", case.id))]]))
 
 
 @allowed_to("case.note")
 async def cancel_typing(update: Update, context: BotContext) -> None:
-    query, _button = pressed(update, CaseButton)
+    query, button = pressed(update, CaseButton)
     await cases.stop_typing(context.session, context.person)
-    context.answer(query.id)
-    edit_pressed(context, query, S_("Cancelled. Nothing was saved."))
+    context.answer(query.id, S_("Cancelled. Nothing was saved."))
+    card = await cases.current_card(context.session, context.person, button.case_id)
+    if card is not None:
+        await redraw(context, query, card)
 
 
 @allowed_to("case.open")
@@ -412,13 +492,26 @@ async def erase_parent(update: Update, context: BotContext) -> None:
 
 
 async def on_text(update: Update, context: BotContext, state: FlowState) -> None:
-    """The typed note or message of a CASE_NOTE / CASE_REPLY flow."""
+    """The typed note or message of a CASE_NOTE / CASE_REPLY flow: the card that asked for it
+    shows it (or what was wrong with it), plus one short line here."""
     result = await cases.finish_typing(context.session, context.person, state, text_of(update))
     if result is None:
         consultants_only(context)
         return
-    _report(context, None, result,
-            NS_("📝 Note saved on case {reference}.") if state.flow == flows.CASE_NOTE else SENT)
+    note = state.flow == flows.CASE_NOTE
+    card_id = state.data.get("card")
+    if result.case is None or not isinstance(card_id, int):
+        _report(context, result, NS_("📝 Note saved on case {reference}.") if note else SENT)
+        return
+    card = await cases.card(context.session, result.case)
+    await cases.showing(context.session, (context.person.telegram_user_id, card_id), card.case)
+    if result.problem in (Problem.EMPTY, Problem.TOO_LONG):  # the card asks again, no new copy
+        extra = _problem(result) + "\n" + _typing_prompt(note, result.case.reference)
+        context.edit(card_id, _with_extra(context, card, extra),
+                     inline([[(_("✖️ Cancel"), CaseButton("cancel", result.case.id))]]))
+        return
+    context.edit(card_id, card_text(context, card), card_buttons(card))
+    _report(context, result, NS_("📝 Note saved on case {reference}.") if note else SENT)
 
 
 # ---- figures --------------------------------------------------------------------------------

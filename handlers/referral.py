@@ -20,9 +20,7 @@ from bot.referrals import StepProblem
 from bot.tokens import deep_link, qr_png
 from handlers.common import allowed_to, edit_pressed, inline, pressed, text_of
 
-STEP_NUMBER = {"language": 1, "language_other": 1, "village": 2, "village_other": 2, "ages": 3,
-               "needs": 4, "need_other": 4, "contact": 5, "phone": 5, "summary": 6, "note": 6}
-TOTAL_STEPS = 6
+QUESTION = "question_message"  # the message that shows the current question, when known
 
 PROBLEMS: dict[StepProblem, str] = {
     StepProblem.STALE: N_("This button is no longer valid."),
@@ -99,8 +97,8 @@ def _summary(state: FlowState) -> tuple[str, Rows]:
 
 def render(state: FlowState, villages: Sequence[str]) -> tuple[str, InlineKeyboardMarkup]:
     """The question and buttons of the step the flow is on."""
-    header = _("Referral – step {number} of {total}").format(
-        number=STEP_NUMBER[state.step], total=TOTAL_STEPS)
+    number, total = referrals.step_position(state.step, state.data)
+    header = _("Referral – step {number} of {total}").format(number=number, total=total)
     if state.step == "summary":
         question, rows = _summary(state)
     else:
@@ -151,7 +149,10 @@ async def on_button(update: Update, context: BotContext) -> None:
         if isinstance(moved, StepProblem):
             context.answer(query.id, _(PROBLEMS[moved]))
             return
-        await referrals.move(context.session, state, *moved)
+        step, data = moved
+        if query.message is not None:  # this message now shows the question: edited, not resent
+            data = {**data, QUESTION: query.message.message_id}
+        await referrals.move(context.session, state, step, data)
         context.answer(query.id)
         edit_pressed(context, query, *render(state, context.services.facts.villages))
 
@@ -180,19 +181,35 @@ async def _submit(context: BotContext, query: CallbackQuery, state: FlowState,
 
 
 async def on_other(update: Update, context: BotContext, state: FlowState) -> None:
-    """Input where a button is expected: say so and ask the same question again."""
-    context.reply(_("Please use the buttons below."))
-    ask(context, state)
+    """Input where a button is expected: the question says so, in place."""
+    _ask_again(context, state, _("Please use the buttons below."))
+
+
+def _ask_again(context: BotContext, state: FlowState, problem: str) -> None:
+    """The same question with what was wrong above it: the question's message is edited when
+    it is known, so the chat does not fill with copies; else one message."""
+    question, markup = render(state, context.services.facts.villages)
+    text = f"⚠️ {problem}\n\n{question}"
+    message_id = state.data.get(QUESTION)
+    if isinstance(message_id, int):
+        context.edit(message_id, text, markup)
+    else:
+        context.reply(text, reply_markup=markup)
 
 
 async def on_text(update: Update, context: BotContext, state: FlowState) -> None:
-    """Typed text while a referral is open: a typed step, or else repeat the question."""
+    """Typed text while a referral is open: a typed step, or else the question again."""
     moved = referrals.type_answer(state.step, state.data, text_of(update))
     if moved is None:
         await on_other(update, context, state)
         return
-    if isinstance(moved, str):
-        context.reply(moved)  # what was wrong; the same question follows
-    else:
-        await referrals.move(context.session, state, *moved)
+    if isinstance(moved, str):  # what was wrong; the step stays
+        _ask_again(context, state, moved)
+        return
+    old_question = state.data.get(QUESTION)
+    if isinstance(old_question, int):  # answered: its buttons go, the text stays
+        context.edit(old_question, render(state, context.services.facts.villages)[0])
+    step, data = moved
+    await referrals.move(context.session, state, step,
+                         {k: v for k, v in data.items() if k != QUESTION})
     ask(context, state)

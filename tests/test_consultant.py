@@ -257,14 +257,16 @@ async def test_stats_and_export_without_personal_data(bot, tmp_path):
     await consultant.press_data(f"case:contacted:{case.id}")
     await bot.deliver_outbox()
     stats = answer(await consultant.send("/stats"), "📊")
-    assert "2 cases" in stats and "Nieuwleusen: 1" in stats and "reading: 1" in stats
+    assert "2 cases" in stats and "Nieuwleusen: 1" in stats
+    assert "reading / BoekStart: 1" in stats and "parent: 1" in stats  # words, not codes
     assert "Median time to first contact" in stats
     replies = await consultant.send("/export")
     document = next(r["document"] for r in replies if "document" in r)
     content = bot.server.files[document["file_id"]].content
     assert content.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, as Excel wants it
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
-    assert tuple(rows[0]) == EXPORT_COLUMNS and len(rows) == 3
+    assert rows[0][:3] == ["Case", "Created", "Month"] and len(rows) == 3
+    assert len(rows[0]) == len(EXPORT_COLUMNS)
     assert "12345678" not in content.decode("utf-8-sig")
     assert "landlord" not in content.decode("utf-8-sig")
     assert await bot.count(CaseEvent, CaseEvent.kind == "exported") == 2
@@ -279,7 +281,7 @@ async def test_stats_and_export_without_personal_data(bot, tmp_path):
         timeout=60)
     assert result.returncode == 0, result.stderr
     lines = output.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0].split(";") == list(EXPORT_COLUMNS) and len(lines) == 3
+    assert lines[0].split(";")[:2] == ["Zaak", "Aangemaakt"] and len(lines) == 3
 
 
 CONSULTANT_COMMANDS = ("/cases", "/case {ref}", "/stats", "/export", "/invite Evil Corp",

@@ -40,8 +40,10 @@ async def test_a_case_card_is_hidden_after_a_while_and_shows_again_on_refresh(bo
     assert not any("7Q2X" in t for t in consultant.texts())
     assert await run_redaction(bot.services, later) == 0  # once only
     await consultant.press("🔄 Refresh")
-    assert "7Q2X" in consultant.last_text  # shown anew (and that card is kept to hide later)
-    assert len(await bot.rows(ShownCase)) == 3
+    card = next(m for m in consultant.inbox if m["message_id"] == card["message_id"])
+    assert "7Q2X" in card["text"], "shown again in place"
+    again = [s for s in await bot.rows(ShownCase) if s.message_id == card["message_id"]]
+    assert len(again) == 1 and again[0].redacted_at is None, "to be hidden again later"
 
 
 async def test_erasure_edits_the_cards_at_once(bot):

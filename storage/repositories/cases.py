@@ -101,6 +101,7 @@ class CaseFilter:
     organisation_id: int | None = None
     source: str | None = None
     assigned_to: int | None = None
+    oldest_first: bool = False  # the family that has waited longest on top
 
 
 async def search(session: AsyncSession, wanted: CaseFilter, limit: int, offset: int
@@ -120,9 +121,11 @@ async def search(session: AsyncSession, wanted: CaseFilter, limit: int, offset: 
     if wanted.assigned_to is not None:
         query = query.where(Case.assigned_consultant_id == wanted.assigned_to)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    order = ((Case.created_at.asc(), Case.id.asc()) if wanted.oldest_first
+             else (Case.created_at.desc(), Case.id.desc()))
     rows = await session.scalars(
         query.options(selectinload(Case.organisation))
-        .order_by(Case.created_at.desc(), Case.id.desc()).limit(limit).offset(offset))
+        .order_by(*order).limit(limit).offset(offset))
     return list(rows), total or 0
 
 

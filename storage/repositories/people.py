@@ -36,13 +36,18 @@ async def active_consultants(session: AsyncSession) -> list[Consultant]:
     return list(rows)
 
 
+def placeholder_name(telegram_user_id: int) -> str:
+    """A consultant added by id alone (CONSULTANT_IDS) until Telegram tells their name."""
+    return f"Consultant {telegram_user_id}"
+
+
 async def upsert_consultant(session: AsyncSession, telegram_user_id: int, name: str | None
                             ) -> tuple[Consultant, bool]:
     """Add or re-activate a consultant; returns (consultant, created)."""
     consultant = await consultant_by_telegram_id(session, telegram_user_id)
     if consultant is None:
         consultant = Consultant(telegram_user_id=telegram_user_id,
-                                name=name or f"Consultant {telegram_user_id}", active=True)
+                                name=name or placeholder_name(telegram_user_id), active=True)
         session.add(consultant)
         await session.flush()
         return consultant, True

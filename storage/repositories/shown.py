@@ -18,6 +18,27 @@ async def add(session: AsyncSession, *, chat_id: int, message_id: int, case_id: 
     await session.flush()
 
 
+async def find(session: AsyncSession, chat_id: int, message_id: int, case_id: int
+               ) -> ShownCase | None:
+    row: ShownCase | None = await session.scalar(
+        select(ShownCase).where(ShownCase.chat_id == chat_id, ShownCase.message_id == message_id,
+                                ShownCase.case_id == case_id).limit(1))
+    return row
+
+
+async def ensure(session: AsyncSession, *, chat_id: int, message_id: int, case_id: int,
+                 reference: str, now: datetime) -> None:
+    """Remember a message as showing the case, once; a card shown again after it was hidden
+    is to be hidden again later."""
+    row = await find(session, chat_id, message_id, case_id)
+    if row is None:
+        await add(session, chat_id=chat_id, message_id=message_id, case_id=case_id,
+                  reference=reference)
+    elif row.redacted_at is not None:
+        row.redacted_at, row.shown_at = None, now
+        await session.flush()
+
+
 async def shown_before(session: AsyncSession, moment: datetime, limit: int = 500
                        ) -> list[ShownCase]:
     """Cards not yet redacted that were shown before this moment, oldest first."""
