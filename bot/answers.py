@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.facts import LibraryFacts, ReadingTent, date_text, hours_lines
+from bot.facts import LibraryFacts, ReadingTent, date_text, hours_lines, names_list
 from bot.i18n import N_, _, current_language, ngettext
 
 MENU_LABELS: dict[str, str] = {
@@ -58,7 +58,7 @@ def answer_text(topic: str, facts: LibraryFacts, today: dt.date | None = None) -
 
 
 def _reading_tent(tent: ReadingTent, language: str, today: dt.date) -> str:
-    villages = ", ".join(tent.villages)
+    villages = names_list(tent.villages, language)
     if today > tent.last_day:  # the file still holds last summer's dates: do not show them
         return _("⛺ In the summer holidays the reading tent comes to {villages}, once a week. "
                  "The new dates follow soon.").format(villages=villages)

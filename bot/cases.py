@@ -149,7 +149,8 @@ async def _tell_referrer(session: AsyncSession, case: Case, what: Change, event_
     partner = await session.get(Partner, case.partner_id)
     if partner is None or partner.revoked_at is not None:
         return
-    with use_language(partner.language or "nl"):
+    language = partner.language or "nl"
+    with use_language(language):
         if what is Change.TAKE:
             text = S_("📬 The library has taken your referral {reference}.")
         elif what is Change.CONTACTED:
@@ -160,7 +161,8 @@ async def _tell_referrer(session: AsyncSession, case: Case, what: Change, event_
         text = text.format(reference=case.reference,
                            outcome=S_(OUTCOMES[case.outcome]) if case.outcome else "")
     await outbox.queue_message(session, chat_id=partner.telegram_user_id, text=text,
-                               dedupe_key=f"loop:{case.id}:{event_id}", case_id=case.id)
+                               dedupe_key=f"loop:{case.id}:{event_id}", case_id=case.id,
+                               language=language)
 
 
 async def view(session: AsyncSession, person: Person, case_id: int) -> Case | None:
@@ -339,7 +341,8 @@ async def reply_to_parent(session: AsyncSession, person: Person, case_id: int, *
         return Result(case, Problem.EMPTY)
     if len(body) > MAX_REPLY:
         return Result(case, Problem.TOO_LONG)
-    with use_language(parent.language or case.family_language or "nl"):
+    language = parent.language or case.family_language or "nl"
+    with use_language(language):
         header = _("💬 A message from the library:")
         if prepared is not None and facts is not None:  # both checked above
             body = prepared_text(prepared, facts)
@@ -352,7 +355,7 @@ async def reply_to_parent(session: AsyncSession, person: Person, case_id: int, *
                                {"message_id": message.id, "prepared": prepared})
     await outbox.queue_message(session, chat_id=reachable.chat_id,
                                text=f"{header}\n\n{body}", dedupe_key=f"reply:{message.id}",
-                               case_id=case.id)
+                               case_id=case.id, language=language)
     return Result(case)
 
 

@@ -15,7 +15,7 @@ from bot.figures import EXPORT_COLUMNS
 from bot.jobs import run_retention
 from storage.models import AuditEntry, Case, CaseEvent, Parent
 from tests.test_consultant import answer, english_consultant, newest_case, parent_asking
-from tests.test_parent import _all_database_text, label
+from tests.test_parent import _all_database_text, label, shown
 from tests.test_referral import join_as_partner, refer_family
 
 
@@ -197,7 +197,7 @@ async def test_mydata_shows_the_parent_what_is_stored_in_their_language(bot):
 
     arabic = await parent_asking(bot, "زوجي يحتاج مساعدة مع رسالة من البلدية", "ar")
     replies = await arabic.send("/mydata")
-    assert replies[0]["text"].startswith(label("ar", "📄 What we keep about you:"))
+    assert replies[0]["text"].startswith(shown("ar", "📄 What we keep about you:"))
     assert label("ar", "💬 Your messages:") in replies[0]["text"]
     assert label("ar", "📄 What we keep about you:") != "📄 What we keep about you:"
 
@@ -244,7 +244,7 @@ async def test_a_consultant_serves_the_parents_request_for_their_data_and_erasur
     assert "📄 Parent's data" not in consultant.buttons()
     # The parent is a stranger now, and the bot keeps nothing about them.
     replies = await parent.send("/mydata")
-    assert replies[0]["text"] == label("ar", "Now we keep nothing about you.")
+    assert replies[0]["text"] == shown("ar", "Now we keep nothing about you.")
 
 
 def _assert_anonymous_parent_case(case: Case) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from bot.answers import answer_text
 from bot.config import DEFAULT_FACTS_PATH
 from bot.facts import load_facts
-from bot.i18n import load_catalogs, translator, use_language
+from bot.i18n import for_reader, load_catalogs, translator, use_language
 from storage.models import Base, Case, CaseEvent, Parent, ParentMessage
 from tests.conftest import CONSULTANT_ID
 from tests.harness import wait_until
@@ -19,6 +19,11 @@ from tests.test_referral import join_as_partner, refer_family
 
 def label(language: str, msgid: str) -> str:
     return translator(language).gettext(msgid)
+
+
+def shown(language: str, msgid: str) -> str:
+    """A catalog text as the bot sends it on its own (right to left in Arabic and Farsi)."""
+    return for_reader(label(language, msgid), language)
 
 
 async def consultant_ready(bot):
@@ -285,7 +290,7 @@ async def test_forget_leaves_no_trace_of_phone_or_text(bot):
     assert parent.keyboard() == []
     # The family link no longer works.
     replies = await parent.send(f"/start {token}")
-    assert replies[0]["text"] == label("ar", "This link is not valid. Please ask for a new one.")
+    assert replies[0]["text"] == shown("ar", "This link is not valid. Please ask for a new one.")
     assert await bot.count(Parent, Parent.telegram_user_id == parent.id) == 0
 
 
