@@ -23,7 +23,7 @@ from bot.answers import MENU_LABELS
 from bot.callbacks import ButtonData, LanguageChoice
 from bot.context import BotContext
 from bot.i18n import _, language_name
-from bot.people import Role
+from bot.people import Person, Role, allowed_languages
 
 FAMILY = (Role.PARENT, Role.STRANGER)
 
@@ -130,6 +130,13 @@ def language_keyboard(languages: Sequence[str], first: str | None) -> InlineKeyb
     ordered = sorted(languages, key=lambda code: code != first)
     buttons = [(language_name(code), LanguageChoice("set", code)) for code in ordered]
     return inline([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+
+
+def language_picker(person: Person) -> InlineKeyboardMarkup:
+    """The languages this person may choose, their likely one first: the one they chose,
+    else Telegram's when it is one of ours, else English (not Dutch: someone whose phone
+    speaks German or Chinese more likely reads English)."""
+    return language_keyboard(allowed_languages(person.role), person.picker_first())
 
 
 def close_question(context: BotContext, query: CallbackQuery) -> None:

@@ -14,7 +14,7 @@ from bot.flows import FlowState
 from bot.i18n import LANGUAGES, N_, _, choose_language, language_name, set_language, use_language
 from bot.people import Role
 from bot.tokens import FAMILY_PREFIX, INVITE_PREFIX
-from handlers.common import edit_pressed, language_keyboard, pressed, show_menu, text_of
+from handlers.common import edit_pressed, language_picker, pressed, show_menu, text_of
 
 
 async def private_chats_only(update: Update, context: BotContext) -> None:
@@ -81,9 +81,7 @@ async def start(update: Update, context: BotContext) -> None:
         return
     # Nothing is stored yet: someone who only looks leaves no trace. They become a parent
     # when they choose a language, press a menu button or ask something.
-    context.reply(welcome_text(context),
-                  reply_markup=language_keyboard(people.allowed_languages(person.role),
-                                                 person.language))
+    context.reply(welcome_text(context), reply_markup=language_picker(person))
 
 
 def help_text(role: Role) -> str:
@@ -101,10 +99,7 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 
 async def language_command(update: Update, context: BotContext) -> None:
-    person = context.person
-    context.reply(_("Choose your language 👇"),
-                  reply_markup=language_keyboard(people.allowed_languages(person.role),
-                                                 person.language))
+    context.reply(_("Choose your language 👇"), reply_markup=language_picker(context.person))
 
 
 async def language_chosen(update: Update, context: BotContext) -> None:

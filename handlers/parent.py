@@ -19,7 +19,7 @@ from handlers.common import (
     edit_pressed,
     file_id_of,
     inline,
-    language_keyboard,
+    language_picker,
     menu_keyboard,
     message_of,
     pressed,
@@ -83,8 +83,7 @@ async def _on_button(context: BotContext, action: str) -> None:
         context.reply(_("❓ Type your question, in your own language. Or send a voice "
                         "message 🎤."), reply_markup=menu_keyboard())
     elif action == "language":
-        context.reply(_("Choose your language 👇"),
-                      reply_markup=language_keyboard(LANGUAGES, context.person.language))
+        context.reply(_("Choose your language 👇"), reply_markup=language_picker(context.person))
     elif action == "write":
         await parents.request_contact(context.session, context.person, None)
         show_menu(context, _("✅ Thank you! We will write to you here.") + "\n"

@@ -52,6 +52,27 @@ async def test_start_language_then_menu_in_that_language(bot):
     assert (await bot.rows(Parent))[0].language == "ti"
 
 
+async def test_the_picker_offers_english_first_when_telegram_speaks_none_of_the_nine(bot):
+    german = bot.user(language_code="de")
+    await german.send("/start")
+    assert german.buttons()[:2] == ["English", "Nederlands"]
+    assert len(german.buttons()) == 9
+    await german.send("/language")
+    assert german.buttons()[0] == "English"
+    nobody_knows = bot.user(language_code=None)
+    await nobody_knows.send("/start")
+    assert nobody_knows.buttons()[0] == "English"
+    # One of the nine: that one first (a regional variant, Dari as Farsi).
+    for code, first in (("nl-BE", "Nederlands"), ("prs", "فارسی"), ("so", "Soomaali")):
+        user = bot.user(language_code=code)
+        await user.send("/start")
+        assert user.buttons()[0] == first, code
+    # Once chosen, the choice comes first, from the menu's button too.
+    await german.press("Polski")
+    await german.send(label("pl", "🌍 Language"))
+    assert german.buttons()[0] == "Polski"
+
+
 async def test_language_button_in_the_menu_changes_language(bot):
     parent = await parent_with_menu(bot, "en")
     await parent.send("🌍 Language")
