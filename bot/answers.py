@@ -4,8 +4,9 @@ sentences from the catalog around the library's own facts."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from bot.facts import LibraryFacts, ReadingTent, date_text, hours_lines, names_list
+from bot.facts import LibraryFacts, Place, ReadingTent, date_text, hours_lines, names_list
 from bot.i18n import N_, _, current_language, ngettext
 
 MENU_LABELS: dict[str, str] = {
@@ -20,20 +21,63 @@ MENU_LABELS: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class Answer:
+    """An answer's text, and the library's branches (positions in `facts.places`) it offers
+    as buttons, one per village."""
+
+    text: str
+    choices: tuple[int, ...] = ()
+
+
+def library_intro() -> str:
+    return _("🏛️ The library is for everyone. Children up to 18 can join for free.")
+
+
+def branch_text(place: Place, language: str) -> str:
+    """One branch: its name, address and opening hours."""
+    return f"📍 {place.name}\n{place.address}\n🕐 {hours_lines(place.hours, language)}"
+
+
+def place_label(place: Place) -> str:
+    """A branch's button: its village."""
+    return f"📍 {place.village}"
+
+
+def library_answer(facts: LibraryFacts, *, village: str | None = None,
+                   shown: int | None = None, lead: str | None = None) -> Answer:
+    """Which village first, instead of every branch's week in one long message: a short
+    line and a button per village. A known village (`village`, e.g. from the family's
+    referral) or a chosen branch (`shown`) gets that branch's address and hours at once,
+    with buttons for the others. `lead` replaces the first line (a prepared answer)."""
+    places = facts.places
+    if shown is None and village is not None:
+        shown = next((i for i, place in enumerate(places) if place.village == village), None)
+    if shown is None and len(places) == 1:
+        shown = 0
+    lead = lead or library_intro()
+    if shown is None:
+        return Answer(lead + "\n" + _("Which village is nearest to you? Tap it 👇"),
+                             tuple(range(len(places))))
+    others = tuple(i for i in range(len(places)) if i != shown)
+    text = lead + "\n\n" + branch_text(places[shown], current_language())
+    if others:
+        text += "\n\n" + _("Another village? Tap it 👇")
+    return Answer(text, others)
+
+
 def _where_and_when(facts: LibraryFacts, village: str, hours: dict[str, str]) -> str:
     place = facts.place(village)
     return f"📍 {place.name}, {place.address}\n🕐 {hours_lines(hours, current_language())}"
 
 
 def answer_text(topic: str, facts: LibraryFacts, today: dt.date | None = None) -> str:
-    """A topic's answer: short sentences from the catalog, facts from the library's file."""
+    """A topic's answer: short sentences from the catalog, facts from the library's file.
+    The library's asks which village (`library_answer` has the buttons)."""
     language = current_language()
     today = today or dt.date.today()
     if topic == "library":
-        places = "\n\n".join(
-            f"📍 {p.name}\n{p.address}\n🕐 {hours_lines(p.hours, language)}" for p in facts.places)
-        return _("🏛️ The library is for everyone. Children up to 18 can join for free.\n"
-                 "Where and when:") + "\n\n" + places
+        return library_answer(facts).text
     if topic == "boekstart":
         return _("👶 BoekStart is a free bag with books for your baby. The nurse of the "
                  "consultatiebureau brings it, or you get it at the library.\n"

@@ -16,6 +16,7 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import access, answers, flows, notify, outbox
+from bot.callbacks import PlaceButton
 from bot.facts import LibraryFacts
 from bot.flows import FlowState
 from bot.i18n import N_, NS_, S_, _, use_language
@@ -294,14 +295,28 @@ PREPARED_LABELS: dict[str, str] = {
 }
 
 
-def prepared_text(key: str, facts: LibraryFacts) -> str:
-    """A prepared answer in the current language (set it to the parent's)."""
+def prepared_answer(key: str, facts: LibraryFacts, village: str | None = None
+                    ) -> answers.Answer:
+    """A prepared answer in the current language (set it to the parent's). The library's
+    answers name the branch of the family's village (`village`, when the case knows it),
+    else ask which village, with a button per branch (`choices`)."""
+    if key == "come_to_library":
+        return answers.library_answer(facts, village=village, lead=_(TEMPLATES[key]))
+    if key == "library":
+        return answers.library_answer(facts, village=village)
     if key in TEMPLATES:
-        text = _(TEMPLATES[key])
-        if key == "come_to_library":
-            text += "\n\n" + answers.answer_text("library", facts).split("\n\n", 1)[1]
-        return text
-    return answers.answer_text(key, facts)
+        return answers.Answer(_(TEMPLATES[key]))
+    return answers.Answer(answers.answer_text(key, facts))
+
+
+def place_buttons(facts: LibraryFacts, choices: tuple[int, ...]) -> dict[str, Any] | None:
+    """A button per branch under a message from the library (Bot API JSON, as the outbox
+    stores it): a tap answers with that branch's address and hours."""
+    if not choices:
+        return None
+    return {"inline_keyboard": [
+        [{"text": answers.place_label(facts.places[i]),
+          "callback_data": PlaceButton("send", i).pack()}] for i in choices]}
 
 
 @dataclass(frozen=True)
@@ -342,10 +357,12 @@ async def reply_to_parent(session: AsyncSession, person: Person, case_id: int, *
     if len(body) > MAX_REPLY:
         return Result(case, Problem.TOO_LONG)
     language = parent.language or case.family_language or "nl"
+    markup = None
     with use_language(language):
         header = _("💬 A message from the library:")
         if prepared is not None and facts is not None:  # both checked above
-            body = prepared_text(prepared, facts)
+            answer = prepared_answer(prepared, facts, case.village_known)
+            body, markup = answer.text, place_buttons(facts, answer.choices)
     message = ParentMessage(parent_id=parent.id, case_id=case.id, direction="out", kind="text",
                             text=body, topic=prepared)
     session.add(message)
@@ -355,7 +372,7 @@ async def reply_to_parent(session: AsyncSession, person: Person, case_id: int, *
                                {"message_id": message.id, "prepared": prepared})
     await outbox.queue_message(session, chat_id=reachable.chat_id,
                                text=f"{header}\n\n{body}", dedupe_key=f"reply:{message.id}",
-                               case_id=case.id, language=language)
+                               reply_markup=markup, case_id=case.id, language=language)
     return Result(case)
 
 

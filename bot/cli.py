@@ -133,7 +133,8 @@ def cmd_consultant(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """So the library can test its content: the topic id alone on the first line, then the
-    answer a parent would get."""
+    answer a parent would get. The library's answer asks which village: its buttons follow
+    in brackets, then what a tap on the first one shows."""
     settings = _settings()
     facts = load_facts(settings.library_facts_path)
     load_catalogs()
@@ -142,6 +143,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if found.topic is None:
             print("none")
             print(answers.not_sure_text(facts))
+        elif found.topic == "library":
+            print(found.topic)
+            answer = answers.library_answer(facts)
+            print(answer.text)
+            print(" ".join(f"[{answers.place_label(facts.places[i])}]" for i in answer.choices))
+            if answer.choices:
+                first = answer.choices[0]
+                print(f"\n[{answers.place_label(facts.places[first])}] →")
+                print(answers.library_answer(facts, shown=first).text)
         else:
             print(found.topic)
             print(answers.answer_text(found.topic, facts))

@@ -5,16 +5,19 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Literal
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
 from bot import answers, cases, matcher, parents, people, privacy
-from bot.callbacks import AnswerFeedback, Dismiss, FollowupAnswer, ForgetConfirm
+from bot.callbacks import AnswerFeedback, Dismiss, FollowupAnswer, ForgetConfirm, PlaceButton
 from bot.context import BotContext
+from bot.facts import LibraryFacts
 from bot.i18n import LANGUAGES, N_, _, language_name, ngettext, translator
 from bot.people import Role
 from bot.referrals import display_phone
 from handlers.common import (
+    ButtonRow,
     close_question,
     edit_pressed,
     file_id_of,
@@ -72,9 +75,32 @@ async def on_text(update: Update, context: BotContext) -> None:
     await _on_question(context, text.strip())
 
 
+def place_rows(choices: tuple[int, ...], facts: LibraryFacts, action: Literal["show", "send"],
+               question: int | None = None) -> list[ButtonRow]:
+    """A button per branch of the library, one per row."""
+    return [[(answers.place_label(facts.places[i]), PlaceButton(action, i, question))]
+            for i in choices]
+
+
+def feedback_row(question: int) -> ButtonRow:
+    return [("👍", AnswerFeedback("yes", question)), ("👎", AnswerFeedback("no", question))]
+
+
+async def _library(context: BotContext) -> answers.Answer:
+    """The library's answer: which village, or at once the branch of the family's village."""
+    facts = context.services.facts
+    village = await parents.home_village(context.session, context.person, facts.villages)
+    return answers.library_answer(facts, village=village)
+
+
 async def _on_button(context: BotContext, action: str) -> None:
     await people.become_parent(context.session, context.person)
-    if action in matcher.TOPICS and action != "contact":
+    if action == "library":
+        answer = await _library(context)
+        context.reply(answer.text, reply_markup=inline(
+            place_rows(answer.choices, context.services.facts, "show"))
+            if answer.choices else menu_keyboard())
+    elif action in matcher.TOPICS and action != "contact":
         context.reply(answers.answer_text(action, context.services.facts),
                       reply_markup=menu_keyboard())
     elif action == "contact":
@@ -104,13 +130,37 @@ async def _on_question(context: BotContext, text: str) -> None:
     if found.topic == "contact":
         context.reply(answers.contact_question(), reply_markup=contact_keyboard())
     elif found.topic is not None:
-        context.reply(answers.answer_text(found.topic, context.services.facts) + "\n\n"
-                      + _("Did this help?"),
-                      reply_markup=inline([[("👍", AnswerFeedback("yes", message.id)),
-                                            ("👎", AnswerFeedback("no", message.id))]]))
+        answer = (await _library(context) if found.topic == "library"
+                  else answers.Answer(answers.answer_text(found.topic, context.services.facts)))
+        context.reply(answer.text + "\n\n" + _("Did this help?"), reply_markup=inline([
+            *place_rows(answer.choices, context.services.facts, "show", message.id),
+            feedback_row(message.id)]))
     else:
         await parents.pass_to_library(context.session, context.person, message)
         show_menu(context, answers.not_sure_text(context.services.facts))
+
+
+async def on_place(update: Update, context: BotContext) -> None:
+    """A village's button under the library's answer: that branch's address and hours. It
+    only shows facts: nothing is stored, and a button of a branch no longer in the facts
+    file is refused."""
+    query, button = pressed(update, PlaceButton)
+    facts = context.services.facts
+    if button.place >= len(facts.places):
+        context.answer(query.id, _("This button is no longer valid."))
+        return
+    context.answer(query.id)
+    answer = answers.library_answer(facts, shown=button.place)
+    if button.action == "send":  # under a message from the library: a new answer
+        context.reply(answer.text, reply_markup=inline(place_rows(answer.choices, facts, "show"))
+                      if answer.choices else menu_keyboard())
+        return
+    rows = place_rows(answer.choices, facts, "show", button.question)
+    text = answer.text
+    if button.question is not None:  # the answer to a typed question keeps 👍/👎
+        text += "\n\n" + _("Did this help?")
+        rows.append(feedback_row(button.question))
+    edit_pressed(context, query, text, inline(rows))
 
 
 async def on_feedback(update: Update, context: BotContext) -> None:

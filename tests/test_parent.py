@@ -86,9 +86,12 @@ async def test_language_button_in_the_menu_changes_language(bot):
 async def test_menu_topics_answer_with_facts(bot):
     parent = await parent_with_menu(bot, "en")
     replies = await parent.send("🏛️ Library")
-    answer = replies[0]["text"]
-    assert "Prinsenstraat 24" in answer and "Marktplein 1" in answer
+    assert parent.keyboard()[0] == "🏛️ Library"  # the menu stays under the village buttons
+    replies = await parent.press("📍 Dalfsen")
+    answer = parent.last_text
+    assert "Prinsenstraat 24" in answer and "Marktplein 1" not in answer
     assert "Monday 14:00–17:30" in answer and "free" in answer
+    assert "Tuesday, Wednesday, and Friday 10:00–17:30" in answer
     replies = await parent.send("🗣️ Learn Dutch")
     assert "Taalpunt" in replies[0]["text"] and "Tuesday 09:30–11:30" in replies[0]["text"]
     replies = await parent.send("📖 Reading & activities")
@@ -118,16 +121,85 @@ def test_reading_tent_dates_are_shown_only_while_they_are_to_come():
 
 async def test_menu_shows_facts_in_arabic(bot):
     parent = await parent_with_menu(bot, "ar")
-    replies = await parent.send(label("ar", "🏛️ Library"))
-    assert "الاثنين" in replies[0]["text"]  # Monday, from Babel's calendar data
-    assert "Prinsenstraat 24" in replies[0]["text"]
+    await parent.send(label("ar", "🏛️ Library"))
+    await parent.press("📍 Dalfsen")
+    assert "الاثنين" in parent.last_text  # Monday, from Babel's calendar data
+    assert "Prinsenstraat 24" in parent.last_text
+
+
+async def test_the_library_asks_which_village_first(bot):
+    parent = await parent_with_menu(bot, "en")
+    replies = await parent.send("🏛️ Library")
+    question = replies[0]
+    assert len(replies) == 1 and "Which village" in question["text"]
+    assert "Prinsenstraat" not in question["text"] and "Monday" not in question["text"]
+    assert parent.buttons(question) == ["📍 Dalfsen", "📍 Nieuwleusen", "📍 Lemelerveld"]
+    # A tap shows that branch in the same message, with buttons for the others.
+    assert await parent.press("📍 Nieuwleusen") == []  # edited in place, nothing new
+    answer = parent.last_text
+    assert "Kerkstraat 21" in answer and "Prinsenstraat" not in answer
+    assert "Monday and Friday 14:00–17:30" in answer
+    assert parent.buttons() == ["📍 Dalfsen", "📍 Lemelerveld"]
+    await parent.press("📍 Lemelerveld")
+    assert "Marktplein 1" in parent.last_text
+    assert parent.buttons() == ["📍 Dalfsen", "📍 Nieuwleusen"]
+    # Forged or foreign data changes nothing.
+    before = parent.last_text
+    for forged in ("place:show:3", "place:show:-1", "place:open:0", "place:show:0:x",
+                   "place:send:99:1"):
+        await parent.press_data(forged, parent.last)
+        assert parent.last_text == before
+        assert "no longer valid" in parent.callback_answer()
+    assert await bot.count(Case) == 0 and await bot.count(ParentMessage) == 0
+
+
+async def test_a_referred_family_gets_the_branch_of_their_village_at_once(bot):
+    nurse, _consultant, _ = await join_as_partner(bot)
+    await refer_family(nurse)  # the family lives in Nieuwleusen
+    token = next(t for t in nurse.texts() if "start=f_" in t).split("start=", 1)[1].split()[0]
+    parent = bot.user(first_name="Amal", language_code="en")
+    await parent.send(f"/start {token}")
+    await parent.send("🏛️ Library")
+    assert "Kerkstraat 21" in parent.last_text and "Prinsenstraat" not in parent.last_text
+    assert parent.buttons() == ["📍 Dalfsen", "📍 Lemelerveld"]
+    await parent.press("📍 Dalfsen")
+    assert "Prinsenstraat 24" in parent.last_text
+
+
+async def test_the_librarys_prepared_answers_name_the_familys_branch_or_ask(bot):
+    consultant = await consultant_ready(bot)
+    parent = await parent_with_menu(bot, "en")
+    await parent.send("my landlord wants me to sign a paper, what does it mean?")
+    case = (await bot.rows(Case))[0]
+    await consultant.press_data(f"case:send:{case.id}:come_to_library")
+    await wait_until(lambda: "Please come to the library" in parent.last_text)
+    assert "Which village" in parent.last_text and "Prinsenstraat" not in parent.last_text
+    replies = await parent.press("📍 Lemelerveld")  # a new message: the library's stays
+    assert "Marktplein 1" in replies[0]["text"]
+    assert parent.buttons(replies[0]) == ["📍 Dalfsen", "📍 Nieuwleusen"]
+    assert "Please come to the library" in parent.texts()[-2]
+    # A referred family's case knows the village: its branch at once.
+    nurse, _, _ = await join_as_partner(bot, consultant=consultant)
+    await refer_family(nurse)  # Nieuwleusen, in Arabic
+    token = next(t for t in nurse.texts() if "start=f_" in t).split("start=", 1)[1].split()[0]
+    family = bot.user(first_name="Amal", language_code="ar")
+    await family.send(f"/start {token}")
+    referred = next(c for c in await bot.rows(Case) if c.village == "Nieuwleusen")
+    await consultant.press_data(f"case:send:{referred.id}:library")
+    await wait_until(lambda: "Kerkstraat 21" in family.last_text)
+    assert "Prinsenstraat" not in family.last_text
+    assert family.buttons() == ["📍 Dalfsen", "📍 Lemelerveld"]
 
 
 async def test_question_answered_with_feedback(bot):
     parent = await parent_with_menu(bot, "en")
     replies = await parent.send("when is the library open on saturday?")
-    assert "Prinsenstraat" in replies[0]["text"]
-    assert parent.buttons(replies[0]) == ["👍", "👎"]
+    assert "Which village" in replies[0]["text"] and "Did this help?" in replies[0]["text"]
+    assert parent.buttons(replies[0]) == ["📍 Dalfsen", "📍 Nieuwleusen", "📍 Lemelerveld",
+                                          "👍", "👎"]
+    await parent.press("📍 Dalfsen")
+    assert "Prinsenstraat" in parent.last_text and "Did this help?" in parent.last_text
+    assert parent.buttons() == ["📍 Nieuwleusen", "📍 Lemelerveld", "👍", "👎"]
     await parent.press("👍")
     assert (await bot.rows(ParentMessage))[0].helpful is True
     assert await bot.count(Case) == 0

@@ -43,27 +43,34 @@ def left_to_right_lines(text: str) -> list[str]:
 
 
 async def menu_tour(bot, language: str):
-    """A parent who picks the language and taps every menu button, then /privacy and /help;
-    every message the bot sent them."""
+    """A parent who picks the language, taps every menu button (and two villages under the
+    library's answer), shares their phone number, then sends /privacy, /help and an unknown
+    command. The parent, whose inbox holds every message the bot sent them."""
     parent = await parent_with_menu(bot, language)
     assert parent.keyboard()[0] == label(language, MENU_LABELS["library"])
-    for key in ("library", "boekstart", "dutch", "digital", "activities", "ask", "contact",
-                "language"):
+    await parent.send(label(language, MENU_LABELS["library"]))
+    await parent.press("📍 Dalfsen")
+    library = parent.last_text
+    await parent.press("📍 Nieuwleusen")
+    for key in ("boekstart", "dutch", "digital", "activities", "ask", "contact"):
         await parent.send(label(language, MENU_LABELS[key]))
-    await parent.send("/privacy")
-    await parent.send("/help")
-    await parent.send("/nonsense")
+    await parent.share_contact("31612345678")
+    await parent.send(label(language, MENU_LABELS["language"]))
+    for command in ("/privacy", "/help", "/nonsense"):
+        await parent.send(command)
+    parent.seen = [*parent.texts(), library]  # the library's answer was edited in place
     return parent
 
 
 @pytest.mark.parametrize("language", ["ar", "fa"])
 async def test_every_line_reads_right_to_left(bot, language: str):
     parent = await menu_tour(bot, language)
-    texts = parent.texts()
+    texts = parent.seen
     assert len(texts) >= 12
     # What the lines start with: Latin names and addresses, emoji, times.
     joined = "\n".join(texts)
-    assert "BoekStart" in joined and "Prinsenstraat" in joined and "📍" in joined
+    assert "BoekStart" in joined and "Prinsenstraat" in joined and "Kerkstraat" in joined
+    assert "Bertine" in joined and "📍" in joined
     problems = {line for text in texts for line in left_to_right_lines(text)}
     assert not problems, problems
     # The check sees a line that would read left to right.
@@ -73,7 +80,7 @@ async def test_every_line_reads_right_to_left(bot, language: str):
 @pytest.mark.parametrize("language", ["ar", "fa"])
 async def test_lists_use_the_languages_own_words(bot, language: str):
     parent = await menu_tour(bot, language)
-    joined = "\n".join(parent.texts())
+    joined = "\n".join(parent.seen)
     # The reading tent's villages: "Nieuwleusen، Dalfsen و Lemelerveld", not "a, b, c".
     villages = FACTS.reading_tent.villages
     assert format_list(villages, locale=language) in joined
@@ -87,18 +94,18 @@ async def test_lists_use_the_languages_own_words(bot, language: str):
 
 async def test_a_farsi_message_has_one_style_of_digits(bot):
     parent = await menu_tour(bot, "fa")
-    with_digits = [text for text in parent.texts() if PERSIAN_DIGITS.search(text)]
+    with_digits = [text for text in parent.seen if PERSIAN_DIGITS.search(text)]
     assert len(with_digits) >= 3  # hours, dates, addresses, the days to wait
-    for text in parent.texts():
+    for text in parent.seen:
         assert not LATIN_DIGITS.search(text), text
         assert not ARABIC_INDIC_DIGITS.search(text), text
 
 
 async def test_an_arabic_message_has_one_style_of_digits(bot):
     parent = await menu_tour(bot, "ar")
-    with_digits = [text for text in parent.texts() if LATIN_DIGITS.search(text)]
+    with_digits = [text for text in parent.seen if LATIN_DIGITS.search(text)]
     assert len(with_digits) >= 3
-    for text in parent.texts():
+    for text in parent.seen:
         assert not PERSIAN_DIGITS.search(text), text
         assert not ARABIC_INDIC_DIGITS.search(text), text
 
