@@ -82,12 +82,15 @@ async def send_reminders(session: AsyncSession, settings: Settings,
         with use_language(consultant.language or "nl"):
             lines = [S_("☀️ Good morning! These cases are waiting:")]
             if untaken:
-                lines.append(S_("🆕 Not taken for {days}+ days:").format(
-                    days=settings.remind_new_after_days))
+                days = settings.remind_new_after_days
+                lines.append(Sngettext("🆕 Not taken for {days}+ day:",
+                                       "🆕 Not taken for {days}+ days:", days).format(days=days))
                 lines += [_line(case, now) for case in untaken[:20]]
             if idle:
-                lines.append(S_("⏳ Yours, untouched for {days}+ days:").format(
-                    days=settings.remind_idle_after_days))
+                days = settings.remind_idle_after_days
+                lines.append(Sngettext("⏳ Yours, untouched for {days}+ day:",
+                                       "⏳ Yours, untouched for {days}+ days:", days).format(
+                                           days=days))
                 lines += [_line(case, now, idle=True) for case in idle[:20]]
             lines.append(S_("Open one with /case REFERENCE or see all with /cases."))
         if await outbox.queue_message(session, chat_id=consultant.telegram_user_id,

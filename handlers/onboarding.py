@@ -11,7 +11,16 @@ from bot.callbacks import LanguageChoice
 from bot.commands import commands_for
 from bot.context import BotContext
 from bot.flows import FlowState
-from bot.i18n import LANGUAGES, N_, _, choose_language, language_name, set_language, use_language
+from bot.i18n import (
+    LANGUAGES,
+    N_,
+    _,
+    choose_language,
+    language_name,
+    ngettext,
+    set_language,
+    use_language,
+)
 from bot.people import Role
 from bot.tokens import FAMILY_PREFIX, INVITE_PREFIX
 from handlers.common import edit_pressed, language_picker, pressed, show_menu, text_of
@@ -152,7 +161,10 @@ async def join_name(update: Update, context: BotContext, state: FlowState) -> No
     """The typed name that completes joining by invite."""
     name = invites.clean_person_name(text_of(update))
     if name is None:
-        context.reply(_("Please type your name (2 to 80 letters)."))
+        context.reply(ngettext("Please type your name ({least} to {most} letter).",
+                               "Please type your name ({least} to {most} letters).",
+                               invites.MAX_NAME).format(least=invites.MIN_NAME,
+                                                        most=invites.MAX_NAME))
         return
     partner, problem = await invites.join(context.session, context.person,
                                           int(state.data["invite_id"]), name)
