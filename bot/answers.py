@@ -79,16 +79,16 @@ def answer_text(topic: str, facts: LibraryFacts, today: dt.date | None = None) -
     if topic == "library":
         return library_answer(facts).text
     if topic == "boekstart":
-        return _("👶 BoekStart is a free bag with books for your baby. The nurse of the "
-                 "consultatiebureau brings it, or you get it at the library.\n"
-                 "Reading to your baby helps them learn to talk.")
+        return _("👶 BoekStart is a free bag with books for your baby. You get it from the "
+                 "nurse at the baby clinic (consultatiebureau), or at the library.\n"
+                 "Reading to your baby helps your baby learn to talk.")
     if topic == "dutch":
-        return (_("🗣️ Learn Dutch at the Taalpunt in the library. Volunteers help you to "
-                  "speak, read and write. It is free.") + "\n\n"
+        return (_("🗣️ Learn Dutch at the Taalpunt (help with language) in the library. "
+                  "Volunteers help you to speak, read and write Dutch. It is free.") + "\n\n"
                 + _where_and_when(facts, facts.taalpunt.village, facts.taalpunt.hours))
     if topic == "digital":
-        return (_("💻 We help you with the computer, the school app and DigiD. Bring your "
-                  "phone or laptop. It is free.") + "\n\n"
+        return (_("💻 We help you with the computer, the school app and DigiD (your login for "
+                  "the government). Bring your phone or laptop. It is free.") + "\n\n"
                 + _where_and_when(facts, facts.digital_help.village, facts.digital_help.hours))
     if topic == "activities":
         tent = facts.reading_tent
@@ -104,17 +104,19 @@ def answer_text(topic: str, facts: LibraryFacts, today: dt.date | None = None) -
 def _reading_tent(tent: ReadingTent, language: str, today: dt.date) -> str:
     villages = names_list(tent.villages, language)
     if today > tent.last_day:  # the file still holds last summer's dates: do not show them
-        return _("⛺ In the summer holidays the reading tent comes to {villages}, once a week. "
-                 "The new dates follow soon.").format(villages=villages)
-    return _("⛺ In the summer holidays the reading tent comes to {villages}, once a week, "
-             "from {first} to {last}.").format(villages=villages,
+        return _("⛺ In the summer holidays there is a reading tent with books and stories. "
+                 "It comes to {villages}, once a week. The new dates will be here soon."
+                 ).format(villages=villages)
+    return _("⛺ In the summer holidays there is a reading tent with books and stories. "
+             "It comes to {villages}, once a week, from {first} to {last}.").format(
+                 villages=villages,
                                                first=date_text(tent.first_day, language),
                                                last=date_text(tent.last_day, language))
 
 
 def contact_question() -> str:
-    return _("📞 How can the library reach you?\nTap 📱 to share your phone number. "
-             "Or we write to you here.")
+    return _("📞 How can the library reach you?\nTap 📱 and we call you.\n"
+             "Or tap ✍️ and we write to you here.")
 
 
 def who_answers(facts: LibraryFacts) -> str:
@@ -126,5 +128,5 @@ def who_answers(facts: LibraryFacts) -> str:
 
 
 def not_sure_text(facts: LibraryFacts) -> str:
-    return _("🤔 I am not sure about this. I sent your question to the library.") + "\n" + \
+    return _("🤔 I do not know the answer. I sent your question to the library.") + "\n" + \
         who_answers(facts)

@@ -36,8 +36,8 @@ AGES: dict[str, str] = {
 NEEDS: dict[str, str] = {
     "reading": N_("📚 reading with the children / BoekStart"),
     "dutch": N_("🗣️ a parent wants to learn Dutch (Taalpunt)"),
-    "digital": N_("💻 digital skills (school app, DigiD, online forms)"),
-    "letters": N_("✉️ help with letters and school communication"),
+    "digital": N_("💻 help with the computer (school app, DigiD, forms online)"),
+    "letters": N_("✉️ help with letters and messages from school"),
     "other": N_("➕ something else"),
 }
 CONTACTS: dict[str, str] = {

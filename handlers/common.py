@@ -59,15 +59,15 @@ def allowed_to(action: str) -> Callable[[Handler], Handler]:
 def consultants_only(context: BotContext, query_id: str | None = None) -> None:
     """Anyone but a consultant: a short refusal and no data. A parent gets the menu again."""
     if query_id is not None:
-        context.answer(query_id, _("⛔ This is only for the library's consultants."))
+        context.answer(query_id, _("⛔ This is only for library staff."))
     elif not staff_only(context):
-        context.reply(_("⛔ This is only for the library's consultants."))
+        context.reply(_("⛔ This is only for library staff."))
 
 
 def not_a_partner(context: BotContext, query_id: str | None = None) -> None:
     """What a parent, stranger or consultant hears when they try a partner's command."""
-    text = _("Referrals are for partner professionals of the library. "
-             "To join, ask the library's consultant for an invite link.")
+    text = _("Referring families is for professionals who work with the library. "
+             "To join, ask the library for an invite link.")
     if query_id is not None:
         context.answer(query_id, text)
     elif context.person.role in FAMILY:
@@ -79,7 +79,7 @@ def not_a_partner(context: BotContext, query_id: str | None = None) -> None:
 def staff_only(context: BotContext) -> bool:
     """A parent trying a staff command gets a friendly word and the menu; True if so."""
     if context.person.role in FAMILY:
-        show_menu(context, _("😊 That is for library staff. Tap a button 👇"))
+        show_menu(context, _("😊 This is only for library staff. Tap a button 👇"))
         return True
     return False
 

@@ -40,7 +40,7 @@ async def private_chats_only(update: Update, context: BotContext) -> None:
             language = choose_language(None, user.language_code if user else None, LANGUAGES,
                                        context.services.settings.default_locale)
             with use_language(language):
-                context.reply(_("I only work in a private chat. Please write to me directly.")
+                context.reply(_("I only talk in a private chat. Tap the link to write to me:")
                               + f"\nhttps://t.me/{context.services.bot_username}")
         context.leave_chat()
     raise ApplicationHandlerStop
@@ -84,7 +84,7 @@ async def start(update: Update, context: BotContext) -> None:
         await _open_family_link(context, payload)
         return
     if payload:
-        context.reply(_("This link is not valid. Please ask for a new one."))
+        context.reply(_("This link does not work. Please ask for a new link."))
     if person.role in (Role.CONSULTANT, Role.PARTNER):
         context.reply(welcome_text(context) + "\n\n" + help_text(person.role))
         return
@@ -114,7 +114,7 @@ async def language_command(update: Update, context: BotContext) -> None:
 async def language_chosen(update: Update, context: BotContext) -> None:
     query, button = pressed(update, LanguageChoice)
     if not await people.store_language(context.session, context.person, button.code):
-        context.answer(query.id, _("This button is no longer valid."))
+        context.answer(query.id, _("This button does not work any more."))
         return
     context.answer(query.id)
     set_language(button.code)  # the confirmation is already in the new language
@@ -182,7 +182,7 @@ async def _open_family_link(context: BotContext, token: str) -> None:
         context.reply(_("This link is for the family. Please give it to them."))
         return
     if problem is not None or case is None:
-        context.reply(_("This link is not valid. Please ask for a new one."))
+        context.reply(_("This link does not work. Please ask for a new link."))
         return
     set_language(context.person.language)
     needs = [n.need for n in case.needs]

@@ -66,11 +66,11 @@ async def on_text(update: Update, context: BotContext) -> None:
         await _on_button(context, action)
         return
     if not text.strip():
-        show_menu(context, _("😊 I did not get a question. Tap a button 👇"))
+        show_menu(context, _("😊 I did not see a question. Tap a button 👇"))
         return
     if len(text) > parents.MAX_QUESTION:
-        show_menu(context, _("✂️ Your message is too long. Please write it shorter, or send "
-                             "a voice message 🎤."))
+        show_menu(context, _("✂️ Your message is too long. Please write less, or send a "
+                             "voice message 🎤."))
         return
     await _on_question(context, text.strip())
 
@@ -147,7 +147,7 @@ async def on_place(update: Update, context: BotContext) -> None:
     query, button = pressed(update, PlaceButton)
     facts = context.services.facts
     if button.place >= len(facts.places):
-        context.answer(query.id, _("This button is no longer valid."))
+        context.answer(query.id, _("This button does not work any more."))
         return
     context.answer(query.id)
     answer = answers.library_answer(facts, shown=button.place)
@@ -169,7 +169,7 @@ async def on_feedback(update: Update, context: BotContext) -> None:
     message = await parents.feedback(context.session, context.person, button.message_id,
                                      button.answer == "yes")
     if message is None:
-        context.answer(query.id, _("This button is no longer valid."))
+        context.answer(query.id, _("This button does not work any more."))
         return
     close_question(context, query)
     if message.helpful:
@@ -187,7 +187,7 @@ async def followup_button(update: Update, context: BotContext) -> None:
     result = await cases.followup_answer(context.session, context.person, button.case_id,
                                          button.answer == "yes")
     if not result.ok or result.case is None:
-        context.answer(query.id, _("This button is no longer valid."))
+        context.answer(query.id, _("This button does not work any more."))
         return
     close_question(context, query)
     if result.case.helped:
@@ -234,7 +234,7 @@ async def on_other(update: Update, context: BotContext) -> None:
         if file_id_of(message, kind) is not None:
             await on_attachment(update, context, kind)
             return
-    show_menu(context, _("😊 I can read text, voice messages and photos. Tap a button 👇"))
+    show_menu(context, _("😊 I understand text, voice messages and photos. Tap a button 👇"))
 
 
 # ---- privacy --------------------------------------------------------------------------------
@@ -244,7 +244,8 @@ async def privacy_command(update: Update, context: BotContext) -> None:
              _("• your language"),
              _("• your phone number, if you shared it"),
              _("• your messages, voice messages and photos to the library"),
-             _("Only the library's consultants see it. We never share it."), ""]
+             _("Only the library's staff who help you can see it. We never give it to others."),
+             ""]
     if stored is None:
         lines.append(_("Now we keep nothing about you."))
     else:
@@ -257,7 +258,7 @@ async def privacy_command(update: Update, context: BotContext) -> None:
                                       stored.messages).format(count=stored.messages))
         lines.append("")
         lines.append(_("To see all of it, send /mydata."))
-        lines.append(_("To erase it all, send /forget."))
+        lines.append(_("To delete all of it, send /forget."))
     show_menu(context, "\n".join(lines))
 
 
@@ -280,19 +281,19 @@ async def forget_command(update: Update, context: BotContext) -> None:
     if context.person.role is not Role.PARENT:
         show_menu(context, _("Now we keep nothing about you."))
         return
-    context.reply(_("🗑️ Erase everything we keep about you? Your phone number and your "
-                    "messages will be gone. This cannot be undone."),
-                  reply_markup=inline([[(_("🗑️ Yes, erase"), ForgetConfirm()),
+    context.reply(_("🗑️ Delete everything we keep about you?\nYour phone number and your "
+                    "messages will be gone for good. We cannot get them back."),
+                  reply_markup=inline([[(_("🗑️ Yes, delete"), ForgetConfirm()),
                                         (_("No, keep it"), Dismiss("forget"))]]))
 
 
 async def forget_button(update: Update, context: BotContext) -> None:
     query, _button = pressed(update, ForgetConfirm)
     if context.person.role is not Role.PARENT:
-        context.answer(query.id, _("This button is no longer valid."))
+        context.answer(query.id, _("This button does not work any more."))
         return
     await privacy.forget(context.session, context.person, context.services.facts.villages)
     context.answer(query.id)
-    edit_pressed(context, query, _("✅ Done. We erased your data."))
+    edit_pressed(context, query, _("✅ Done. We deleted your data."))
     context.reply(_("👋 Goodbye. Send /start if you want to talk to us again."),
                   reply_markup=ReplyKeyboardRemove())

@@ -25,7 +25,7 @@ STEP_NUMBER = {"language": 1, "language_other": 1, "village": 2, "village_other"
 TOTAL_STEPS = 6
 
 PROBLEMS: dict[StepProblem, str] = {
-    StepProblem.STALE: N_("This button is no longer valid."),
+    StepProblem.STALE: N_("This button does not work any more."),
     StepProblem.FIRST_STEP: N_("This is the first step."),
     StepProblem.NOTHING_CHOSEN: N_("Please tap at least one."),
 }

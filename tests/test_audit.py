@@ -129,7 +129,7 @@ def _assert_anonymous(case: Case) -> None:
 
 async def _figures_and_export(bot, consultant) -> list[dict[str, str]]:
     stats = answer(await consultant.send("/stats all"), "📊")
-    assert "1 cases" in stats and "GGD consultatiebureau Dalfsen: 1" in stats
+    assert "1 case\n" in stats and "GGD consultatiebureau Dalfsen: 1" in stats
     assert "reading: 1" in stats
     replies = await consultant.send("/export all")
     document = next(r["document"] for r in replies if "document" in r)
@@ -142,7 +142,7 @@ async def _figures_and_export(bot, consultant) -> list[dict[str, str]]:
 async def test_an_erased_case_keeps_only_what_the_figures_need(bot):
     consultant, nurse, parent, case = await _referred_case_with_note(bot)
     await parent.send("/forget")
-    await parent.press(label("ar", "🗑️ Yes, erase"))
+    await parent.press(label("ar", "🗑️ Yes, delete"))
     kept = await newest_case(bot)
     _assert_anonymous(kept)
     assert kept.village == "Nieuwleusen"  # one of the library's villages

@@ -110,13 +110,14 @@ def test_reading_tent_dates_are_shown_only_while_they_are_to_come():
         before = answer_text("activities", facts, today=date(2027, 7, 1))
         after = answer_text("activities", facts, today=date(2027, 9, 1))
     assert "from July 19, 2027 to August 27, 2027" in before
-    assert "2027" not in after and "The new dates follow soon." in after
+    assert "2027" not in after and "The new dates will be here soon." in after
     with use_language("ar"):
         after = answer_text("activities", facts, today=date(2027, 9, 1))
     assert "2027" not in after and "Lemelerveld" in after
     assert translator("ar").gettext(
-        "⛺ In the summer holidays the reading tent comes to {villages}, once a week. "
-        "The new dates follow soon.").split("{")[0] in after
+        "⛺ In the summer holidays there is a reading tent with books and stories. "
+        "It comes to {villages}, once a week. The new dates will be here soon."
+    ).split("{")[0] in after
 
 
 async def test_menu_shows_facts_in_arabic(bot):
@@ -149,7 +150,7 @@ async def test_the_library_asks_which_village_first(bot):
                    "place:send:99:1"):
         await parent.press_data(forged, parent.last)
         assert parent.last_text == before
-        assert "no longer valid" in parent.callback_answer()
+        assert "does not work any more" in parent.callback_answer()
     assert await bot.count(Case) == 0 and await bot.count(ParentMessage) == 0
 
 
@@ -225,7 +226,7 @@ async def test_unrecognised_question_becomes_a_case(bot):
     consultant = await consultant_ready(bot)
     parent = await parent_with_menu(bot, "en")
     replies = await parent.send("my landlord wants me to sign a paper, what does it mean?")
-    assert "not sure" in replies[0]["text"] and "Bertine" in replies[0]["text"]
+    assert "do not know the answer" in replies[0]["text"] and "Bertine" in replies[0]["text"]
     await wait_until(lambda: any("landlord" in t for t in consultant.texts()))
     await consultant.press("✋ Zaak oppakken")
     assert "-0001" in consultant.callback_answer()
@@ -300,7 +301,7 @@ async def test_everything_else_gets_a_friendly_answer_and_the_menu(bot):
         replies = await parent.send(command)
         assert len(replies) == 1 and replies[0]["reply_markup_sent"]["keyboard"]
     await parent.press_data("faq:no:999")  # forged
-    assert "no longer valid" in parent.callback_answer()
+    assert "does not work any more" in parent.callback_answer()
     assert await bot.count(Case) == 0 and await bot.count(ParentMessage) == 0
 
 
@@ -369,7 +370,7 @@ async def test_forget_leaves_no_trace_of_phone_or_text(bot):
     assert any("الخضراء" in (t or "") for t in texts)
 
     await parent.send("/forget")
-    await parent.press(label("ar", "🗑️ Yes, erase"))
+    await parent.press(label("ar", "🗑️ Yes, delete"))
     after = await _all_database_text(bot)
     for trace in ("12345678", "الزرقاء", "الخضراء", "Kerkstraat 5", str(parent.id), "Amal"):
         assert trace not in after, trace
@@ -383,7 +384,7 @@ async def test_forget_leaves_no_trace_of_phone_or_text(bot):
     assert parent.keyboard() == []
     # The family link no longer works.
     replies = await parent.send(f"/start {token}")
-    assert replies[0]["text"] == shown("ar", "This link is not valid. Please ask for a new one.")
+    assert replies[0]["text"] == shown("ar", "This link does not work. Please ask for a new link.")
     assert await bot.count(Parent, Parent.telegram_user_id == parent.id) == 0
 
 
