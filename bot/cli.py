@@ -37,7 +37,7 @@ from bot import answers, figures, health, masterkey, matcher
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.facts import load_facts
-from bot.i18n import LANGUAGES, CatalogError, load_catalogs, use_language
+from bot.i18n import LANGUAGES, CatalogError, for_reader, load_catalogs, use_language
 from sandbox import server as sandbox_server
 from storage import crypto, keys
 from storage.db import create_engine, create_session_factory, migrate
@@ -133,8 +133,9 @@ def cmd_consultant(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """So the library can test its content: the topic id alone on the first line, then the
-    answer a parent would get. The library's answer asks which village: its buttons follow
-    in brackets, then what a tap on the first one shows."""
+    answer a parent would get, as it would reach them (right to left in Arabic and Farsi,
+    their digits). The library's answer asks which village: its buttons follow in brackets,
+    then what a tap on the first one shows."""
     settings = _settings()
     facts = load_facts(settings.library_facts_path)
     load_catalogs()
@@ -142,19 +143,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
     with use_language(args.lang):
         if found.topic is None:
             print("none")
-            print(answers.not_sure_text(facts))
+            print(for_reader(answers.not_sure_text(facts)))
         elif found.topic == "library":
             print(found.topic)
             answer = answers.library_answer(facts)
-            print(answer.text)
+            print(for_reader(answer.text))
             print(" ".join(f"[{answers.place_label(facts.places[i])}]" for i in answer.choices))
             if answer.choices:
                 first = answer.choices[0]
                 print(f"\n[{answers.place_label(facts.places[first])}] →")
-                print(answers.library_answer(facts, shown=first).text)
+                print(for_reader(answers.library_answer(facts, shown=first).text))
         else:
             print(found.topic)
-            print(answers.answer_text(found.topic, facts))
+            print(for_reader(answers.answer_text(found.topic, facts)))
     return 0
 
 
