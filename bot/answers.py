@@ -4,8 +4,9 @@ sentences from the catalog around the library's own facts."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from bot.facts import LibraryFacts, ReadingTent, date_text, hours_lines
+from bot.facts import LibraryFacts, Place, ReadingTent, date_text, hours_lines, names_list
 from bot.i18n import N_, _, current_language, ngettext
 
 MENU_LABELS: dict[str, str] = {
@@ -20,31 +21,74 @@ MENU_LABELS: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class Answer:
+    """An answer's text, and the library's branches (positions in `facts.places`) it offers
+    as buttons, one per village."""
+
+    text: str
+    choices: tuple[int, ...] = ()
+
+
+def library_intro() -> str:
+    return _("🏛️ The library is for everyone. Children up to 18 can join for free.")
+
+
+def branch_text(place: Place, language: str) -> str:
+    """One branch: its name, address and opening hours."""
+    return f"📍 {place.name}\n{place.address}\n🕐 {hours_lines(place.hours, language)}"
+
+
+def place_label(place: Place) -> str:
+    """A branch's button: its village."""
+    return f"📍 {place.village}"
+
+
+def library_answer(facts: LibraryFacts, *, village: str | None = None,
+                   shown: int | None = None, lead: str | None = None) -> Answer:
+    """Which village first, instead of every branch's week in one long message: a short
+    line and a button per village. A known village (`village`, e.g. from the family's
+    referral) or a chosen branch (`shown`) gets that branch's address and hours at once,
+    with buttons for the others. `lead` replaces the first line (a prepared answer)."""
+    places = facts.places
+    if shown is None and village is not None:
+        shown = next((i for i, place in enumerate(places) if place.village == village), None)
+    if shown is None and len(places) == 1:
+        shown = 0
+    lead = lead or library_intro()
+    if shown is None:
+        return Answer(lead + "\n" + _("Which village is nearest to you? Tap it 👇"),
+                             tuple(range(len(places))))
+    others = tuple(i for i in range(len(places)) if i != shown)
+    text = lead + "\n\n" + branch_text(places[shown], current_language())
+    if others:
+        text += "\n\n" + _("Another village? Tap it 👇")
+    return Answer(text, others)
+
+
 def _where_and_when(facts: LibraryFacts, village: str, hours: dict[str, str]) -> str:
     place = facts.place(village)
     return f"📍 {place.name}, {place.address}\n🕐 {hours_lines(hours, current_language())}"
 
 
 def answer_text(topic: str, facts: LibraryFacts, today: dt.date | None = None) -> str:
-    """A topic's answer: short sentences from the catalog, facts from the library's file."""
+    """A topic's answer: short sentences from the catalog, facts from the library's file.
+    The library's asks which village (`library_answer` has the buttons)."""
     language = current_language()
     today = today or dt.date.today()
     if topic == "library":
-        places = "\n\n".join(
-            f"📍 {p.name}\n{p.address}\n🕐 {hours_lines(p.hours, language)}" for p in facts.places)
-        return _("🏛️ The library is for everyone. Children up to 18 can join for free.\n"
-                 "Where and when:") + "\n\n" + places
+        return library_answer(facts).text
     if topic == "boekstart":
-        return _("👶 BoekStart is a free bag with books for your baby. The nurse of the "
-                 "consultatiebureau brings it, or you get it at the library.\n"
-                 "Reading to your baby helps them learn to talk.")
+        return _("👶 BoekStart is a free bag with books for your baby. You get it from the "
+                 "nurse at the baby clinic (consultatiebureau), or at the library.\n"
+                 "Reading to your baby helps your baby learn to talk.")
     if topic == "dutch":
-        return (_("🗣️ Learn Dutch at the Taalpunt in the library. Volunteers help you to "
-                  "speak, read and write. It is free.") + "\n\n"
+        return (_("🗣️ Learn Dutch at the Taalpunt (help with language) in the library. "
+                  "Volunteers help you to speak, read and write Dutch. It is free.") + "\n\n"
                 + _where_and_when(facts, facts.taalpunt.village, facts.taalpunt.hours))
     if topic == "digital":
-        return (_("💻 We help you with the computer, the school app and DigiD. Bring your "
-                  "phone or laptop. It is free.") + "\n\n"
+        return (_("💻 We help you with the computer, the school app and DigiD (your login for "
+                  "the government). Bring your phone or laptop. It is free.") + "\n\n"
                 + _where_and_when(facts, facts.digital_help.village, facts.digital_help.hours))
     if topic == "activities":
         tent = facts.reading_tent
@@ -58,19 +102,21 @@ def answer_text(topic: str, facts: LibraryFacts, today: dt.date | None = None) -
 
 
 def _reading_tent(tent: ReadingTent, language: str, today: dt.date) -> str:
-    villages = ", ".join(tent.villages)
+    villages = names_list(tent.villages, language)
     if today > tent.last_day:  # the file still holds last summer's dates: do not show them
-        return _("⛺ In the summer holidays the reading tent comes to {villages}, once a week. "
-                 "The new dates follow soon.").format(villages=villages)
-    return _("⛺ In the summer holidays the reading tent comes to {villages}, once a week, "
-             "from {first} to {last}.").format(villages=villages,
+        return _("⛺ In the summer holidays there is a reading tent with books and stories. "
+                 "It comes to {villages}, once a week. The new dates will be here soon."
+                 ).format(villages=villages)
+    return _("⛺ In the summer holidays there is a reading tent with books and stories. "
+             "It comes to {villages}, once a week, from {first} to {last}.").format(
+                 villages=villages,
                                                first=date_text(tent.first_day, language),
                                                last=date_text(tent.last_day, language))
 
 
 def contact_question() -> str:
-    return _("📞 How can the library reach you?\nTap 📱 to share your phone number. "
-             "Or we write to you here.")
+    return _("📞 How can the library reach you?\nTap 📱 and we call you.\n"
+             "Or tap ✍️ and we write to you here.")
 
 
 def who_answers(facts: LibraryFacts) -> str:
@@ -84,7 +130,7 @@ def who_answers(facts: LibraryFacts) -> str:
 def not_sure_text(facts: LibraryFacts, guard: str | None = None) -> str:
     """The answer when the bot hands a question to the library. A question about health gets
     the right place first: the library is not it."""
-    text = _("🤔 I am not sure about this. I sent your question to the library.") + "\n" + \
+    text = _("🤔 I do not know the answer. I sent your question to the library.") + "\n" + \
         who_answers(facts)
     if guard == "medical":
         return _("🩺 For your child's health, call your family doctor (huisarts) or the baby "

@@ -193,6 +193,19 @@ class AnswerFeedback(ButtonData):
 
 
 @dataclass(frozen=True)
+class PlaceButton(ButtonData):
+    """`place:<show|send>:<place>[:<question id>]`: one of the library's branches, by its
+    position in the facts file. "show" puts its address and hours into the pressed message
+    (the library's answer, which asked which village); "send" answers with them anew (under a
+    message from the library). A question id keeps 👍/👎 under a typed question's answer."""
+
+    namespace: ClassVar[str] = "place"
+    action: Literal["show", "send"]
+    place: int
+    question: int | None = None
+
+
+@dataclass(frozen=True)
 class FollowupAnswer(ButtonData):
     """`help:<yes|no>:<case id>`: did the family get the help they needed?"""
 

@@ -16,6 +16,7 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import access, answers, flows, notify, outbox
+from bot.callbacks import PlaceButton
 from bot.facts import LibraryFacts
 from bot.flows import FlowState
 from bot.i18n import N_, NS_, S_, _, use_language
@@ -174,7 +175,8 @@ async def _tell_referrer(session: AsyncSession, case: Case, what: Change, event_
     partner = await session.get(Partner, case.partner_id)
     if partner is None or partner.revoked_at is not None:
         return
-    with use_language(partner.language or "nl"):
+    language = partner.language or "nl"
+    with use_language(language):
         if what is Change.TAKE:
             text = S_("📬 The library has taken your referral {reference}.")
         elif what is Change.CONTACTED:
@@ -185,7 +187,8 @@ async def _tell_referrer(session: AsyncSession, case: Case, what: Change, event_
         text = text.format(reference=case.reference,
                            outcome=S_(OUTCOMES[case.outcome]) if case.outcome else "")
     await outbox.queue_message(session, chat_id=partner.telegram_user_id, text=text,
-                               dedupe_key=f"loop:{case.id}:{event_id}", case_id=case.id)
+                               dedupe_key=f"loop:{case.id}:{event_id}", case_id=case.id,
+                               language=language)
 
 
 async def view(session: AsyncSession, person: Person, case_id: int) -> Case | None:
@@ -392,14 +395,28 @@ PREPARED_LABELS: dict[str, str] = {
 }
 
 
-def prepared_text(key: str, facts: LibraryFacts) -> str:
-    """A prepared answer in the current language (set it to the parent's)."""
+def prepared_answer(key: str, facts: LibraryFacts, village: str | None = None
+                    ) -> answers.Answer:
+    """A prepared answer in the current language (set it to the parent's). The library's
+    answers name the branch of the family's village (`village`, when the case knows it),
+    else ask which village, with a button per branch (`choices`)."""
+    if key == "come_to_library":
+        return answers.library_answer(facts, village=village, lead=_(TEMPLATES[key]))
+    if key == "library":
+        return answers.library_answer(facts, village=village)
     if key in TEMPLATES:
-        text = _(TEMPLATES[key])
-        if key == "come_to_library":
-            text += "\n\n" + answers.answer_text("library", facts).split("\n\n", 1)[1]
-        return text
-    return answers.answer_text(key, facts)
+        return answers.Answer(_(TEMPLATES[key]))
+    return answers.Answer(answers.answer_text(key, facts))
+
+
+def place_buttons(facts: LibraryFacts, choices: tuple[int, ...]) -> dict[str, Any] | None:
+    """A button per branch under a message from the library (Bot API JSON, as the outbox
+    stores it): a tap answers with that branch's address and hours."""
+    if not choices:
+        return None
+    return {"inline_keyboard": [
+        [{"text": answers.place_label(facts.places[i]),
+          "callback_data": PlaceButton("send", i).pack()}] for i in choices]}
 
 
 @dataclass(frozen=True)
@@ -439,10 +456,13 @@ async def reply_to_parent(session: AsyncSession, person: Person, case_id: int, *
         return Result(case, Problem.EMPTY)
     if len(body) > MAX_REPLY:
         return Result(case, Problem.TOO_LONG)
-    with use_language(parent.language or case.family_language or "nl"):
+    language = parent.language or case.family_language or "nl"
+    markup = None
+    with use_language(language):
         header = _("💬 A message from the library:")
         if prepared is not None and facts is not None:  # both checked above
-            body = prepared_text(prepared, facts)
+            answer = prepared_answer(prepared, facts, case.village_known)
+            body, markup = answer.text, place_buttons(facts, answer.choices)
     message = ParentMessage(parent_id=parent.id, case_id=case.id, direction="out", kind="text",
                             text=body, topic=prepared)
     session.add(message)
@@ -452,7 +472,7 @@ async def reply_to_parent(session: AsyncSession, person: Person, case_id: int, *
                                {"message_id": message.id, "prepared": prepared})
     await outbox.queue_message(session, chat_id=reachable.chat_id,
                                text=f"{header}\n\n{body}", dedupe_key=f"reply:{message.id}",
-                               case_id=case.id)
+                               reply_markup=markup, case_id=case.id, language=language)
     return Result(case)
 
 

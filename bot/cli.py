@@ -41,7 +41,14 @@ from bot import answers, figures, health, masterkey, matcher, review
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.facts import load_facts
-from bot.i18n import LANGUAGES, LOCALES_DIR, CatalogError, load_catalogs, use_language
+from bot.i18n import (
+    LANGUAGES,
+    LOCALES_DIR,
+    CatalogError,
+    for_reader,
+    load_catalogs,
+    use_language,
+)
 from sandbox import server as sandbox_server
 from storage import crypto, keys
 from storage.db import create_engine, create_session_factory, migrate
@@ -137,7 +144,9 @@ def cmd_consultant(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """So the library can test its content: the topic id (or `none`, or `smalltalk`) alone on
-    the first line, then the answer a parent would get; `--explain` adds why."""
+    the first line, then the answer a parent would get, as it would reach them (right to left
+    in Arabic and Farsi, their digits); `--explain` adds why. The library's answer asks which
+    village: its buttons follow in brackets, then what a tap on the first one shows."""
     settings = _settings()
     facts = load_facts(settings.library_facts_path)
     load_catalogs()
@@ -145,11 +154,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
     with use_language(args.lang):
         print(found.label)
         if found.smalltalk:
-            print(answers.smalltalk_text(found.smalltalk))
+            print(for_reader(answers.smalltalk_text(found.smalltalk)))
         elif found.topic is None:
-            print(answers.not_sure_text(facts, found.guard))
+            print(for_reader(answers.not_sure_text(facts, found.guard)))
+        elif found.topic == "library":
+            answer = answers.library_answer(facts)
+            print(for_reader(answer.text))
+            print(" ".join(f"[{answers.place_label(facts.places[i])}]" for i in answer.choices))
+            if answer.choices:
+                first = answer.choices[0]
+                print(f"\n[{answers.place_label(facts.places[first])}] →")
+                print(for_reader(answers.library_answer(facts, shown=first).text))
         else:
-            print(answers.answer_text(found.topic, facts))
+            print(for_reader(answers.answer_text(found.topic, facts)))
     if args.explain:
         print(f"-- scores {found.scores}, language {found.language or '-'}, "
               f"guard {found.guard or '-'}, detected {matcher.detect_language(args.question)}",

@@ -25,7 +25,7 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("help", N_("what I can do for you"), EVERYONE),
     CommandInfo("privacy", N_("what we keep about you"), FAMILY),
     CommandInfo("mydata", N_("see all we keep about you"), FAMILY),
-    CommandInfo("forget", N_("erase what we keep about you"), FAMILY),
+    CommandInfo("forget", N_("delete what we keep about you"), FAMILY),
     CommandInfo("refer", N_("refer a family to the library"), (Role.PARTNER,)),
     CommandInfo("myreferrals", N_("your referrals and what became of them"), (Role.PARTNER,)),
     CommandInfo("invite", N_("invite professionals of an organisation (/invite NAME)"),

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot import replies, unit_of_work
+from bot.i18n import for_reader
 from bot.people import Person
 from bot.services import Services
 
@@ -18,6 +19,10 @@ RateLimitedBot = ExtBot[int]
 # user, chat and bot data are PTB's plain dicts; only `bot_data["services"]` is used.
 BotApp = Application[RateLimitedBot, "BotContext", dict[Any, Any], dict[Any, Any],
                      dict[Any, Any], JobQueue["BotContext"]]
+
+
+def _shown(text: str | None) -> str | None:
+    return for_reader(text) if text is not None else None
 
 
 class BotContext(CallbackContext[RateLimitedBot, dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -47,27 +52,31 @@ class BotContext(CallbackContext[RateLimitedBot, dict[Any, Any], dict[Any, Any],
         assert person is not None, "the sender is identified before any handler runs"
         return person
 
-    # Replies are sent after the transaction commits (see bot.updates).
+    # Replies are sent after the transaction commits (see bot.updates). Every text and caption
+    # goes out as its reader's language shows it (`for_reader`: right to left in Arabic and
+    # Farsi, one style of digits), in the language of this update (or of a `use_language`).
     def reply(self, text: str, reply_markup: replies.Markup = None,
               parse_mode: str | None = None, shown_case: tuple[int, str] | None = None
               ) -> None:
         """`shown_case` (case id, reference): this is a case card with the family's details,
         to be redacted later (bot.redaction)."""
-        self._queue(replies.SendText(self._chat_id_for_replies, text, reply_markup, parse_mode,
-                                     shown_case))
+        self._queue(replies.SendText(self._chat_id_for_replies, for_reader(text), reply_markup,
+                                     parse_mode, shown_case))
 
     def reply_photo(self, photo: bytes, caption: str | None = None, filename: str = "qr.png"
                     ) -> None:
-        self._queue(replies.SendPhoto(self._chat_id_for_replies, photo, caption, filename))
+        self._queue(replies.SendPhoto(self._chat_id_for_replies, photo, _shown(caption),
+                                      filename))
 
     def reply_document(self, document: bytes, filename: str, caption: str | None = None
                        ) -> None:
-        self._queue(replies.SendDocument(self._chat_id_for_replies, document, caption,
+        self._queue(replies.SendDocument(self._chat_id_for_replies, document, _shown(caption),
                                          filename))
 
     def reply_stored_file(self, kind: str, file_id: str, caption: str | None = None) -> None:
         """Send a file Telegram already has (a parent's photo, voice note or document)."""
         chat = self._chat_id_for_replies
+        caption = _shown(caption)
         stored: dict[str, replies.Reply] = {
             "photo": replies.SendPhoto(chat, file_id, caption),
             "voice": replies.SendVoice(chat, file_id, caption),
@@ -79,14 +88,15 @@ class BotContext(CallbackContext[RateLimitedBot, dict[Any, Any], dict[Any, Any],
     def edit(self, message_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
              ) -> None:
         """Replace the text (and buttons) of one of the bot's messages in this chat."""
-        self._queue(replies.EditText(self._chat_id_for_replies, message_id, text, reply_markup))
+        self._queue(replies.EditText(self._chat_id_for_replies, message_id, for_reader(text),
+                                     reply_markup))
 
     def leave_chat(self) -> None:
         """Leave this chat (a group or channel) once the replies before it were sent."""
         self._queue(replies.LeaveChat(self._chat_id_for_replies))
 
     def answer(self, callback_query_id: str, text: str | None = None) -> None:
-        self._queue(replies.AnswerQuery(callback_query_id, text or None))
+        self._queue(replies.AnswerQuery(callback_query_id, _shown(text or None)))
 
     def _queue(self, reply: replies.Reply) -> None:
         self.uow.replies.append(reply)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 from babel.dates import format_date, get_day_names
+from babel.lists import format_list
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.config import ConfigError
@@ -140,15 +141,27 @@ def day_name(day: str, language: str) -> str:
 LTR_ISOLATE, POP_ISOLATE = "\u2066", "\u2069"
 
 
+def names_list(names: list[str], language: str) -> str:
+    """Names as the language lists them, with its own separators and word for "and" (Babel's
+    CLDR data): "Dalfsen, Nieuwleusen and Lemelerveld", in Arabic "Dalfsen وNieuwleusen
+    وLemelerveld"."""
+    text: str = format_list(names, locale=language)
+    return text
+
+
 def hours_lines(hours: dict[str, str], language: str) -> str:
-    """One line per day: "Monday 14:00–17:30" (the times kept left to right in a
+    """One line per opening time, with the days that have it: "Monday 14:00–17:30",
+    "Tuesday, Wednesday and Friday 10:00–17:30" (the times kept left to right in a
     right-to-left language)."""
     def times_text(times: str) -> str:
         text = times.replace("-", "–")
         return f"{LTR_ISOLATE}{text}{POP_ISOLATE}" if is_rtl(language) else text
 
-    return "\n".join(f"{day_name(day, language)} {times_text(times)}"
-                     for day, times in hours.items())
+    days_with: dict[str, list[str]] = {}
+    for day, times in hours.items():
+        days_with.setdefault(times, []).append(day_name(day, language))
+    return "\n".join(f"{names_list(days, language)} {times_text(times)}"
+                     for times, days in days_with.items())
 
 
 def date_text(day: dt.date, language: str) -> str:

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import access, audit, spreadsheet
 from bot.cases import NEED_NAMES, OUTCOMES, STATUS_NAMES, source_name
-from bot.i18n import NS_, S_
+from bot.i18n import NS_, S_, Sngettext, current_language
 from bot.people import Person
 from storage.models import Case, CaseEvent
 from storage.repositories import cases as cases_repo
@@ -83,8 +84,8 @@ async def stats_text(session: AsyncSession, person: Person, period: Period,
     access.require(person, "stats")
     found = await cases_repo.created_between(session, period.start, period.end)
     await audit.record(session, person, "figures", period=period.label, cases=len(found))
-    lines = [S_("📊 Figures {period}: {count} cases").format(period=period.label,
-                                                            count=len(found))]
+    lines = [Sngettext("📊 Figures {period}: {count} case", "📊 Figures {period}: {count} cases",
+                       len(found)).format(period=period.label, count=len(found))]
     if not found:
         return lines[0]
 
@@ -104,13 +105,21 @@ async def stats_text(session: AsyncSession, person: Person, period: Period,
                                       if c.outcome in OUTCOMES))
     waits = [d for d in (days_to_first_contact(c) for c in found) if d is not None]
     lines.append("")
-    lines.append(S_("⏱️ Median time to first contact: {days} days ({count} cases)").format(
-        days=f"{statistics.median(waits):.1f}" if waits else "–", count=len(waits)))
+    lines.append(S_("⏱️ Median time to first contact: {time} ({cases})").format(
+        time=_days(statistics.median(waits)) if waits else "–",
+        cases=Sngettext("{count} case", "{count} cases", len(waits)).format(count=len(waits))))
     answered = [c.helped for c in found if c.helped is not None]
     if answered:
-        lines.append(S_("🙂 Families who got help: {yes} of {total} who answered").format(
-            yes=sum(answered), total=len(answered)))
+        lines.append(Sngettext("🙂 Families who got help: {yes} of {total} who answered",
+                               "🙂 Families who got help: {yes} of {total} who answered",
+                               len(answered)).format(yes=sum(answered), total=len(answered)))
     return "\n".join(lines)
+
+
+def _days(days: float) -> str:
+    """A number of days with one decimal, as the reader's language writes it: "1,5 dagen"."""
+    number = format_decimal(days, format="0.0", locale=current_language())
+    return Sngettext("{days} day", "{days} days", 1 if days == 1 else 2).format(days=number)
 
 
 def _row(case: Case, zone: ZoneInfo) -> dict[str, str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import logging
+import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -120,22 +122,44 @@ def translator(language: str | None = None) -> Translator:
     return _catalogs[language or _current.get()]
 
 
+def telegram_match(telegram_code: str | None, allowed: tuple[str, ...] = LANGUAGES
+                   ) -> str | None:
+    """The language Telegram reports for someone, if it is one of ours (exact, then the
+    base language); None when it is none of them."""
+    if not telegram_code:
+        return None
+    code = telegram_code.strip().lower().replace("_", "-")
+    if code in allowed:
+        return code
+    base = code.split("-", 1)[0]
+    # Dari (prs) is written and read as Farsi here.
+    base = {"prs": "fa", "fa-af": "fa"}.get(base, base)
+    return base if base in allowed else None
+
+
 def choose_language(stored: str | None, telegram_code: str | None,
                     allowed: tuple[str, ...] = LANGUAGES,
                     default: str = DEFAULT_LANGUAGE) -> str:
     """Stored preference, else Telegram's code (exact, then base language), else default."""
     if stored in allowed:
         return stored
-    if telegram_code:
-        code = telegram_code.strip().lower().replace("_", "-")
-        if code in allowed:
-            return code
-        base = code.split("-", 1)[0]
-        # Dari (prs) is written and read as Farsi here.
-        base = {"prs": "fa", "fa-af": "fa"}.get(base, base)
-        if base in allowed:
-            return base
-    return default if default in allowed else allowed[0]
+    return telegram_match(telegram_code, allowed) or (
+        default if default in allowed else allowed[0])
+
+
+# Someone whose Telegram speaks none of our languages (German, French, Chinese ...) more
+# likely reads English than Dutch: the picker offers English first to them.
+FOREIGN_FIRST = "en"
+
+
+def picker_first(stored: str | None, telegram_code: str | None,
+                 allowed: tuple[str, ...] = LANGUAGES) -> str:
+    """The language the language picker shows first: the stored choice, else Telegram's
+    language when it is one of ours, else English."""
+    if stored in allowed:
+        return stored
+    return telegram_match(telegram_code, allowed) or (
+        FOREIGN_FIRST if FOREIGN_FIRST in allowed else allowed[0])
 
 
 def current_language() -> str:
@@ -199,3 +223,55 @@ def language_name(language: str) -> str:
 
 def is_rtl(language: str) -> bool:
     return language in RTL_LANGUAGES
+
+
+# ---- how a text reaches its reader ---------------------------------------------------------
+# Right to left: Telegram sets each line's direction by its first strong letter, so in an
+# Arabic or Farsi message a line that starts with a Latin name (BoekStart, Bertine, Dalfsen,
+# Prinsenstraat 24), an emoji or a time would be laid out left to right. A RIGHT-TO-LEFT MARK
+# at the start of every line that does not begin with an Arabic-script letter makes it read
+# right to left; the Latin words inside stay readable (a Latin run keeps its own order).
+RLM = "\u200f"
+
+# Digits: one style per message. Farsi readers get Persian digits (U+06F0 to U+06F9)
+# everywhere: times, dates, house numbers, phone numbers, as they write them themselves
+# (Babel's dates and the facts file's times come with Latin digits). Arabic readers get
+# Latin digits (0-9), as the Netherlands and the Maghreb write them and as Babel writes
+# Arabic dates.
+READER_DIGITS: dict[str, str] = {
+    "fa": "".join(chr(0x06F0 + n) for n in range(10)),
+    "ar": "0123456789",
+}
+# A digit, unless it is part of a link or an @username (what a reader opens or types keeps
+# its digits) or of a keycap emoji (1️⃣).
+_DIGIT_OR_KEPT = re.compile(r"((?:https?://|www\.|t\.me/)\S+|@\w+)"
+                            "|[0-9\u0660-\u0669\u06f0-\u06f9](?![\ufe0f\u20e3])")
+
+
+def _digits(text: str, digits: str) -> str:
+    def one(match: re.Match[str]) -> str:
+        kept = match.group(1)
+        return kept if kept is not None else digits[unicodedata.digit(match.group())]
+
+    return _DIGIT_OR_KEPT.sub(one, text)
+
+
+def for_reader(text: str, language: str | None = None) -> str:
+    """The text as a reader of `language` (default: the current one) should get it: in
+    Arabic and Farsi every line laid out right to left (a mark where a line would otherwise
+    start left to right) and one style of digits. Applied where messages leave for a person
+    (bot.context's replies, the outbox), never to single strings; running it twice changes
+    nothing."""
+    language = language or current_language()
+    digits = READER_DIGITS.get(language)
+    if digits is not None:
+        text = _digits(text, digits)
+    if language not in RTL_LANGUAGES:
+        return text
+    return "\n".join(line if not line.strip() or _starts_rtl(line) else RLM + line
+                     for line in text.split("\n"))
+
+
+def _starts_rtl(line: str) -> bool:
+    """The line begins with a right-to-left letter (or mark): it reads right to left as it is."""
+    return unicodedata.bidirectional(line[0]) in ("R", "AL")

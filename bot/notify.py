@@ -42,7 +42,8 @@ async def consultants(session: AsyncSession, case: Case, key: str, render: Calla
             markup = notification_buttons(case) if buttons else None
         if await outbox.queue_message(session, chat_id=consultant.telegram_user_id, text=text,
                                       reply_markup=markup, case_id=case.id,
-                                      dedupe_key=f"{key}:{consultant.id}"):
+                                      dedupe_key=f"{key}:{consultant.id}",
+                                      language=consultant.language or "nl"):
             queued += 1
         if copy_of is not None:
             await outbox.queue_call(
@@ -100,4 +101,4 @@ async def dead_letter(session: AsyncSession, row: OutboxMessage) -> None:
                 text += "\n" + S_("Case {reference}").format(reference=case.reference)
         await outbox.queue_message(session, chat_id=consultant.telegram_user_id, text=text,
                                    dedupe_key=f"dead:{row.id}:{consultant.id}",
-                                   case_id=row.case_id)
+                                   case_id=row.case_id, language=consultant.language or "nl")

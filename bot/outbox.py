@@ -17,6 +17,7 @@ from typing import Any, Literal, NamedTuple
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import unit_of_work
+from bot.i18n import for_reader
 from storage.models import OutboxMessage
 from storage.repositories import outbox as outbox_repo
 
@@ -47,9 +48,13 @@ Sender = Callable[[str, dict[str, Any]], Awaitable[object]]  # returns what the 
 
 async def queue_message(session: AsyncSession, *, chat_id: int, text: str, dedupe_key: str,
                         reply_markup: dict[str, Any] | None = None,
-                        case_id: int | None = None) -> bool:
-    """Queue a text for `chat_id` in the current transaction; once per dedupe key."""
-    payload: dict[str, Any] = {"chat_id": chat_id, "text": text}
+                        language: str, case_id: int | None = None) -> bool:
+    """Queue a text for `chat_id` in the current transaction; once per dedupe key.
+
+    `language` is the reader's (often not the current update's: a parent's message queued
+    while a consultant works); the text goes out as that language shows it (`for_reader`:
+    right to left in Arabic and Farsi, one style of digits)."""
+    payload: dict[str, Any] = {"chat_id": chat_id, "text": for_reader(text, language)}
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup
     return await queue_call(session, "sendMessage", payload, dedupe_key=dedupe_key,

@@ -7,6 +7,7 @@ transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -86,6 +87,21 @@ async def in_conversation(session: AsyncSession, person: Person,
                                        ParentMessage.direction == "out",
                                        ParentMessage.created_at >= since).limit(1))
     return last_reply is not None
+
+
+async def home_village(session: AsyncSession, person: Person, villages: Sequence[str]
+                       ) -> str | None:
+    """The village the library knows this parent lives in: that of their newest case that
+    names one of the library's villages (a referral does), else None. The parent record
+    itself keeps no village."""
+    if person.role is not Role.PARENT or person.record_id is None:
+        return None
+    village = await session.scalar(
+        select(Case.village_known).where(Case.parent_id == person.record_id,
+                                         Case.anonymised_at.is_(None),
+                                         Case.village_known.in_(list(villages)))
+        .order_by(Case.created_at.desc(), Case.id.desc()).limit(1))
+    return village
 
 
 # ---- questions ------------------------------------------------------------------------------

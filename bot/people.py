@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import LANGUAGES, STAFF_LANGUAGES, choose_language
+from bot.i18n import LANGUAGES, STAFF_LANGUAGES, choose_language, picker_first
 from storage.repositories import people as people_repo
 
 
@@ -29,6 +29,12 @@ class Person:
     organisation_id: int | None = None
     organisation_name: str | None = None
     stored_language: str | None = None
+    telegram_language: str | None = None  # the language Telegram reports for them
+
+    def picker_first(self) -> str:
+        """The language the language picker offers first (`bot.i18n.picker_first`)."""
+        return picker_first(self.stored_language, self.telegram_language,
+                            allowed_languages(self.role))
 
     @property
     def is_staff(self) -> bool:
@@ -66,6 +72,7 @@ async def identify(session: AsyncSession, telegram_user_id: int,
                 role, stored = Role.STRANGER, None
                 person = Person(telegram_user_id, role, "")
     person.stored_language = stored
+    person.telegram_language = telegram_language
     person.language = choose_language(stored, telegram_language, allowed_languages(role),
                                       default_language)
     return person

@@ -70,7 +70,7 @@ PARENT_STATUS: dict[str, str] = {
     "new": N_("received, the library will look at it"),
     "taken": N_("the library is working on it"),
     "contacted": N_("the library is working on it"),
-    "closed": N_("closed"),
+    "closed": N_("finished"),
 }
 SENDER_ICONS = {"in": "👤", "out": "🏛️"}
 KIND_ICONS = {"photo": "📷", "voice": "🎤", "audio": "🎤", "document": "📄"}
@@ -127,10 +127,10 @@ def data_text(data: ParentData, zone: ZoneInfo) -> str:
                      KIND_ICONS.get(message.kind, ""), message.text or ""]
             lines.append(" ".join(p for p in parts if p))
     if data.cases:
-        lines += ["", _("📂 Your cases:")]
-        lines += [f"{case.reference}: {_(PARENT_STATUS.get(case.status, 'closed'))}"
+        lines += ["", _("📂 Your requests for help:")]
+        lines += [f"{case.reference}: {_(PARENT_STATUS.get(case.status, PARENT_STATUS['closed']))}"
                   for case in data.cases]
-    lines += ["", _("To erase it all, send /forget.")]
+    lines += ["", _("To delete all of it, send /forget.")]
     return "\n".join(lines)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import access, flows, notify
 from bot.flows import FlowState
-from bot.i18n import LANGUAGES, N_, _, language_name
+from bot.i18n import LANGUAGES, N_, _, language_name, ngettext
 from bot.people import Person
 from bot.tokens import FAMILY_PREFIX, new_token, token_hash
 from storage.models import Case, CaseNeed
@@ -22,6 +22,7 @@ from storage.repositories import cases as cases_repo
 FLOW = flows.REFERRAL
 MAX_NOTE = 500
 MAX_OTHER = 100
+MAX_LANGUAGE = 64
 # A typed phone number, before parsing: spaces, dashes and a + allowed.
 MIN_PHONE_TEXT, MAX_PHONE_TEXT = 6, 32
 NETHERLANDS = 31  # calling code: Dutch numbers are shown the national way
@@ -35,8 +36,8 @@ AGES: dict[str, str] = {
 NEEDS: dict[str, str] = {
     "reading": N_("📚 reading with the children / BoekStart"),
     "dutch": N_("🗣️ a parent wants to learn Dutch (Taalpunt)"),
-    "digital": N_("💻 digital skills (school app, DigiD, online forms)"),
-    "letters": N_("✉️ help with letters and school communication"),
+    "digital": N_("💻 help with the computer (school app, DigiD, forms online)"),
+    "letters": N_("✉️ help with letters and messages from school"),
     "other": N_("➕ something else"),
 }
 CONTACTS: dict[str, str] = {
@@ -278,17 +279,22 @@ def press(step: str, data: Answers, action: str, value: str | None, villages: Se
 
 
 def _read_language(text: str) -> tuple[str | None, str]:
-    return clean_free_text(text, 64), _("Please type the language in at most 64 characters.")
+    return clean_free_text(text, MAX_LANGUAGE), ngettext(
+        "Please type the language in at most {limit} character.",
+        "Please type the language in at most {limit} characters.",
+        MAX_LANGUAGE).format(limit=MAX_LANGUAGE)
 
 
 def _read_place(text: str) -> tuple[str | None, str]:
-    return clean_free_text(text, MAX_OTHER), _(
-        "Please type the place in at most {limit} characters.").format(limit=MAX_OTHER)
+    return clean_free_text(text, MAX_OTHER), ngettext(
+        "Please type the place in at most {limit} character.",
+        "Please type the place in at most {limit} characters.", MAX_OTHER).format(limit=MAX_OTHER)
 
 
 def _read_need(text: str) -> tuple[str | None, str]:
-    return clean_free_text(text, MAX_OTHER), _(
-        "Please describe it in at most {limit} characters.").format(limit=MAX_OTHER)
+    return clean_free_text(text, MAX_OTHER), ngettext(
+        "Please describe it in at most {limit} character.",
+        "Please describe it in at most {limit} characters.", MAX_OTHER).format(limit=MAX_OTHER)
 
 
 def _read_phone(text: str) -> tuple[str | None, str]:
@@ -298,9 +304,13 @@ def _read_phone(text: str) -> tuple[str | None, str]:
 
 
 def _read_note(text: str) -> tuple[str | None, str]:
-    return clean_note(text), _(
-        "❗ The note is {length} characters long; at most {limit} fit. Please shorten it."
-    ).format(length=len(text.strip()), limit=MAX_NOTE)
+    length = len(text.strip())
+    return clean_note(text), (
+        ngettext("❗ The note is {length} character long.",
+                 "❗ The note is {length} characters long.", length).format(length=length)
+        + " " + ngettext("At most {limit} character fits. Please make it shorter.",
+                         "At most {limit} characters fit. Please make it shorter.",
+                         MAX_NOTE).format(limit=MAX_NOTE))
 
 
 _TYPED: dict[str, Callable[[str], tuple[str | None, str]]] = {

@@ -43,7 +43,8 @@ async def ask_followups(session: AsyncSession, settings: Settings,
     for case, parent in rows.all():
         if parent.telegram_user_id is None:  # the query leaves erased parents out
             continue
-        with use_language(parent.language or case.family_language or "nl"):
+        language = parent.language or case.family_language or "nl"
+        with use_language(language):
             text = _("👋 Some time ago the library helped you. Did you get the help you "
                      "needed?")
             markup = {"inline_keyboard": [[
@@ -51,7 +52,7 @@ async def ask_followups(session: AsyncSession, settings: Settings,
                 {"text": _("👎 No"), "callback_data": FollowupAnswer("no", case.id).pack()}]]}
         if await outbox.queue_message(session, chat_id=parent.telegram_user_id, text=text,
                                       reply_markup=markup, dedupe_key=f"followup:{case.id}",
-                                      case_id=case.id):
+                                      case_id=case.id, language=language):
             await cases_repo.add_event(session, case.id, "followup_asked", "system", None)
             count += 1
     return count
@@ -81,17 +82,21 @@ async def send_reminders(session: AsyncSession, settings: Settings,
         with use_language(consultant.language or "nl"):
             lines = [S_("☀️ Good morning! These cases are waiting:")]
             if untaken:
-                lines.append(S_("🆕 Not taken for {days}+ days:").format(
-                    days=settings.remind_new_after_days))
+                days = settings.remind_new_after_days
+                lines.append(Sngettext("🆕 Not taken for {days}+ day:",
+                                       "🆕 Not taken for {days}+ days:", days).format(days=days))
                 lines += [_line(case, now) for case in untaken[:20]]
             if idle:
-                lines.append(S_("⏳ Yours, untouched for {days}+ days:").format(
-                    days=settings.remind_idle_after_days))
+                days = settings.remind_idle_after_days
+                lines.append(Sngettext("⏳ Yours, untouched for {days}+ day:",
+                                       "⏳ Yours, untouched for {days}+ days:", days).format(
+                                           days=days))
                 lines += [_line(case, now, idle=True) for case in idle[:20]]
             lines.append(S_("Open one with /case REFERENCE or see all with /cases."))
         if await outbox.queue_message(session, chat_id=consultant.telegram_user_id,
                                       text="\n".join(lines),
-                                      dedupe_key=f"reminder:{day.isoformat()}:{consultant.id}"):
+                                      dedupe_key=f"reminder:{day.isoformat()}:{consultant.id}",
+                                      language=consultant.language or "nl"):
             queued += 1
     return queued
 
@@ -134,6 +139,7 @@ async def send_digest(session: AsyncSession, settings: Settings,
                                             old=old),
             ])
         if await outbox.queue_message(session, chat_id=consultant.telegram_user_id, text=text,
-                                      dedupe_key=f"digest:{year}-{week}:{consultant.id}"):
+                                      dedupe_key=f"digest:{year}-{week}:{consultant.id}",
+                                      language=consultant.language or "nl"):
             queued += 1
     return queued

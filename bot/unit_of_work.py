@@ -36,7 +36,7 @@ class UnitOfWork:
 
 
 # What the sender hears when their update could not be completed (nothing was kept).
-APOLOGY = N_("Sorry, something went wrong on our side. Nothing was saved. Please try again.")
+APOLOGY = N_("Sorry, something went wrong on our side. Please try again.")
 
 CONFLICT_SIGNS = ("deadlock detected", "could not serialize", "database is locked")
 

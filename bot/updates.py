@@ -150,5 +150,5 @@ class BotApplication(BotApp):
         if update.effective_chat is None:
             return
         with i18n.use_language(uow.person.language if uow.person else "nl"):
-            apology = i18n._(unit_of_work.APOLOGY)
+            apology = i18n.for_reader(i18n._(unit_of_work.APOLOGY))
         await replies.send_all(self.bot, [replies.SendText(update.effective_chat.id, apology)])

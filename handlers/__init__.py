@@ -31,6 +31,7 @@ from bot.callbacks import (
     InviteButton,
     LanguageChoice,
     PartnerButton,
+    PlaceButton,
     ReferralButton,
 )
 from bot.commands import commands_for
@@ -108,6 +109,7 @@ BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (ReferralButton.filter(), referral.on_button),
     (ForgetConfirm.filter(), parent.forget_button),
     (AnswerFeedback.filter(), parent.on_feedback),
+    (PlaceButton.filter(), parent.on_place),
     (FollowupAnswer.filter(), parent.followup_button),
     (PartnerButton.filter(action="revoke"), consultant.ask_to_remove),
     (PartnerButton.filter(action="confirm"), consultant.remove),

@@ -289,7 +289,7 @@ async def inbox_button(update: Update, context: BotContext) -> None:
     page = await inbox.page(context.session, context.person, context.services.facts.villages,
                             button.code, button.page)
     if page is None:
-        context.answer(query.id, _("This button is no longer valid."))
+        context.answer(query.id, _("This button does not work any more."))
         return
     context.answer(query.id)
     edit_pressed(context, query, *render_inbox(context, page))

@@ -23,7 +23,7 @@ from bot.answers import MENU_LABELS
 from bot.callbacks import ButtonData, LanguageChoice
 from bot.context import BotContext
 from bot.i18n import _, language_name
-from bot.people import Role
+from bot.people import Person, Role, allowed_languages
 
 FAMILY = (Role.PARENT, Role.STRANGER)
 
@@ -59,15 +59,15 @@ def allowed_to(action: str) -> Callable[[Handler], Handler]:
 def consultants_only(context: BotContext, query_id: str | None = None) -> None:
     """Anyone but a consultant: a short refusal and no data. A parent gets the menu again."""
     if query_id is not None:
-        context.answer(query_id, _("⛔ This is only for the library's consultants."))
+        context.answer(query_id, _("⛔ This is only for library staff."))
     elif not staff_only(context):
-        context.reply(_("⛔ This is only for the library's consultants."))
+        context.reply(_("⛔ This is only for library staff."))
 
 
 def not_a_partner(context: BotContext, query_id: str | None = None) -> None:
     """What a parent, stranger or consultant hears when they try a partner's command."""
-    text = _("Referrals are for partner professionals of the library. "
-             "To join, ask the library's consultant for an invite link.")
+    text = _("Referring families is for professionals who work with the library. "
+             "To join, ask the library for an invite link.")
     if query_id is not None:
         context.answer(query_id, text)
     elif context.person.role in FAMILY:
@@ -79,7 +79,7 @@ def not_a_partner(context: BotContext, query_id: str | None = None) -> None:
 def staff_only(context: BotContext) -> bool:
     """A parent trying a staff command gets a friendly word and the menu; True if so."""
     if context.person.role in FAMILY:
-        show_menu(context, _("😊 That is for library staff. Tap a button 👇"))
+        show_menu(context, _("😊 This is only for library staff. Tap a button 👇"))
         return True
     return False
 
@@ -130,6 +130,13 @@ def language_keyboard(languages: Sequence[str], first: str | None) -> InlineKeyb
     ordered = sorted(languages, key=lambda code: code != first)
     buttons = [(language_name(code), LanguageChoice("set", code)) for code in ordered]
     return inline([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+
+
+def language_picker(person: Person) -> InlineKeyboardMarkup:
+    """The languages this person may choose, their likely one first: the one they chose,
+    else Telegram's when it is one of ours, else English (not Dutch: someone whose phone
+    speaks German or Chinese more likely reads English)."""
+    return language_keyboard(allowed_languages(person.role), person.picker_first())
 
 
 def close_question(context: BotContext, query: CallbackQuery) -> None:

@@ -23,11 +23,13 @@ async def invite(update: Update, context: BotContext) -> None:
     new = await invites.create_invite(context.session, context.person, name,
                                       settings.invite_valid_days, settings.invite_max_uses)
     link = deep_link(context.services.bot_username, new.token)
-    context.reply(_("🔗 Invite link for {organisation}. It works {uses} times, until {date}. "
-                    "Share it only with professionals of this organisation:").format(
-                        organisation=new.organisation_name, uses=new.max_uses,
-                        date=new.expires_at.astimezone(settings.zone).strftime("%d-%m-%Y"))
-                  + "\n" + link)
+    context.reply(ngettext(
+        "🔗 Invite link for {organisation}. It works {uses} time, until {date}. "
+        "Share it only with professionals of this organisation:",
+        "🔗 Invite link for {organisation}. It works {uses} times, until {date}. "
+        "Share it only with professionals of this organisation:", new.max_uses).format(
+            organisation=new.organisation_name, uses=new.max_uses,
+            date=new.expires_at.astimezone(settings.zone).strftime("%d-%m-%Y")) + "\n" + link)
     context.reply_photo(qr_png(link), caption=_("QR code to join as a partner of {organisation}"
                                                 ).format(organisation=new.organisation_name))
 

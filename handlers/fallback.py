@@ -12,7 +12,7 @@ from handlers.common import close_question, pressed, show_menu
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     if not context.person.is_staff:
-        show_menu(context, _("😊 I do not know that command. Tap a button 👇"))
+        show_menu(context, _("😊 I do not understand this. Tap a button 👇"))
         return
     context.reply(_("I do not know that command. Send /help to see what you can do."))
 
@@ -20,7 +20,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 async def stale_button(update: Update, context: BotContext) -> None:
     """Button data of no known kind (forged, or from an old version): nothing changes."""
     if update.callback_query is not None:
-        context.answer(update.callback_query.id, _("This button is no longer valid."))
+        context.answer(update.callback_query.id, _("This button does not work any more."))
 
 
 async def anything_else(update: Update, context: BotContext) -> None:

@@ -11,10 +11,19 @@ from bot.callbacks import LanguageChoice
 from bot.commands import commands_for
 from bot.context import BotContext
 from bot.flows import FlowState
-from bot.i18n import LANGUAGES, N_, _, choose_language, language_name, set_language, use_language
+from bot.i18n import (
+    LANGUAGES,
+    N_,
+    _,
+    choose_language,
+    language_name,
+    ngettext,
+    set_language,
+    use_language,
+)
 from bot.people import Role
 from bot.tokens import FAMILY_PREFIX, INVITE_PREFIX
-from handlers.common import edit_pressed, language_keyboard, pressed, show_menu, text_of
+from handlers.common import edit_pressed, language_picker, pressed, show_menu, text_of
 
 
 async def private_chats_only(update: Update, context: BotContext) -> None:
@@ -31,7 +40,7 @@ async def private_chats_only(update: Update, context: BotContext) -> None:
             language = choose_language(None, user.language_code if user else None, LANGUAGES,
                                        context.services.settings.default_locale)
             with use_language(language):
-                context.reply(_("I only work in a private chat. Please write to me directly.")
+                context.reply(_("I only talk in a private chat. Tap the link to write to me:")
                               + f"\nhttps://t.me/{context.services.bot_username}")
         context.leave_chat()
     raise ApplicationHandlerStop
@@ -75,15 +84,13 @@ async def start(update: Update, context: BotContext) -> None:
         await _open_family_link(context, payload)
         return
     if payload:
-        context.reply(_("This link is not valid. Please ask for a new one."))
+        context.reply(_("This link does not work. Please ask for a new link."))
     if person.role in (Role.CONSULTANT, Role.PARTNER):
         context.reply(welcome_text(context) + "\n\n" + help_text(person.role))
         return
     # Nothing is stored yet: someone who only looks leaves no trace. They become a parent
     # when they choose a language, press a menu button or ask something.
-    context.reply(welcome_text(context),
-                  reply_markup=language_keyboard(people.allowed_languages(person.role),
-                                                 person.language))
+    context.reply(welcome_text(context), reply_markup=language_picker(person))
 
 
 def help_text(role: Role) -> str:
@@ -101,16 +108,13 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 
 async def language_command(update: Update, context: BotContext) -> None:
-    person = context.person
-    context.reply(_("Choose your language 👇"),
-                  reply_markup=language_keyboard(people.allowed_languages(person.role),
-                                                 person.language))
+    context.reply(_("Choose your language 👇"), reply_markup=language_picker(context.person))
 
 
 async def language_chosen(update: Update, context: BotContext) -> None:
     query, button = pressed(update, LanguageChoice)
     if not await people.store_language(context.session, context.person, button.code):
-        context.answer(query.id, _("This button is no longer valid."))
+        context.answer(query.id, _("This button does not work any more."))
         return
     context.answer(query.id)
     set_language(button.code)  # the confirmation is already in the new language
@@ -157,7 +161,10 @@ async def join_name(update: Update, context: BotContext, state: FlowState) -> No
     """The typed name that completes joining by invite."""
     name = invites.clean_person_name(text_of(update))
     if name is None:
-        context.reply(_("Please type your name (2 to 80 letters)."))
+        context.reply(ngettext("Please type your name ({least} to {most} letter).",
+                               "Please type your name ({least} to {most} letters).",
+                               invites.MAX_NAME).format(least=invites.MIN_NAME,
+                                                        most=invites.MAX_NAME))
         return
     partner, problem = await invites.join(context.session, context.person,
                                           int(state.data["invite_id"]), name)
@@ -175,7 +182,7 @@ async def _open_family_link(context: BotContext, token: str) -> None:
         context.reply(_("This link is for the family. Please give it to them."))
         return
     if problem is not None or case is None:
-        context.reply(_("This link is not valid. Please ask for a new one."))
+        context.reply(_("This link does not work. Please ask for a new link."))
         return
     set_language(context.person.language)
     needs = [n.need for n in case.needs]

@@ -5,21 +5,24 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Literal
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
 from bot import answers, cases, matcher, parents, people, privacy
-from bot.callbacks import AnswerFeedback, Dismiss, FollowupAnswer, ForgetConfirm
+from bot.callbacks import AnswerFeedback, Dismiss, FollowupAnswer, ForgetConfirm, PlaceButton
 from bot.context import BotContext
+from bot.facts import LibraryFacts
 from bot.i18n import LANGUAGES, N_, _, language_name, ngettext, translator
 from bot.people import Role
 from bot.referrals import display_phone
 from handlers.common import (
+    ButtonRow,
     close_question,
     edit_pressed,
     file_id_of,
     inline,
-    language_keyboard,
+    language_picker,
     menu_keyboard,
     message_of,
     pressed,
@@ -63,18 +66,41 @@ async def on_text(update: Update, context: BotContext) -> None:
         await _on_button(context, action)
         return
     if not text.strip():
-        show_menu(context, _("😊 I did not get a question. Tap a button 👇"))
+        show_menu(context, _("😊 I did not see a question. Tap a button 👇"))
         return
     if len(text) > parents.MAX_QUESTION:
-        show_menu(context, _("✂️ Your message is too long. Please write it shorter, or send "
-                             "a voice message 🎤."))
+        show_menu(context, _("✂️ Your message is too long. Please write less, or send a "
+                             "voice message 🎤."))
         return
     await _on_question(context, text.strip())
 
 
+def place_rows(choices: tuple[int, ...], facts: LibraryFacts, action: Literal["show", "send"],
+               question: int | None = None) -> list[ButtonRow]:
+    """A button per branch of the library, one per row."""
+    return [[(answers.place_label(facts.places[i]), PlaceButton(action, i, question))]
+            for i in choices]
+
+
+def feedback_row(question: int) -> ButtonRow:
+    return [("👍", AnswerFeedback("yes", question)), ("👎", AnswerFeedback("no", question))]
+
+
+async def _library(context: BotContext) -> answers.Answer:
+    """The library's answer: which village, or at once the branch of the family's village."""
+    facts = context.services.facts
+    village = await parents.home_village(context.session, context.person, facts.villages)
+    return answers.library_answer(facts, village=village)
+
+
 async def _on_button(context: BotContext, action: str) -> None:
     await people.become_parent(context.session, context.person)
-    if action in matcher.TOPICS and action != "contact":
+    if action == "library":
+        answer = await _library(context)
+        context.reply(answer.text, reply_markup=inline(
+            place_rows(answer.choices, context.services.facts, "show"))
+            if answer.choices else menu_keyboard())
+    elif action in matcher.TOPICS and action != "contact":
         context.reply(answers.answer_text(action, context.services.facts),
                       reply_markup=menu_keyboard())
     elif action == "contact":
@@ -83,8 +109,7 @@ async def _on_button(context: BotContext, action: str) -> None:
         context.reply(_("❓ Type your question, in your own language. Or send a voice "
                         "message 🎤."), reply_markup=menu_keyboard())
     elif action == "language":
-        context.reply(_("Choose your language 👇"),
-                      reply_markup=language_keyboard(LANGUAGES, context.person.language))
+        context.reply(_("Choose your language 👇"), reply_markup=language_picker(context.person))
     elif action == "write":
         await parents.request_contact(context.session, context.person, None)
         show_menu(context, _("✅ Thank you! We will write to you here.") + "\n"
@@ -108,13 +133,37 @@ async def _on_question(context: BotContext, text: str) -> None:
     if found.topic == "contact":
         context.reply(answers.contact_question(), reply_markup=contact_keyboard())
     elif found.topic is not None:
-        context.reply(answers.answer_text(found.topic, context.services.facts) + "\n\n"
-                      + _("Did this help?"),
-                      reply_markup=inline([[("👍", AnswerFeedback("yes", message.id)),
-                                            ("👎", AnswerFeedback("no", message.id))]]))
+        answer = (await _library(context) if found.topic == "library"
+                  else answers.Answer(answers.answer_text(found.topic, context.services.facts)))
+        context.reply(answer.text + "\n\n" + _("Did this help?"), reply_markup=inline([
+            *place_rows(answer.choices, context.services.facts, "show", message.id),
+            feedback_row(message.id)]))
     else:
         await parents.pass_to_library(context.session, context.person, message)
         show_menu(context, answers.not_sure_text(context.services.facts, found.guard))
+
+
+async def on_place(update: Update, context: BotContext) -> None:
+    """A village's button under the library's answer: that branch's address and hours. It
+    only shows facts: nothing is stored, and a button of a branch no longer in the facts
+    file is refused."""
+    query, button = pressed(update, PlaceButton)
+    facts = context.services.facts
+    if button.place >= len(facts.places):
+        context.answer(query.id, _("This button does not work any more."))
+        return
+    context.answer(query.id)
+    answer = answers.library_answer(facts, shown=button.place)
+    if button.action == "send":  # under a message from the library: a new answer
+        context.reply(answer.text, reply_markup=inline(place_rows(answer.choices, facts, "show"))
+                      if answer.choices else menu_keyboard())
+        return
+    rows = place_rows(answer.choices, facts, "show", button.question)
+    text = answer.text
+    if button.question is not None:  # the answer to a typed question keeps 👍/👎
+        text += "\n\n" + _("Did this help?")
+        rows.append(feedback_row(button.question))
+    edit_pressed(context, query, text, inline(rows))
 
 
 async def on_feedback(update: Update, context: BotContext) -> None:
@@ -123,7 +172,7 @@ async def on_feedback(update: Update, context: BotContext) -> None:
     message = await parents.feedback(context.session, context.person, button.message_id,
                                      button.answer == "yes")
     if message is None:
-        context.answer(query.id, _("This button is no longer valid."))
+        context.answer(query.id, _("This button does not work any more."))
         return
     close_question(context, query)
     if message.helpful:
@@ -141,7 +190,7 @@ async def followup_button(update: Update, context: BotContext) -> None:
     result = await cases.followup_answer(context.session, context.person, button.case_id,
                                          button.answer == "yes")
     if not result.ok or result.case is None:
-        context.answer(query.id, _("This button is no longer valid."))
+        context.answer(query.id, _("This button does not work any more."))
         return
     close_question(context, query)
     if result.case.helped:
@@ -188,7 +237,7 @@ async def on_other(update: Update, context: BotContext) -> None:
         if file_id_of(message, kind) is not None:
             await on_attachment(update, context, kind)
             return
-    show_menu(context, _("😊 I can read text, voice messages and photos. Tap a button 👇"))
+    show_menu(context, _("😊 I understand text, voice messages and photos. Tap a button 👇"))
 
 
 # ---- privacy --------------------------------------------------------------------------------
@@ -198,7 +247,8 @@ async def privacy_command(update: Update, context: BotContext) -> None:
              _("• your language"),
              _("• your phone number, if you shared it"),
              _("• your messages, voice messages and photos to the library"),
-             _("Only the library's consultants see it. We never share it."), ""]
+             _("Only the library's staff who help you can see it. We never give it to others."),
+             ""]
     if stored is None:
         lines.append(_("Now we keep nothing about you."))
     else:
@@ -211,7 +261,7 @@ async def privacy_command(update: Update, context: BotContext) -> None:
                                       stored.messages).format(count=stored.messages))
         lines.append("")
         lines.append(_("To see all of it, send /mydata."))
-        lines.append(_("To erase it all, send /forget."))
+        lines.append(_("To delete all of it, send /forget."))
     show_menu(context, "\n".join(lines))
 
 
@@ -234,19 +284,19 @@ async def forget_command(update: Update, context: BotContext) -> None:
     if context.person.role is not Role.PARENT:
         show_menu(context, _("Now we keep nothing about you."))
         return
-    context.reply(_("🗑️ Erase everything we keep about you? Your phone number and your "
-                    "messages will be gone. This cannot be undone."),
-                  reply_markup=inline([[(_("🗑️ Yes, erase"), ForgetConfirm()),
+    context.reply(_("🗑️ Delete everything we keep about you?\nYour phone number and your "
+                    "messages will be gone for good. We cannot get them back."),
+                  reply_markup=inline([[(_("🗑️ Yes, delete"), ForgetConfirm()),
                                         (_("No, keep it"), Dismiss("forget"))]]))
 
 
 async def forget_button(update: Update, context: BotContext) -> None:
     query, _button = pressed(update, ForgetConfirm)
     if context.person.role is not Role.PARENT:
-        context.answer(query.id, _("This button is no longer valid."))
+        context.answer(query.id, _("This button does not work any more."))
         return
     await privacy.forget(context.session, context.person, context.services.facts.villages)
     context.answer(query.id)
-    edit_pressed(context, query, _("✅ Done. We erased your data."))
+    edit_pressed(context, query, _("✅ Done. We deleted your data."))
     context.reply(_("👋 Goodbye. Send /start if you want to talk to us again."),
                   reply_markup=ReplyKeyboardRemove())

@@ -15,7 +15,7 @@ from bot import referrals
 from bot.callbacks import ReferralAction, ReferralButton
 from bot.context import BotContext
 from bot.flows import FlowState
-from bot.i18n import LANGUAGES, N_, _, language_name
+from bot.i18n import LANGUAGES, N_, _, language_name, ngettext
 from bot.referrals import StepProblem
 from bot.tokens import deep_link, qr_png
 from handlers.common import allowed_to, edit_pressed, inline, pressed, text_of
@@ -23,7 +23,7 @@ from handlers.common import allowed_to, edit_pressed, inline, pressed, text_of
 QUESTION = "question_message"  # the message that shows the current question, when known
 
 PROBLEMS: dict[StepProblem, str] = {
-    StepProblem.STALE: N_("This button is no longer valid."),
+    StepProblem.STALE: N_("This button does not work any more."),
     StepProblem.FIRST_STEP: N_("This is the first step."),
     StepProblem.NOTHING_CHOSEN: N_("Please tap at least one."),
 }
@@ -73,11 +73,15 @@ def _choices(state: FlowState, villages: Sequence[str]) -> tuple[str, Rows]:
 
 def _typed_question(step: str) -> str:
     if step == "need_other":
-        return _("What else does the family need? Please type it in a few words "
-                 "(at most {limit} characters).").format(limit=referrals.MAX_OTHER)
+        return ngettext("What else does the family need? Please type it in a few words "
+                        "(at most {limit} character).",
+                        "What else does the family need? Please type it in a few words "
+                        "(at most {limit} characters).",
+                        referrals.MAX_OTHER).format(limit=referrals.MAX_OTHER)
     if step == "note":
-        return _("📝 Type a short note for the consultant (at most {limit} characters)."
-                 ).format(limit=referrals.MAX_NOTE)
+        return ngettext("📝 Type a short note for the consultant (at most {limit} character).",
+                        "📝 Type a short note for the consultant (at most {limit} characters).",
+                        referrals.MAX_NOTE).format(limit=referrals.MAX_NOTE)
     return _(TYPED_QUESTIONS[step])
 
 

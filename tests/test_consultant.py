@@ -81,7 +81,7 @@ async def test_inbox_pages_and_filters(bot):
     replies = await consultant.send("/cases nonsense")
     assert "Unknown filter" in replies[0]["text"]
     await consultant.press_data("inbox:v99:0")  # forged filter
-    assert "no longer valid" in consultant.callback_answer()
+    assert "does not work any more" in consultant.callback_answer()
 
 
 async def test_case_handling_along_allowed_transitions_with_closed_loop(bot):

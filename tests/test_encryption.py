@@ -160,7 +160,7 @@ async def test_personal_fields_are_sealed_everywhere_and_shredded_on_erasure(
 
     keys_before = {k.id for k in await bot.rows(DataKey)}
     await parent.send("/forget")
-    await parent.press(label("ar", "🗑️ Yes, erase"))
+    await parent.press(label("ar", "🗑️ Yes, delete"))
     assert await bot.count(Parent, Parent.erased_at.is_not(None)) == 1
     # The parent's and the case's data keys are gone, so the old copy reads no more.
     used = {key_id for _, _, key_id, _ in old}

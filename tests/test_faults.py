@@ -39,7 +39,8 @@ async def test_messages_through_thirty_percent_faults(fake_api, settings, figure
                 for chat_id in chat_ids:
                     await outbox.queue_message(session, chat_id=chat_id,
                                                text=f"{chat_id} #{number:03d}",
-                                               dedupe_key=f"load:{chat_id}:{number}")
+                                               dedupe_key=f"load:{chat_id}:{number}",
+                                               language="nl")
         faults = [fake_api.inject(kind, methods={"sendMessage"}, probability=EACH, delay=0.8)
                   for kind in FAULT_KINDS]
         started = time.monotonic()
@@ -96,7 +97,7 @@ async def test_blocked_parent_becomes_a_dead_letter_the_consultant_hears_of(bot,
     parent.block()
     async with bot.services.sessions() as session, session.begin():
         await outbox.queue_message(session, chat_id=parent.id, text="hello",
-                                   dedupe_key="to-a-blocked-parent")
+                                   dedupe_key="to-a-blocked-parent", language="en")
     await bot.deliver_outbox()
     await wait_until(lambda: any("could not be delivered" in t for t in consultant.texts()))
     dead = await bot.rows(OutboxMessage, OutboxMessage.status == "dead")

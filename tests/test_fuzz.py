@@ -82,7 +82,7 @@ SOAK_STEPS = int(os.environ.get("SOAK_FUZZ_STEPS", "120"))
 KNOWN_COMMANDS = ("start", "help", "language", "taal", "refer", "verwijs", "privacy", "forget",
                   "myreferrals", "invite", "partners", "cases", "case", "stats", "export")
 NAMESPACES = ("lang", "ref", "case", "inbox", "partner", "invite", "faq", "help", "forget",
-              "noop")
+              "noop", "place")
 # What counts as an answer in the sender's chat.
 ANSWERS = {"sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendAudio",
            "editMessageText", "editMessageReplyMarkup", "copyMessage", "forwardMessage"}
@@ -496,7 +496,7 @@ async def test_a_button_press_without_data_is_answered_as_stale(bot, fake_api):
         for person in (bot.user(CONSULTANT_ID, "Bertine", "en"), bot.user(language_code="en")):
             await person.send("/start")
             await person.press_data("")
-            assert person.callback_answer() == "This button is no longer valid."
+            assert person.callback_answer() == "This button does not work any more."
         assert not errors.records
     finally:
         logging.getLogger().removeHandler(errors)

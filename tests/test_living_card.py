@@ -35,6 +35,7 @@ async def test_an_ordinary_case_costs_the_consultant_at_most_four_messages(bot):
     await parent.send(f"/start {token}")
     await bot.deliver_outbox()
     await wait_until(lambda: card_of(consultant, case.reference))
+    await bot.drain_outbox()
     before = len(consultant.inbox) - len(card_of(consultant, case.reference))
     # notification → open → take → contact → prepared answer → note → close
     await consultant.press("📂 Open")
@@ -74,6 +75,7 @@ async def test_a_take_updates_every_colleagues_notification_and_a_lost_take_says
     case = await newest_case(bot)
     await bot.deliver_outbox()
     await wait_until(lambda: card_of(sanne, case.reference) and card_of(bertine, case.reference))
+    await bot.drain_outbox()  # the relay has recorded which messages show the case
     stale = card_of(sanne, case.reference)[0]
     await bertine.press("✋ Take case")
     await bot.drain_outbox()

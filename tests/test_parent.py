@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from bot.answers import answer_text
 from bot.config import DEFAULT_FACTS_PATH
 from bot.facts import load_facts
-from bot.i18n import load_catalogs, translator, use_language
+from bot.i18n import for_reader, load_catalogs, translator, use_language
 from storage.models import Base, Case, CaseEvent, Parent, ParentMessage
 from tests.conftest import CONSULTANT_ID
 from tests.harness import wait_until
@@ -19,6 +19,11 @@ from tests.test_referral import join_as_partner, refer_family
 
 def label(language: str, msgid: str) -> str:
     return translator(language).gettext(msgid)
+
+
+def shown(language: str, msgid: str) -> str:
+    """A catalog text as the bot sends it on its own (right to left in Arabic and Farsi)."""
+    return for_reader(label(language, msgid), language)
 
 
 async def consultant_ready(bot):
@@ -47,6 +52,27 @@ async def test_start_language_then_menu_in_that_language(bot):
     assert (await bot.rows(Parent))[0].language == "ti"
 
 
+async def test_the_picker_offers_english_first_when_telegram_speaks_none_of_the_nine(bot):
+    german = bot.user(language_code="de")
+    await german.send("/start")
+    assert german.buttons()[:2] == ["English", "Nederlands"]
+    assert len(german.buttons()) == 9
+    await german.send("/language")
+    assert german.buttons()[0] == "English"
+    nobody_knows = bot.user(language_code=None)
+    await nobody_knows.send("/start")
+    assert nobody_knows.buttons()[0] == "English"
+    # One of the nine: that one first (a regional variant, Dari as Farsi).
+    for code, first in (("nl-BE", "Nederlands"), ("prs", "فارسی"), ("so", "Soomaali")):
+        user = bot.user(language_code=code)
+        await user.send("/start")
+        assert user.buttons()[0] == first, code
+    # Once chosen, the choice comes first, from the menu's button too.
+    await german.press("Polski")
+    await german.send(label("pl", "🌍 Language"))
+    assert german.buttons()[0] == "Polski"
+
+
 async def test_language_button_in_the_menu_changes_language(bot):
     parent = await parent_with_menu(bot, "en")
     await parent.send("🌍 Language")
@@ -60,9 +86,12 @@ async def test_language_button_in_the_menu_changes_language(bot):
 async def test_menu_topics_answer_with_facts(bot):
     parent = await parent_with_menu(bot, "en")
     replies = await parent.send("🏛️ Library")
-    answer = replies[0]["text"]
-    assert "Prinsenstraat 24" in answer and "Marktplein 1" in answer
+    assert parent.keyboard()[0] == "🏛️ Library"  # the menu stays under the village buttons
+    replies = await parent.press("📍 Dalfsen")
+    answer = parent.last_text
+    assert "Prinsenstraat 24" in answer and "Marktplein 1" not in answer
     assert "Monday 14:00–17:30" in answer and "free" in answer
+    assert "Tuesday, Wednesday, and Friday 10:00–17:30" in answer
     replies = await parent.send("🗣️ Learn Dutch")
     assert "Taalpunt" in replies[0]["text"] and "Tuesday 09:30–11:30" in replies[0]["text"]
     replies = await parent.send("📖 Reading & activities")
@@ -81,27 +110,97 @@ def test_reading_tent_dates_are_shown_only_while_they_are_to_come():
         before = answer_text("activities", facts, today=date(2027, 7, 1))
         after = answer_text("activities", facts, today=date(2027, 9, 1))
     assert "from July 19, 2027 to August 27, 2027" in before
-    assert "2027" not in after and "The new dates follow soon." in after
+    assert "2027" not in after and "The new dates will be here soon." in after
     with use_language("ar"):
         after = answer_text("activities", facts, today=date(2027, 9, 1))
     assert "2027" not in after and "Lemelerveld" in after
     assert translator("ar").gettext(
-        "⛺ In the summer holidays the reading tent comes to {villages}, once a week. "
-        "The new dates follow soon.").split("{")[0] in after
+        "⛺ In the summer holidays there is a reading tent with books and stories. "
+        "It comes to {villages}, once a week. The new dates will be here soon."
+    ).split("{")[0] in after
 
 
 async def test_menu_shows_facts_in_arabic(bot):
     parent = await parent_with_menu(bot, "ar")
-    replies = await parent.send(label("ar", "🏛️ Library"))
-    assert "الاثنين" in replies[0]["text"]  # Monday, from Babel's calendar data
-    assert "Prinsenstraat 24" in replies[0]["text"]
+    await parent.send(label("ar", "🏛️ Library"))
+    await parent.press("📍 Dalfsen")
+    assert "الاثنين" in parent.last_text  # Monday, from Babel's calendar data
+    assert "Prinsenstraat 24" in parent.last_text
+
+
+async def test_the_library_asks_which_village_first(bot):
+    parent = await parent_with_menu(bot, "en")
+    replies = await parent.send("🏛️ Library")
+    question = replies[0]
+    assert len(replies) == 1 and "Which village" in question["text"]
+    assert "Prinsenstraat" not in question["text"] and "Monday" not in question["text"]
+    assert parent.buttons(question) == ["📍 Dalfsen", "📍 Nieuwleusen", "📍 Lemelerveld"]
+    # A tap shows that branch in the same message, with buttons for the others.
+    assert await parent.press("📍 Nieuwleusen") == []  # edited in place, nothing new
+    answer = parent.last_text
+    assert "Kerkstraat 21" in answer and "Prinsenstraat" not in answer
+    assert "Monday and Friday 14:00–17:30" in answer
+    assert parent.buttons() == ["📍 Dalfsen", "📍 Lemelerveld"]
+    await parent.press("📍 Lemelerveld")
+    assert "Marktplein 1" in parent.last_text
+    assert parent.buttons() == ["📍 Dalfsen", "📍 Nieuwleusen"]
+    # Forged or foreign data changes nothing.
+    before = parent.last_text
+    for forged in ("place:show:3", "place:show:-1", "place:open:0", "place:show:0:x",
+                   "place:send:99:1"):
+        await parent.press_data(forged, parent.last)
+        assert parent.last_text == before
+        assert "does not work any more" in parent.callback_answer()
+    assert await bot.count(Case) == 0 and await bot.count(ParentMessage) == 0
+
+
+async def test_a_referred_family_gets_the_branch_of_their_village_at_once(bot):
+    nurse, _consultant, _ = await join_as_partner(bot)
+    await refer_family(nurse)  # the family lives in Nieuwleusen
+    token = next(t for t in nurse.texts() if "start=f_" in t).split("start=", 1)[1].split()[0]
+    parent = bot.user(first_name="Amal", language_code="en")
+    await parent.send(f"/start {token}")
+    await parent.send("🏛️ Library")
+    assert "Kerkstraat 21" in parent.last_text and "Prinsenstraat" not in parent.last_text
+    assert parent.buttons() == ["📍 Dalfsen", "📍 Lemelerveld"]
+    await parent.press("📍 Dalfsen")
+    assert "Prinsenstraat 24" in parent.last_text
+
+
+async def test_the_librarys_prepared_answers_name_the_familys_branch_or_ask(bot):
+    consultant = await consultant_ready(bot)
+    parent = await parent_with_menu(bot, "en")
+    await parent.send("my landlord wants me to sign a paper, what does it mean?")
+    case = (await bot.rows(Case))[0]
+    await consultant.press_data(f"case:send:{case.id}:come_to_library")
+    await wait_until(lambda: "Please come to the library" in parent.last_text)
+    assert "Which village" in parent.last_text and "Prinsenstraat" not in parent.last_text
+    replies = await parent.press("📍 Lemelerveld")  # a new message: the library's stays
+    assert "Marktplein 1" in replies[0]["text"]
+    assert parent.buttons(replies[0]) == ["📍 Dalfsen", "📍 Nieuwleusen"]
+    assert "Please come to the library" in parent.texts()[-2]
+    # A referred family's case knows the village: its branch at once.
+    nurse, _, _ = await join_as_partner(bot, consultant=consultant)
+    await refer_family(nurse)  # Nieuwleusen, in Arabic
+    token = next(t for t in nurse.texts() if "start=f_" in t).split("start=", 1)[1].split()[0]
+    family = bot.user(first_name="Amal", language_code="ar")
+    await family.send(f"/start {token}")
+    referred = next(c for c in await bot.rows(Case) if c.village == "Nieuwleusen")
+    await consultant.press_data(f"case:send:{referred.id}:library")
+    await wait_until(lambda: "Kerkstraat 21" in family.last_text)
+    assert "Prinsenstraat" not in family.last_text
+    assert family.buttons() == ["📍 Dalfsen", "📍 Lemelerveld"]
 
 
 async def test_question_answered_with_feedback(bot):
     parent = await parent_with_menu(bot, "en")
     replies = await parent.send("when is the library open on saturday?")
-    assert "Prinsenstraat" in replies[0]["text"]
-    assert parent.buttons(replies[0]) == ["👍", "👎"]
+    assert "Which village" in replies[0]["text"] and "Did this help?" in replies[0]["text"]
+    assert parent.buttons(replies[0]) == ["📍 Dalfsen", "📍 Nieuwleusen", "📍 Lemelerveld",
+                                          "👍", "👎"]
+    await parent.press("📍 Dalfsen")
+    assert "Prinsenstraat" in parent.last_text and "Did this help?" in parent.last_text
+    assert parent.buttons() == ["📍 Nieuwleusen", "📍 Lemelerveld", "👍", "👎"]
     await parent.press("👍")
     assert (await bot.rows(ParentMessage))[0].helpful is True
     assert await bot.count(Case) == 0
@@ -127,7 +226,7 @@ async def test_unrecognised_question_becomes_a_case(bot):
     consultant = await consultant_ready(bot)
     parent = await parent_with_menu(bot, "en")
     replies = await parent.send("my landlord wants me to sign a paper, what does it mean?")
-    assert "not sure" in replies[0]["text"] and "Bertine" in replies[0]["text"]
+    assert "do not know the answer" in replies[0]["text"] and "Bertine" in replies[0]["text"]
     await wait_until(lambda: any("landlord" in t for t in consultant.texts()))
     await consultant.press("✋ Zaak oppakken")
     assert "-0001" in consultant.callback_answer()
@@ -149,8 +248,8 @@ async def test_small_talk_gets_a_friendly_word_and_makes_no_case(bot):
         assert parent.keyboard(), "the menu comes with it"
     arabic = await parent_with_menu(bot, "ar", pick="العربية")
     replies = await arabic.send("شكرا كتير 🌹")
-    assert replies[0]["text"] == translator("ar").gettext(
-        "😊 You are welcome! Tap a button 👇 or type your question.")
+    assert replies[0]["text"] == for_reader(translator("ar").gettext(
+        "😊 You are welcome! Tap a button 👇 or type your question."), "ar")
     await bot.deliver_outbox()
     assert await bot.count(Case) == 0
     assert await bot.count(ParentMessage) == 0, "small talk is not stored"
@@ -230,7 +329,7 @@ async def test_everything_else_gets_a_friendly_answer_and_the_menu(bot):
         replies = await parent.send(command)
         assert len(replies) == 1 and replies[0]["reply_markup_sent"]["keyboard"]
     await parent.press_data("faq:no:999")  # forged
-    assert "no longer valid" in parent.callback_answer()
+    assert "does not work any more" in parent.callback_answer()
     assert await bot.count(Case) == 0 and await bot.count(ParentMessage) == 0
 
 
@@ -299,7 +398,7 @@ async def test_forget_leaves_no_trace_of_phone_or_text(bot):
     assert any("الخضراء" in (t or "") for t in texts)
 
     await parent.send("/forget")
-    await parent.press(label("ar", "🗑️ Yes, erase"))
+    await parent.press(label("ar", "🗑️ Yes, delete"))
     after = await _all_database_text(bot)
     for trace in ("12345678", "الزرقاء", "الخضراء", "Kerkstraat 5", str(parent.id), "Amal"):
         assert trace not in after, trace
@@ -313,7 +412,7 @@ async def test_forget_leaves_no_trace_of_phone_or_text(bot):
     assert parent.keyboard() == []
     # The family link no longer works.
     replies = await parent.send(f"/start {token}")
-    assert replies[0]["text"] == label("ar", "This link is not valid. Please ask for a new one.")
+    assert replies[0]["text"] == shown("ar", "This link does not work. Please ask for a new link.")
     assert await bot.count(Parent, Parent.telegram_user_id == parent.id) == 0
 
 

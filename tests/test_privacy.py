@@ -77,8 +77,8 @@ async def _erase_with_planted_markers(bot) -> tuple[str, str]:
     await _ask(parent, in_log)  # and this one only in the log
     await bot.drain_outbox()
     await parent.send("/forget")
-    await parent.press("🗑️ Yes, erase")
-    assert "We erased your data" in parent.inbox[-2]["text"]
+    await parent.press("🗑️ Yes, delete")
+    assert "We deleted your data" in parent.inbox[-2]["text"]
     assert await bot.count(Parent, Parent.telegram_user_id == parent.id) == 0
     return in_file, in_log
 
@@ -285,7 +285,7 @@ async def test_withdraw_an_open_invite_with_its_button(bot):
 
 
 # ---- 5. groups and channels: said once, then left, nothing stored -----------------------
-PRIVATE_ONLY = "I only work in a private chat. Please write to me directly."
+PRIVATE_ONLY = "I only talk in a private chat. Tap the link to write to me:"
 
 
 async def _row_counts(bot) -> dict[str, int]:

@@ -54,7 +54,7 @@ async def test_erasure_edits_the_cards_at_once(bot):
     reference = consultant.last_text.split()[2]
     await wait_until(lambda: bool(card_of(consultant, reference)))
     await parent.send("/forget")
-    await parent.press("🗑️ Yes, erase")
+    await parent.press("🗑️ Yes, delete")
     await bot.drain_outbox()
     erased = card_of(consultant, reference)
     assert "9K4W" not in erased["text"] and "erased" in erased["text"]

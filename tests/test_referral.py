@@ -98,8 +98,7 @@ async def test_restart_mid_referral_resumes(bot):
     await bot.restart()
     await nurse.press("▫️ 4–12 jaar")
     await nurse.press("Volgende ➡️")
-    await nurse.press("💻 digitale vaardigheden (schoolapp, DigiD, online formulieren)",
-                      exact=False)
+    await nurse.press("💻 hulp met de computer", exact=False)
     await nurse.press("Volgende ➡️")
     await nurse.press("💬 het gezin begint zelf het gesprek in de bot")
     await nurse.press("✅ Ja, ze stemden in – versturen")

@@ -201,7 +201,11 @@ async def test_parent_in_arabic_reads_right_to_left_and_gets_an_arabic_answer(pa
     await expect(parent.get_by_test_id("keyboard").get_by_test_id("key").first).to_be_visible()
 
     await say(parent, "متى تفتح المكتبة؟")
-    answer = messages(parent, "Prinsenstraat", "bot").last
+    # The library asks which village first: a button per branch, then that branch's hours.
+    answer = await the_message(parent, "Nieuwleusen")
+    await expect(answer).not_to_contain_text("Prinsenstraat")
+    await button(answer, "Dalfsen").click()
+    await expect(answer).to_contain_text("Prinsenstraat")  # edited in place
     await expect(answer).to_contain_text("الاثنين")  # Monday: the opening hours, in Arabic
     # Right to left: the bot's bubbles on the right, the parent's own on the left.
     question = messages(parent, "متى تفتح المكتبة؟", "user").last
@@ -354,6 +358,7 @@ async def test_screenshots(page: Page):
     await parent.get_by_test_id("start").click()
     await button(await the_message(parent, "Bibliotheek Dalfsen"), "العربية").click()
     await say(parent, "متى تفتح المكتبة؟")
+    await button(await the_message(parent, "Nieuwleusen"), "Dalfsen").click()
     await expect(messages(parent, "Prinsenstraat", "bot")).to_be_visible()
     await expect(messages(nurse, "afgesloten", "bot")).to_be_visible()  # the demo's last
     await say(nurse, "/refer")

@@ -57,7 +57,7 @@ async def test_help_lists_what_the_role_may_do(bot):
 async def test_unknown_command_and_sticker_get_an_answer(bot):
     user = bot.user(language_code="en")
     replies = await user.send("/frobnicate")
-    assert "command" in replies[0]["text"] and len(user.keyboard()) == 8
+    assert "do not understand" in replies[0]["text"] and len(user.keyboard()) == 8
     replies = await user.send_sticker()
     assert len(replies) == 1 and "photos" in replies[0]["text"]
     assert replies[0]["reply_markup_sent"]["keyboard"]  # the menu again
