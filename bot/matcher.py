@@ -26,13 +26,14 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
 import snowballstemmer
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.i18n import LANGUAGES, LOCALES_DIR
@@ -53,6 +54,7 @@ MIN_PREFIX = 4
 MIN_INSIDE = 6
 MIN_INSIDE_PREFIXED_SCRIPTS = 4
 ONE_TYPO_FROM, TWO_TYPOS_FROM = 5, 9
+MOST_TYPOS = 2
 NEGATION_REACH = 3  # a negation word turns down this many words after it (or before it)
 DETECT_CONFIDENCE = 0.9
 
@@ -161,28 +163,87 @@ class Keyword:
 
 @dataclass(frozen=True)
 class Question:
-    """A question's words as one language sees them."""
+    """A question's words as one language's lists see them: for every keyword word, the
+    positions of the question's words it matches (`word_matches`, found through an index
+    instead of comparing every pair)."""
     tokens: tuple[str, ...]
-    stems: tuple[str, ...]
     typos: bool
+    matched: dict[str, frozenset[int]]  # keyword word -> positions (start, inside, typo, stem)
+    exact: dict[str, frozenset[int]]  # keyword word -> positions of the very same word
 
-    def positions(self, keyword: Keyword, word_index: int) -> list[int]:
-        word = keyword.words[word_index]
-        stem = keyword.stems[word_index] if keyword.stems else ""
-        return [i for i, token in enumerate(self.tokens)
-                if word_matches(word, token, self.typos, keyword.whole)
-                or (stem and len(stem) >= MIN_PREFIX and self.stems[i] == stem)]
+    def positions(self, keyword: Keyword, word_index: int) -> frozenset[int]:
+        table = self.exact if keyword.whole else self.matched
+        return table.get(keyword.words[word_index], frozenset())
 
     def found(self, keyword: Keyword, turned: frozenset[int] = frozenset()) -> set[int] | None:
         """The positions of the keyword's words, or None when one of them is missing (a
         turned-down word does not count)."""
         hits: set[int] = set()
         for index in range(len(keyword.words)):
-            where = [i for i in self.positions(keyword, index) if i not in turned]
+            where = self.positions(keyword, index) - turned
             if not where:
                 return None
             hits.update(where)
         return hits
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """A question word's forms (with and without an Arabic article), and the parts of them a
+    keyword may be: its starts (from MIN_PREFIX letters) and its inner parts."""
+    forms: frozenset[str]
+    starts: frozenset[str]
+    insides: frozenset[str]
+
+
+def pieces(token: str) -> Pieces:
+    forms = _variants(token)
+    starts = {form[:k] for form in forms for k in range(MIN_PREFIX, len(form))}
+    insides = {form[i:j] for form in forms for i in range(len(form))
+               for j in range(i + MIN_INSIDE_PREFIXED_SCRIPTS, len(form) + 1)
+               if j - i < len(form)}
+    return Pieces(frozenset(forms), frozenset(starts), frozenset(insides))
+
+
+@dataclass
+class Vocabulary:
+    """Every word of one language's lists, arranged to find a question's matches fast."""
+    words: set[str] = field(default_factory=set)  # may match a longer word or with a typo
+    whole: set[str] = field(default_factory=set)  # "=word": the very word only
+    inside: set[str] = field(default_factory=set)  # long enough to count inside a word
+    by_length: dict[int, list[str]] = field(default_factory=dict)  # long enough for a typo
+    stems: dict[str, set[str]] = field(default_factory=dict)  # stem -> words with that stem
+
+    def add(self, keyword: Keyword) -> None:
+        for index, word in enumerate(keyword.words):
+            if keyword.whole:
+                self.whole.add(word)
+                continue
+            if word not in self.words:
+                self.words.add(word)
+                if len(word) >= _min_inside(word):
+                    self.inside.add(word)
+                if _typos_allowed(word):
+                    self.by_length.setdefault(len(word), []).append(word)
+            stem = keyword.stems[index] if keyword.stems else ""
+            if len(stem) >= MIN_PREFIX:
+                self.stems.setdefault(stem, set()).add(word)
+
+    def typo_matches(self, form: str) -> Iterable[str]:
+        """Words within their allowed typos of this form, or of its start (inflection)."""
+        for length, words in self.by_length.items():
+            if abs(length - len(form)) <= MOST_TYPOS:
+                for word, distance, _index in process.extract(
+                        form, words, scorer=OSA.distance, score_cutoff=MOST_TYPOS, limit=None):
+                    if distance <= _typos_allowed(word):
+                        yield word
+            if length < len(form):
+                start = form[:length]
+                for word, distance, _index in process.extract(
+                        start, words, scorer=OSA.distance, score_cutoff=MOST_TYPOS,
+                        limit=None):
+                    if distance <= _typos_allowed(word):
+                        yield word
 
 
 @dataclass
@@ -194,11 +255,52 @@ class Keywords:
     negation_before: tuple[tuple[str, ...], ...] = ()
     negation_after: tuple[tuple[str, ...], ...] = ()
     stem: Callable[[str], str] | None = None
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
 
-    def question(self, tokens: Iterable[str], typos: bool) -> Question:
+    # keyword word -> (section, place in its list) of the keywords that hold it
+    sections: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+    def index(self) -> None:
+        """Arrange every word of the lists for `question` (once, after loading)."""
+        every = {**self.smalltalk, **self.guards, **self.by_topic}
+        for section, keywords in every.items():
+            for place, keyword in enumerate(keywords):
+                self.vocabulary.add(keyword)
+                for word in set(keyword.words):
+                    self.sections.setdefault(word, []).append((section, place))
+
+    def candidates(self, lists: dict[str, list[Keyword]], question: Question
+                   ) -> dict[str, list[Keyword]]:
+        """Per section of `lists`, in their order, the keywords one of whose words the
+        question has: only these can match."""
+        places: dict[str, set[int]] = {}
+        for word in question.matched.keys() | question.exact.keys():
+            for section, place in self.sections.get(word, ()):
+                if section in lists:
+                    places.setdefault(section, set()).add(place)
+        return {section: [lists[section][p] for p in sorted(found)]
+                for section, found in places.items()}
+
+    def question(self, tokens: Iterable[str], typos: bool,
+                 parts: Sequence[Pieces] | None = None) -> Question:
         tokens = tuple(tokens)
-        stem = self.stem
-        return Question(tokens, tuple(stem(t) for t in tokens) if stem else tokens, typos)
+        parts = parts if parts is not None else [pieces(t) for t in tokens]
+        vocabulary = self.vocabulary
+        matched: dict[str, set[int]] = {}
+        exact: dict[str, set[int]] = {}
+        for position, (token, part) in enumerate(zip(tokens, parts, strict=True)):
+            for word in part.forms & vocabulary.whole:
+                exact.setdefault(word, set()).add(position)
+            found = set((part.forms | part.starts) & vocabulary.words)
+            found |= part.insides & vocabulary.inside
+            if typos:
+                found.update(w for form in part.forms for w in vocabulary.typo_matches(form))
+            if self.stem is not None:
+                found.update(vocabulary.stems.get(self.stem(token), ()))
+            for word in found:
+                matched.setdefault(word, set()).add(position)
+        return Question(tokens, typos, {w: frozenset(p) for w, p in matched.items()},
+                        {w: frozenset(p) for w, p in exact.items()})
 
     def negated(self, tokens: tuple[str, ...], clauses: tuple[int, ...]) -> set[int]:
         """The positions this language's negation words turn down: a few words, never past
@@ -221,7 +323,7 @@ class Keywords:
         keywords (so "library" and the typo "libary" do not add up); phrases add on top.
         Turned-down words do not count; when `guarded`, only naming keywords count."""
         scores: dict[str, float] = {}
-        for topic, keywords in self.by_topic.items():
+        for topic, keywords in self.candidates(self.by_topic, question).items():
             used: set[int] = set()
             phrases: set[frozenset[int]] = set()
             total = 0.0
@@ -244,7 +346,7 @@ class Keywords:
 
     def guard(self, question: Question, turned: frozenset[int]) -> str | None:
         """"elsewhere" or "medical" when the question names another place or health."""
-        for name, keywords in self.guards.items():
+        for name, keywords in self.candidates(self.guards, question).items():
             if any(question.found(keyword, turned) is not None for keyword in keywords):
                 return name
         return None
@@ -253,8 +355,9 @@ class Keywords:
         """The positions that are greetings or thanks, and which kind ("thanks" wins)."""
         covered: set[int] = set()
         kind = None
+        found = self.candidates(self.smalltalk, question)
         for name in ("hello", "thanks"):
-            for keyword in self.smalltalk.get(name, []):
+            for keyword in found.get(name, []):
                 hits = question.found(keyword)
                 if hits is not None:
                     covered |= hits
@@ -309,6 +412,7 @@ def load_keywords(path: Path, language: str = "") -> Keywords:
         else:
             known = ", ".join((*TOPICS, SMALLTALK, *GUARDS, "negation"))
             raise KeywordFileError(f"{path}: unknown section [{section}]; use {known}")
+    result.index()
     return result
 
 
@@ -415,11 +519,12 @@ def _passes(language: str, detected: str | None) -> list[tuple[Keywords, bool]]:
     return passes
 
 
-def _smalltalk(tokens: tuple[str, ...], passes: list[tuple[Keywords, bool]]) -> str | None:
+def _smalltalk(tokens: tuple[str, ...], questions: list[tuple[Keywords, Question]]
+               ) -> str | None:
     covered: set[int] = set()
     kinds: set[str] = set()
-    for keywords, typos in passes:
-        found, kind = keywords.smalltalk_kind(keywords.question(tokens, typos))
+    for keywords, question in questions:
+        found, kind = keywords.smalltalk_kind(question)
         covered |= found
         if kind:
             kinds.add(kind)
@@ -454,7 +559,9 @@ def match(question: str, language: str) -> Match:
         return Match(None, {}, smalltalk="thanks" if _only_symbols(question) else None)
     detected = detect_language(question)
     passes = _passes(language, detected)
-    questions = [(keywords, keywords.question(tokens, typos)) for keywords, typos in passes]
+    parts = [pieces(token) for token in tokens]
+    questions = [(keywords, keywords.question(tokens, typos, parts))
+                 for keywords, typos in passes]
     # "not", "geen", "değil": the negation words of the chosen and the detected language only
     # (a short cue of one language is an everyday word in another: Polish "na")
     turned = frozenset().union(*(keywords.negated(tokens, clauses)
@@ -472,7 +579,7 @@ def match(question: str, language: str) -> Match:
             combined[name] = max(combined.get(name, 0.0), value)
     topic = _decide(combined)
     if topic is None and guard is None:
-        kind = _smalltalk(tokens, passes)
+        kind = _smalltalk(tokens, questions)
         if kind is not None:
             return Match(None, combined, smalltalk=kind)
     return Match(topic, combined, guard=guard)

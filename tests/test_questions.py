@@ -166,3 +166,40 @@ def test_normalise_is_stable_and_match_never_fails(text: str):
     assert matcher.normalise(once) == once
     for language in ("nl", "ar", "ti"):
         assert matcher.match(text, language).label in (*matcher.TOPICS, "none", "smalltalk")
+
+
+def _reference_positions(keywords: matcher.Keywords, tokens: tuple[str, ...], typos: bool
+                         ) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+    """What the index must find, by comparing every keyword word with every question word
+    through `word_matches` and the stems (the definition)."""
+    matched: dict[str, set[int]] = {}
+    exact: dict[str, set[int]] = {}
+    every = [*keywords.smalltalk.values(), *keywords.guards.values(),
+             *keywords.by_topic.values()]
+    for keyword in (k for ks in every for k in ks):
+        for index, word in enumerate(keyword.words):
+            stem = keyword.stems[index] if keyword.stems else ""
+            for position, token in enumerate(tokens):
+                if keyword.whole and matcher.word_matches(word, token, typos, whole=True):
+                    exact.setdefault(word, set()).add(position)
+                if keyword.whole:
+                    continue
+                if matcher.word_matches(word, token, typos) or (
+                        len(stem) >= matcher.MIN_PREFIX and keywords.stem is not None
+                        and keywords.stem(token) == stem):
+                    matched.setdefault(word, set()).add(position)
+    return matched, exact
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_index_finds_exactly_what_comparing_every_word_finds(language: str):
+    texts = [q["text"] for q in hard_questions(language)][:25]
+    other = LANGUAGES[(LANGUAGES.index(language) + 1) % len(LANGUAGES)]
+    for text in texts:
+        tokens = tuple(matcher.normalise(text).split())
+        for lists, typos in ((matcher.keywords_for(language), True),
+                             (matcher.keywords_for(other), False)):
+            question = lists.question(tokens, typos)
+            matched, exact = _reference_positions(lists, tokens, typos)
+            assert {w: set(p) for w, p in question.matched.items()} == matched, text
+            assert {w: set(p) for w, p in question.exact.items()} == exact, text
