@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 
-from bot import cases, figures, flows, inbox, notify, privacy, referrals
+from bot import cases, figures, flows, inbox, notify, privacy, referrals, translation
 from bot.callbacks import CaseAction, CaseButton, Dismiss, InboxButton
 from bot.cases import Case, CaseCard, Change, Problem
 from bot.context import BotContext
@@ -32,6 +32,7 @@ PROBLEMS: dict[Problem, str] = {
     Problem.ERASED: NS_("The parent asked to erase their data: the case takes no messages."),
     Problem.EMPTY: NS_("Please type a text."),
     Problem.TOO_LONG: NS_("That is too long: at most 1000 characters."),
+    Problem.STALE: NS_("This button is no longer valid."),
 }
 EVENT_NAMES: dict[str, str] = {
     "created": NS_("created"),
@@ -136,6 +137,9 @@ def card_text(context: BotContext, card: CaseCard) -> str:
             icon = ATTACHMENT_ICONS.get(message.kind, "")
             body = (message.text or "")[:300]
             lines.append(f"{_local(message.created_at, context)} {arrow} {icon} {body}".rstrip())
+            if message.id in card.translations:
+                lines.append("    " + S_("🌐 Machine translation: {text}").format(
+                    text=card.translations[message.id][:300]))
     lines += ["", S_("🕓 History:")]
     lines += [_event_line(card, event, context) for event in card.events[-15:]]
     return "\n".join(lines)[:4000]
@@ -321,9 +325,14 @@ async def start_typing(update: Update, context: BotContext) -> None:
         context.answer(query.id, S_(PROBLEMS[Problem.NOT_FOUND]))
         return
     context.answer(query.id)
-    prompt = (S_("📝 Type the note for case {reference}.") if note else
-              S_("💬 Type your message to the parent of case {reference}. They get it "
-                 "as you write it; for another language use a prepared answer."))
+    if note:
+        prompt = S_("📝 Type the note for case {reference}.")
+    elif context.services.translation.configured:
+        prompt = S_("💬 Type your message to the parent of case {reference}. If they read "
+                    "another language, you see a machine translation before it goes.")
+    else:
+        prompt = S_("💬 Type your message to the parent of case {reference}. They get it "
+                    "as you write it; for another language use a prepared answer.")
     context.reply(prompt.format(reference=case.reference),
                   reply_markup=inline([[(_("✖️ Cancel"), CaseButton("cancel", case.id))]]))
 
@@ -412,13 +421,34 @@ async def erase_parent(update: Update, context: BotContext) -> None:
 
 
 async def on_text(update: Update, context: BotContext, state: FlowState) -> None:
-    """The typed note or message of a CASE_NOTE / CASE_REPLY flow."""
-    result = await cases.finish_typing(context.session, context.person, state, text_of(update))
+    """The typed note or message of a CASE_NOTE / CASE_REPLY flow. A message in another
+    language than the parent's first comes back with its machine translation (a preview
+    the outbox relay sends once it is translated)."""
+    result = await cases.finish_typing(context.session, context.person, state, text_of(update),
+                                       translating=context.services.translation.configured)
     if result is None:
         consultants_only(context)
         return
+    if result.translating is not None:
+        context.reply(S_("🌐 Translating into {language}…").format(
+            language=translation.language_label(result.translating)))
+        return
     _report(context, None, result,
             NS_("📝 Note saved on case {reference}.") if state.flow == flows.CASE_NOTE else SENT)
+    if result.ok and result.untranslated:
+        context.reply(S_("🌐 Not translated: {reason}.").format(reason=result.untranslated))
+
+
+@allowed_to("case.reply")
+async def send_typed(update: Update, context: BotContext) -> None:
+    """🌐 Send with translation / 📨 Send original only, under the preview of a reply."""
+    query, button = pressed(update, CaseButton)
+    result = await cases.send_typed(context.session, context.person, button.case_id,
+                                    button.argument or "", button.action == "sendtr")
+    message = query.message
+    if result.ok and isinstance(message, Message) and message.text:
+        context.edit(message.message_id, message.text)  # its buttons go
+    _report(context, query.id, result, SENT)
 
 
 # ---- figures --------------------------------------------------------------------------------
