@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import aiohttp
 from babel import Locale
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import masking
@@ -278,6 +278,8 @@ class TranslationService:
                                                 target=target, case_id=case_id, text=text)
         except IntegrityError:
             pass  # another process kept the same translation a moment ago
+        except SQLAlchemyError as err:  # not kept (asked again next time); it still goes out
+            log.warning("machine translation not kept: %s", type(err).__name__)
 
     async def close(self) -> None:
         if self.provider is not None:

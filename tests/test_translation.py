@@ -159,17 +159,20 @@ async def test_the_original_only_and_a_reply_typed_anew(tbot, translate_api):
     assert not any("Eerste versie" in t for t in parent.texts())
 
 
-@pytest.mark.parametrize("trouble", ["down", "500", "slow", "garbage", "no_text"])
+@pytest.mark.parametrize("trouble", ["down", "500", "slow", "garbage", "no_text", "wrong_key"])
 async def test_trouble_at_the_service_lets_the_original_through_and_says_why(
         tbot, translate_api, trouble):
     reasons = {"down": "the translation service is not answering",
                "500": "the translation service is not answering",
                "slow": "the translation service took too long",
                "garbage": "the translation service gave an answer the bot cannot read",
-               "no_text": "the translation service gave an answer the bot cannot read"}
+               "no_text": "the translation service gave an answer the bot cannot read",
+               "wrong_key": "the translation service refused (check TRANSLATION_KEY)"}
     consultant = await dutch_consultant(tbot)
     if trouble == "down":
         await translate_api.stop()
+    elif trouble == "wrong_key":
+        translate_api.api_key = "another-key"
     else:
         translate_api.mode, translate_api.delay = trouble, 20.0  # "slow": far past the timeout
     parent = tbot.user(first_name="Amal", language_code="ti")
