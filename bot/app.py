@@ -10,7 +10,7 @@ from telegram import LinkPreviewOptions
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults, JobQueue
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
-from bot import i18n, masterkey, notify, people, redaction
+from bot import delivery, i18n, masterkey, notify, people, redaction
 from bot.config import Settings
 from bot.context import BotApp, BotContext
 from bot.facts import load_facts
@@ -18,6 +18,7 @@ from bot.jobs import schedule_jobs
 from bot.outbox import OutboxRelay
 from bot.sender import telegram_sender
 from bot.services import Services
+from bot.translation import TranslationService, provider_for
 from bot.updates import BotApplication
 from handlers import publish_commands, register
 from storage.db import create_engine, create_session_factory
@@ -50,13 +51,14 @@ async def _post_init(application: BotApp) -> None:
         services.sessions, telegram_sender(application.bot, settings.outbox_send_timeout_seconds),
         chat_interval=settings.outbox_chat_interval_seconds,
         claim_seconds=settings.outbox_claim_seconds, on_dead=notify.dead_letter,
-        on_sent=redaction.notification_sent)
+        on_sent=redaction.notification_sent, prepare=delivery.preparer(services.translation))
     if application.job_queue is not None:
         schedule_jobs(application.job_queue, settings)
 
 
 async def _post_shutdown(application: BotApp) -> None:
     services: Services = application.bot_data["services"]
+    await services.translation.close()
     await services.engine.dispose()
 
 
@@ -69,7 +71,10 @@ def build_application(settings: Settings, *, token: str | None = None) -> BotApp
         log.warning("%s: the reading tent's dates (last_day %s) are past; parents are told "
                     "new dates follow", settings.library_facts_path, facts.reading_tent.last_day)
     engine = create_engine(settings.database_url)
-    services = Services(settings, facts, engine, create_session_factory(engine))
+    sessions = create_session_factory(engine)
+    services = Services(settings, facts, engine, sessions,
+                        TranslationService(provider_for(settings), sessions,
+                                           settings.translation_timeout))
     application: BotApp = (
         ApplicationBuilder()
         .application_class(BotApplication)

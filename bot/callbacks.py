@@ -143,7 +143,8 @@ class ReferralButton(ButtonData):
 
 
 CaseAction = Literal["open", "take", "contacted", "close", "reopen", "out", "note", "reply",
-                     "files", "cancel", "prep", "send", "data", "erase", "eraseok"]
+                     "files", "cancel", "prep", "send", "data", "erase", "eraseok", "sendtr",
+                     "sendorig"]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ message through the outbox. Handlers only call these functions.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -15,11 +16,11 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import access, answers, flows, notify, outbox
-from bot.callbacks import PlaceButton
+from bot import access, answers, flows, notify, outbox, translation
+from bot.callbacks import CaseAction, CaseButton, PlaceButton
 from bot.facts import LibraryFacts
 from bot.flows import FlowState
-from bot.i18n import N_, NS_, S_, _, use_language
+from bot.i18n import LANGUAGES, N_, NS_, S_, _, current_language, use_language
 from bot.matcher import TOPICS
 from bot.people import Person
 from storage import models
@@ -101,6 +102,7 @@ class Problem(StrEnum):
     ERASED = "erased"
     EMPTY = "empty"
     TOO_LONG = "too_long"
+    STALE = "stale"  # a button of a reply that was sent, cancelled or typed anew
 
 
 @dataclass
@@ -109,6 +111,11 @@ class Result:
     problem: Problem | None = None
     holder: str | None = None  # who took it, when someone else was first
     event_id: int | None = None  # the event the change made
+    # A typed reply waits for the consultant's look at its machine translation into this
+    # language (a preview follows through the outbox).
+    translating: str | None = None
+    # A typed reply went as typed: why it was not translated (one staff sentence).
+    untranslated: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -211,6 +218,8 @@ class CaseCard:
     messages: list[ParentMessage]
     events: list[CaseEvent]
     names: dict[int, str] = field(default_factory=dict)  # the consultants named on it
+    # The parent's messages with a machine translation into the viewer's language (id -> it).
+    translations: dict[int, str] = field(default_factory=dict)
 
     @property
     def holder(self) -> str | None:
@@ -223,13 +232,30 @@ class CaseCard:
 
 
 async def card(session: AsyncSession, case: Case) -> CaseCard:
-    """The card of a case the caller was already allowed to see or change."""
+    """The card of a case the caller was already allowed to see or change (in the current
+    language, the viewer's: the translations kept of the parent's words into it)."""
     messages = await cases_repo.messages(session, case.id)
     events = await cases_repo.events(session, case.id)
     named = {e.actor_id for e in events if e.actor_kind == "consultant" and e.actor_id}
     if case.assigned_consultant_id is not None:
         named.add(case.assigned_consultant_id)
-    return CaseCard(case, messages, events, await people_repo.consultant_names(session, named))
+    return CaseCard(case, messages, events, await people_repo.consultant_names(session, named),
+                    await _translations(session, case, messages, current_language()))
+
+
+async def _translations(session: AsyncSession, case: Case, messages: list[ParentMessage],
+                        target: str) -> dict[int, str]:
+    """The machine translations kept of the parent's messages into `target` (made when the
+    notification with them was delivered; looked up the same way)."""
+    wanted: dict[int, tuple[str, str, str]] = {}
+    for message in messages:
+        if message.direction != "in" or not message.text:
+            continue
+        source = translation.words_language(message.text, case.family_language)
+        if source is not None and source != target:
+            wanted[message.id] = (message.text, source, target)
+    found = await translation.stored(session, wanted.values())
+    return {message_id: found[item] for message_id, item in wanted.items() if item in found}
 
 
 async def open_card(session: AsyncSession, person: Person, case_id: int) -> CaseCard | None:
@@ -338,10 +364,12 @@ async def stop_typing(session: AsyncSession, person: Person) -> None:
     await flows.end(session, person)
 
 
-async def finish_typing(session: AsyncSession, person: Person, state: FlowState, text: str
-                        ) -> Result | None:
+async def finish_typing(session: AsyncSession, person: Person, state: FlowState, text: str,
+                        *, translating: bool = False) -> Result | None:
     """The typed note or reply. A text that is empty or too long keeps the flow open (type
-    it again); None when the person may no longer do this (the flow ends)."""
+    it again); None when the person may no longer do this (the flow ends). `translating`:
+    machine translation is set up, so a reply in another language than the parent's waits
+    for the consultant's look at its translation (`Result.translating`)."""
     if not access.check(person, TYPING_FLOWS.get(state.flow, "case.note")):
         await flows.end(session, person)
         return None
@@ -349,8 +377,8 @@ async def finish_typing(session: AsyncSession, person: Person, state: FlowState,
     if state.flow == flows.CASE_NOTE:
         result = await add_note(session, person, case_id, text)
     else:
-        result = await reply_to_parent(session, person, case_id, text=text)
-    if result.problem not in (Problem.EMPTY, Problem.TOO_LONG):
+        result = await typed_reply(session, person, case_id, text, translating=translating)
+    if result.problem not in (Problem.EMPTY, Problem.TOO_LONG) and result.translating is None:
         await flows.end(session, person)
     return result
 
@@ -435,13 +463,19 @@ async def _parent_of(session: AsyncSession, case: Case) -> _Reachable | Problem:
     return _Reachable(parent, parent.telegram_user_id)
 
 
+def _parent_language(parent: Parent, case: Case) -> str:
+    language = parent.language or case.family_language
+    return language if language in LANGUAGES else "nl"
+
+
 async def reply_to_parent(session: AsyncSession, person: Person, case_id: int, *,
                           text: str | None = None, prepared: str | None = None,
-                          facts: LibraryFacts | None = None, now: datetime | None = None
+                          facts: LibraryFacts | None = None, translated: str | None = None
                           ) -> Result:
-    """A consultant's message to the parent, through the outbox, kept on the case."""
+    """A consultant's message to the parent, through the outbox, kept on the case.
+    `translated`: a machine translation of `text` into the parent's language, which the
+    parent gets first, labelled, with the text as typed under it."""
     access.require(person, "case.reply")
-    now = now or datetime.now(UTC)
     case = await cases_repo.by_id(session, case_id)
     if case is None:
         return Result(None, Problem.NOT_FOUND)
@@ -456,24 +490,124 @@ async def reply_to_parent(session: AsyncSession, person: Person, case_id: int, *
         return Result(case, Problem.EMPTY)
     if len(body) > MAX_REPLY:
         return Result(case, Problem.TOO_LONG)
-    language = parent.language or case.family_language or "nl"
+    language = _parent_language(parent, case)
     markup = None
     with use_language(language):
         header = _("💬 A message from the library:")
         if prepared is not None and facts is not None:  # both checked above
             answer = prepared_answer(prepared, facts, case.village_known)
             body, markup = answer.text, place_buttons(facts, answer.choices)
+        shown = body
+        if translated is not None and prepared is None:
+            shown = "\n\n".join([translated, _("🌐 Translated by a computer. What the library "
+                                                 "wrote:") + "\n" + body])
     message = ParentMessage(parent_id=parent.id, case_id=case.id, direction="out", kind="text",
                             text=body, topic=prepared)
     session.add(message)
     await session.flush()
-    case.updated_at = now
-    await cases_repo.add_event(session, case.id, "reply", "consultant", person.record_id,
-                               {"message_id": message.id, "prepared": prepared})
+    case.updated_at = datetime.now(UTC)
+    detail: dict[str, Any] = {"message_id": message.id, "prepared": prepared}
+    if translated is not None and prepared is None:
+        detail["translated"] = language
+    await cases_repo.add_event(session, case.id, "reply", "consultant", person.record_id, detail)
     await outbox.queue_message(session, chat_id=reachable.chat_id,
-                               text=f"{header}\n\n{body}", dedupe_key=f"reply:{message.id}",
+                               text=f"{header}\n\n{shown}", dedupe_key=f"reply:{message.id}",
                                reply_markup=markup, case_id=case.id, language=language)
     return Result(case)
+
+
+# ---- a typed reply in another language: its machine translation, looked at first ----------
+REPLY_CONFIRM = "confirm"  # the CASE_REPLY flow's step while the preview is out
+
+
+async def typed_reply(session: AsyncSession, person: Person, case_id: int, text: str, *,
+                      translating: bool) -> Result:
+    """A reply the consultant typed. In the parent's language (or without translation set
+    up) it goes at once; else the consultant first gets a preview with its machine translation
+    (made by the outbox relay, outside this transaction) and chooses: with the translation,
+    the original only, or not at all (`send_typed`)."""
+    access.require(person, "case.reply")
+    case = await cases_repo.by_id(session, case_id)
+    if case is None:
+        return Result(None, Problem.NOT_FOUND)
+    reachable = await _parent_of(session, case)
+    body = text.strip()
+    if isinstance(reachable, Problem) or not body or len(body) > MAX_REPLY:
+        return await reply_to_parent(session, person, case_id, text=body)  # says what is wrong
+    target = _parent_language(reachable.parent, case)
+    source = translation.staff_language(body, person.language)
+    if source == target:
+        return await reply_to_parent(session, person, case_id, text=body)
+    if not translating:
+        result = await reply_to_parent(session, person, case_id, text=body)
+        result.untranslated = translation.reason_text(translation.Reason.NOT_CONFIGURED,
+                                                      source, target)
+        return result
+    nonce = secrets.token_hex(4)
+    order = {"kind": "reply", "text": body, "source": source, "target": target,
+             "case_id": case.id, "reference": case.reference, "nonce": nonce,
+             "staff": person.language}
+    await flows.begin(session, person, flows.CASE_REPLY, REPLY_CONFIRM,
+                      {"case_id": case.id, "text": body, "source": source, "target": target,
+                       "nonce": nonce})
+    preview, markup = reply_preview(order, None)  # as it goes if the relay cannot translate
+    await outbox.queue_message(session, chat_id=person.telegram_user_id, text=preview,
+                               reply_markup=markup, case_id=case.id,
+                               dedupe_key=f"preview:{nonce}:{person.telegram_user_id}",
+                               language=person.language or "nl",
+                               instructions={notify.TRANSLATE: order})
+    return Result(case, translating=target)
+
+
+def reply_preview(order: dict[str, Any], outcome: translation.Outcome | None
+                  ) -> tuple[str, dict[str, Any]]:
+    """The consultant's look at her reply before it goes (text and buttons, as Bot API JSON),
+    in the current language (hers): with its machine translation, or why there is none."""
+    case_id, nonce = int(order["case_id"]), str(order["nonce"])
+    reference, body = order["reference"], order["text"]
+
+    def button(label: str, action: CaseAction) -> dict[str, str]:
+        return {"text": label, "callback_data": CaseButton(action, case_id, nonce).pack()}
+
+    cancel = {"text": _("✖️ Cancel"), "callback_data": CaseButton("cancel", case_id).pack()}
+    original = button(S_("📨 Send original only"), "sendorig")
+    if outcome is not None and outcome.text is not None:
+        text = "\n\n".join([
+            S_("🌐 Your message to the parent of case {reference}, with a machine translation "
+               "into {language}:").format(reference=reference,
+                                          language=translation.language_label(order["target"])),
+            outcome.text, S_("Your text:") + "\n" + body])
+        rows = [[button(S_("🌐 Send with translation"), "sendtr")], [original, cancel]]
+        return text, {"inline_keyboard": rows}
+    lines = []
+    if outcome is not None:
+        reason = translation.reason_text(outcome.reason or translation.Reason.DOWN,
+                                         order["source"], order["target"])
+        lines.append(S_("🌐 Not translated: {reason}.").format(reason=reason))
+    lines.append(S_("Your message to the parent of case {reference}:").format(
+        reference=reference))
+    return "\n".join(lines) + "\n\n" + body, {"inline_keyboard": [[original, cancel]]}
+
+
+async def send_typed(session: AsyncSession, person: Person, case_id: int, nonce: str,
+                     with_translation: bool) -> Result:
+    """The consultant's choice under the preview: send with the translation, or the
+    original only. A button of a reply that was sent, cancelled or typed anew is stale."""
+    access.require(person, "case.reply")
+    state = await flows.current(session, person)
+    data = state.data if state is not None else {}
+    if (state is None or state.flow != flows.CASE_REPLY or state.step != REPLY_CONFIRM
+            or data.get("nonce") != nonce or data.get("case_id") != case_id):
+        return Result(await cases_repo.by_id(session, case_id), Problem.STALE)
+    body, source, target = str(data["text"]), str(data["source"]), str(data["target"])
+    translated = None
+    if with_translation:
+        found = await translation.stored(session, [(body, source, target)])
+        translated = found.get((body, source, target))
+        if translated is None:  # the preview had none to offer
+            return Result(await cases_repo.by_id(session, case_id), Problem.NOT_ALLOWED)
+    await flows.end(session, person)
+    return await reply_to_parent(session, person, case_id, text=body, translated=translated)
 
 
 # ---- did the family get help? ---------------------------------------------------------------

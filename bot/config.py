@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     # made on first start (relative to the working directory, like the database).
     master_key: str | None = Field(default=None, repr=False)
     master_key_file: Path = Path("data/master.key")
+    # Machine translation (bot/translation.py): a LibreTranslate-compatible server, e.g. one
+    # the library runs itself. Unset: nothing is translated (the consultant is told so).
+    translation_url: str | None = None
+    translation_key: str | None = Field(default=None, repr=False)
+    # One translation (the language list included) gives up after this long; the original
+    # goes through without it.
+    translation_timeout: float = Field(default=5.0, gt=0, le=30)
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -135,6 +142,21 @@ class Settings(BaseSettings):
         if not (value.startswith("https://") or value.startswith("http://")):
             raise ValueError("must start with https:// (Telegram only posts to HTTPS)")
         return value
+
+    @field_validator("translation_url")
+    @classmethod
+    def _translation_url(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        value = value.strip().rstrip("/")
+        if not (value.startswith("http://") or value.startswith("https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("translation_key")
+    @classmethod
+    def _blank_key(cls, value: str | None) -> str | None:
+        return value.strip() if value is not None and value.strip() else None
 
     @field_validator("telegram_api_url")
     @classmethod

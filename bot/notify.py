@@ -3,19 +3,48 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox
+from bot import outbox, translation
 from bot.callbacks import CaseButton
-from bot.i18n import S_, _, use_language
+from bot.i18n import S_, STAFF_LANGUAGES, _, use_language
 from storage.models import Case, OutboxMessage, Parent, Partner
 from storage.repositories import cases as cases_repo
 from storage.repositories import people as people_repo
 
 REDACTION_PREFIX = "redact:"  # bot.redaction's edits of old case cards
 REFRESH_PREFIX = "refresh:"  # bot.cases's edits of notifications and cards when a case changes
+# The outbox instruction to translate a message's words on delivery (bot.delivery).
+TRANSLATE = "_translate"
+
+
+@dataclass(frozen=True)
+class Words:
+    """A parent's own words in a notification, and the language they are written in (None:
+    unknown). Each consultant gets them with a machine translation into their language."""
+
+    text: str
+    language: str | None
+
+
+def translate_order(words: Words | None, target: str, case_id: int) -> dict[str, Any] | None:
+    """The relay's instruction to add a translation of `words` into `target`, if needed."""
+    if words is None or words.language is None or words.language == target:
+        return None
+    return {TRANSLATE: {"kind": "words", "text": words.text, "source": words.language,
+                        "target": target, "case_id": case_id}}
+
+
+def with_translation(text: str, outcome: translation.Outcome, source: str, target: str) -> str:
+    """A notification with the translation of the parent's words under it, labelled, or with
+    the short reason there is none (in the current language, the consultant's)."""
+    if outcome.text is not None:
+        return text + "\n" + S_("🌐 Machine translation: {text}").format(text=outcome.text)
+    reason = translation.reason_text(outcome.reason or translation.Reason.DOWN, source, target)
+    return text + "\n" + S_("🌐 Not translated: {reason}.").format(reason=reason)
 
 
 def notification_buttons(case: Case) -> dict[str, Any]:
@@ -29,21 +58,25 @@ def notification_buttons(case: Case) -> dict[str, Any]:
 
 
 async def consultants(session: AsyncSession, case: Case, key: str, render: Callable[[], str],
-                      *, buttons: bool = True, copy_of: tuple[int, int] | None = None) -> int:
+                      *, buttons: bool = True, copy_of: tuple[int, int] | None = None,
+                      words: Words | None = None) -> int:
     """Queue `render()` once per active consultant (dedupe `key:consultant`).
 
     `copy_of` (chat id, message id) also queues a copy of that message, e.g. a parent's photo,
-    right after the text; the relay keeps the order per chat.
+    right after the text; the relay keeps the order per chat. `words`, the parent's own words
+    in the text, are translated into each consultant's language when the relay delivers it.
     """
     queued = 0
     for consultant in await people_repo.active_consultants(session):
-        with use_language(consultant.language or "nl"):
+        language = consultant.language if consultant.language in STAFF_LANGUAGES else "nl"
+        with use_language(language):
             text = render()
             markup = notification_buttons(case) if buttons else None
         if await outbox.queue_message(session, chat_id=consultant.telegram_user_id, text=text,
                                       reply_markup=markup, case_id=case.id,
                                       dedupe_key=f"{key}:{consultant.id}",
-                                      language=consultant.language or "nl"):
+                                      language=language,
+                                      instructions=translate_order(words, language, case.id)):
             queued += 1
         if copy_of is not None:
             await outbox.queue_call(

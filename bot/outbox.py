@@ -44,19 +44,28 @@ class Permanent(Exception):
 
 
 Sender = Callable[[str, dict[str, Any]], Awaitable[object]]  # returns what the API answered
+# Rewrites a payload right before it is sent (e.g. adds a machine translation); keys of a
+# payload that start with "_" are instructions for it, never sent.
+Prepare = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+INSTRUCTION_PREFIX = "_"
 
 
-async def queue_message(session: AsyncSession, *, chat_id: int, text: str, dedupe_key: str,
-                        reply_markup: dict[str, Any] | None = None,
-                        language: str, case_id: int | None = None) -> bool:
+async def queue_message(  # noqa: PLR0913 - keyword-only: each says what the message is
+        session: AsyncSession, *, chat_id: int, text: str, dedupe_key: str,
+        reply_markup: dict[str, Any] | None = None, language: str, case_id: int | None = None,
+        instructions: dict[str, Any] | None = None) -> bool:
     """Queue a text for `chat_id` in the current transaction; once per dedupe key.
 
     `language` is the reader's (often not the current update's: a parent's message queued
     while a consultant works); the text goes out as that language shows it (`for_reader`:
-    right to left in Arabic and Farsi, one style of digits)."""
+    right to left in Arabic and Farsi, one style of digits). `instructions` (keys starting
+    with "_") are for the relay's `prepare` step."""
     payload: dict[str, Any] = {"chat_id": chat_id, "text": for_reader(text, language)}
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup
+    if instructions:
+        assert all(key.startswith(INSTRUCTION_PREFIX) for key in instructions)
+        payload.update(instructions)
     return await queue_call(session, "sendMessage", payload, dedupe_key=dedupe_key,
                             case_id=case_id)
 
@@ -97,7 +106,7 @@ class OutboxRelay:
                  chat_interval: float = 1.0, claim_seconds: float = DEFAULT_CLAIM_SECONDS,
                  on_dead: Callable[[AsyncSession, OutboxMessage], Awaitable[None]] | None = None,
                  on_sent: Callable[[AsyncSession, OutboxMessage, object], Awaitable[None]]
-                 | None = None) -> None:
+                 | None = None, prepare: Prepare | None = None) -> None:
         self._sessions = session_factory
         self._send = send
         self._lock = asyncio.Lock()
@@ -107,6 +116,7 @@ class OutboxRelay:
         self._last_sent: dict[int, float] = {}
         self._on_dead = on_dead
         self._on_sent = on_sent
+        self._prepare = prepare
         self._claim_seconds = claim_seconds
         self._paced: float | None = None
 
@@ -172,8 +182,9 @@ class OutboxRelay:
     async def _attempt(self, row: OutboxMessage) -> _Outcome:
         """Send the row once; what came of it. The chat's pace counts from when the call
         ended: a request that took long to arrive must not bring the next one too close."""
+        payload = await self._prepared(row)
         try:
-            answer = await self._send(row.method, row.payload)
+            answer = await self._send(row.method, payload)
         except RetryAfter as err:
             return _Outcome("retry", err.seconds, str(err))
         except Transient as err:
@@ -185,6 +196,18 @@ class OutboxRelay:
         finally:
             self._last_sent[row.chat_id] = time.monotonic()
         return _Outcome("sent", answer=answer)
+
+    async def _prepared(self, row: OutboxMessage) -> dict[str, Any]:
+        """The payload as it goes out: rewritten by `prepare` where it has instructions (no
+        transaction is open meanwhile), never with them. Whatever goes wrong there, the
+        message goes out as it was queued."""
+        payload = row.payload
+        if self._prepare is not None and any(k.startswith(INSTRUCTION_PREFIX) for k in payload):
+            try:
+                payload = await self._prepare(row.method, dict(payload))
+            except Exception as err:  # the message must go out all the same
+                log.error("outbox %s: prepare failed (%s)", row.id, type(err).__name__)
+        return {k: v for k, v in payload.items() if not k.startswith(INSTRUCTION_PREFIX)}
 
     async def _record(self, row: OutboxMessage, outcome: _Outcome) -> bool:
         """Write the outcome on the row; False when it is no longer pending (nothing done)."""

@@ -15,7 +15,7 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import notify
+from bot import notify, translation
 from bot.i18n import LANGUAGES, N_, _, language_name
 from bot.people import Person, Role, become_parent
 from bot.referrals import CONTACTS
@@ -68,6 +68,14 @@ def _heading(case: Case, created: bool) -> str:
             value=language_name(language) if language in LANGUAGES else "–"),
     ]
     return "\n".join(lines)
+
+
+def words_of(case: Case, text: str) -> notify.Words | None:
+    """A parent's words on this case, with the language they are written in (for the machine
+    translation the consultants get; the case card finds it the same way)."""
+    if not text.strip():
+        return None
+    return notify.Words(text, translation.words_language(text, case.family_language))
 
 
 CONVERSATION_DAYS = 14
@@ -128,7 +136,8 @@ async def pass_to_library(session: AsyncSession, person: Person, message: Parent
     text = message.text or ""
     await notify.consultants(
         session, case, f"parent-message:{event.id}",
-        lambda: _heading(case, created) + "\n" + _("❓ Question: {text}").format(text=text))
+        lambda: _heading(case, created) + "\n" + _("❓ Question: {text}").format(text=text),
+        words=words_of(case, text))
     return case
 
 
@@ -229,5 +238,6 @@ async def receive_attachment(session: AsyncSession, person: Person, attachment: 
         return "\n".join(lines)
 
     await notify.consultants(session, case, f"attachment:{event.id}", render,
-                             copy_of=(attachment.chat_id, attachment.message_id))
+                             copy_of=(attachment.chat_id, attachment.message_id),
+                             words=words_of(case, caption) if caption else None)
     return case

@@ -30,6 +30,7 @@ from storage import keys
 from storage.models import Case, CaseEvent, FlowState, OutboxMessage, Parent, ParentMessage
 from storage.repositories import cases as cases_repo
 from storage.repositories import outbox as outbox_repo
+from storage.repositories import translations as translations_repo
 from storage.repositories import updates as updates_repo
 
 # An unfinished referral (with a typed phone number, perhaps) is dropped after this long.
@@ -193,6 +194,8 @@ async def _anonymise(session: AsyncSession, cases: Sequence[Case],
     await session.execute(delete(ParentMessage).where(ParentMessage.case_id.in_(case_ids)))
     # Queued or sent messages about the cases hold the family's words and numbers.
     await session.execute(delete(OutboxMessage).where(OutboxMessage.case_id.in_(case_ids)))
+    # Machine translations of the parent's words and of the replies to them.
+    await translations_repo.delete_for_cases(session, case_ids)
     # Consultants' notes about the family are personal data too.
     # Consultants' notes about the family are personal data too; the history keeps that there
     # was a note. A parent's id goes from the history, so the case no longer leads to them.

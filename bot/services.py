@@ -1,4 +1,5 @@
-"""What lives as long as the application: settings, facts, the database, the outbox relay."""
+"""What lives as long as the application: settings, facts, the database, machine translation
+and the outbox relay."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.facts import LibraryFacts
 from bot.outbox import OutboxRelay
+from bot.translation import TranslationService
 
 
 @dataclass
@@ -18,6 +20,7 @@ class Services:
     facts: LibraryFacts
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    translation: TranslationService
     relay: OutboxRelay | None = None
     bot_username: str = ""
     # Tests and the sandbox listen here to know when an update was fully handled.

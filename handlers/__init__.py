@@ -121,6 +121,7 @@ BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (CaseButton.filter(action="cancel"), cases.cancel_typing),
     (CaseButton.filter(action="prep"), cases.ask_prepared),
     (CaseButton.filter(action="send"), cases.send_prepared),
+    (CaseButton.filter(action={"sendtr", "sendorig"}), cases.send_typed),
     (CaseButton.filter(action="files"), cases.send_attachments),
     (CaseButton.filter(action="data"), cases.parent_data),
     (CaseButton.filter(action="erase"), cases.ask_erase),

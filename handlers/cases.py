@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 
-from bot import cases, figures, flows, inbox, notify, privacy, referrals
+from bot import cases, figures, flows, inbox, notify, privacy, referrals, translation
 from bot.callbacks import CaseAction, CaseButton, Dismiss, InboxButton
 from bot.cases import Case, CaseCard, Change, Problem
 from bot.context import BotContext
@@ -32,6 +32,7 @@ PROBLEMS: dict[Problem, str] = {
     Problem.ERASED: NS_("The parent asked to erase their data: the case takes no messages."),
     Problem.EMPTY: NS_("Please type a text."),
     Problem.TOO_LONG: NS_("That is too long: at most 1000 characters."),
+    Problem.STALE: NS_("This button is no longer valid."),
 }
 EVENT_NAMES: dict[str, str] = {
     "created": NS_("created"),
@@ -149,6 +150,9 @@ def card_text(context: BotContext, card: CaseCard) -> str:
             icon = ATTACHMENT_ICONS.get(message.kind, "")
             body = (message.text or "")[:300]
             lines.append(f"{_local(message.created_at, context)} {arrow} {icon} {body}".rstrip())
+            if message.id in card.translations:
+                lines.append("    " + S_("🌐 Machine translation: {text}").format(
+                    text=card.translations[message.id][:300]))
     lines += ["", S_("🕓 History:")]
     lines += [_event_line(card, event, context) for event in card.events[-15:]]
     return "\n".join(lines)[:MAX_CARD]
@@ -380,11 +384,16 @@ async def send_prepared(update: Update, context: BotContext) -> None:
                  "" if result.ok else _problem(result))
 
 
-def _typing_prompt(note: bool, reference: str) -> str:
-    return (S_("📝 Type the note for case {reference}.") if note else
-            S_("💬 Type your message to the parent of case {reference}. They get it "
-               "as you write it; for another language use a prepared answer.")
-            ).format(reference=reference)
+def _typing_prompt(note: bool, reference: str, translating: bool) -> str:
+    if note:
+        prompt = S_("📝 Type the note for case {reference}.")
+    elif translating:
+        prompt = S_("💬 Type your message to the parent of case {reference}. If they read "
+                    "another language, you see a machine translation before it goes.")
+    else:
+        prompt = S_("💬 Type your message to the parent of case {reference}. They get it "
+                    "as you write it; for another language use a prepared answer.")
+    return prompt.format(reference=reference)
 
 
 @allowed_to("case.note")
@@ -402,7 +411,7 @@ async def start_typing(update: Update, context: BotContext) -> None:
         return
     context.answer(query.id)
     await redraw(context, query, await cases.card(context.session, case),
-                 _typing_prompt(note, case.reference),
+                 _typing_prompt(note, case.reference, context.services.translation.configured),
                  inline([[(_("✖️ Cancel"), CaseButton("cancel", case.id))]]))
 
 
@@ -493,25 +502,49 @@ async def erase_parent(update: Update, context: BotContext) -> None:
 
 async def on_text(update: Update, context: BotContext, state: FlowState) -> None:
     """The typed note or message of a CASE_NOTE / CASE_REPLY flow: the card that asked for it
-    shows it (or what was wrong with it), plus one short line here."""
-    result = await cases.finish_typing(context.session, context.person, state, text_of(update))
+    shows it (or what was wrong with it), plus one short line here. A message in another
+    language than the parent's first comes back with its machine translation (a preview the
+    outbox relay sends once it is translated)."""
+    translating = context.services.translation.configured
+    result = await cases.finish_typing(context.session, context.person, state, text_of(update),
+                                       translating=translating)
     if result is None:
         consultants_only(context)
         return
     note = state.flow == flows.CASE_NOTE
     card_id = state.data.get("card")
-    if result.case is None or not isinstance(card_id, int):
-        _report(context, result, NS_("📝 Note saved on case {reference}.") if note else SENT)
+    if result.case is not None and isinstance(card_id, int):
+        card = await cases.card(context.session, result.case)
+        await cases.showing(context.session, (context.person.telegram_user_id, card_id),
+                            card.case)
+        if result.problem in (Problem.EMPTY, Problem.TOO_LONG):  # asked again on the card
+            extra = _problem(result) + "\n" + _typing_prompt(note, result.case.reference,
+                                                              translating)
+            context.edit(card_id, _with_extra(context, card, extra),
+                         inline([[(_("✖️ Cancel"), CaseButton("cancel", result.case.id))]]))
+            return
+        context.edit(card_id, card_text(context, card), card_buttons(card))
+    if result.translating is not None:
+        context.reply(S_("🌐 Translating into {language}…").format(
+            language=translation.language_label(result.translating)))
         return
-    card = await cases.card(context.session, result.case)
-    await cases.showing(context.session, (context.person.telegram_user_id, card_id), card.case)
-    if result.problem in (Problem.EMPTY, Problem.TOO_LONG):  # the card asks again, no new copy
-        extra = _problem(result) + "\n" + _typing_prompt(note, result.case.reference)
-        context.edit(card_id, _with_extra(context, card, extra),
-                     inline([[(_("✖️ Cancel"), CaseButton("cancel", result.case.id))]]))
-        return
-    context.edit(card_id, card_text(context, card), card_buttons(card))
     _report(context, result, NS_("📝 Note saved on case {reference}.") if note else SENT)
+    if result.ok and result.untranslated:
+        context.reply(S_("🌐 Not translated: {reason}.").format(reason=result.untranslated))
+
+
+@allowed_to("case.reply")
+async def send_typed(update: Update, context: BotContext) -> None:
+    """🌐 Send with translation / 📨 Send original only, under the preview of a reply."""
+    query, button = pressed(update, CaseButton)
+    result = await cases.send_typed(context.session, context.person, button.case_id,
+                                    button.argument or "", button.action == "sendtr")
+    message = query.message
+    done = (S_(SENT).format(reference=result.case.reference)
+            if result.ok and result.case is not None else _problem(result))
+    context.answer(query.id, done)
+    if result.ok and isinstance(message, Message) and message.text:
+        context.edit(message.message_id, f"{message.text}\n\n{done}")  # its buttons go
 
 
 # ---- figures --------------------------------------------------------------------------------

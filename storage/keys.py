@@ -5,6 +5,7 @@
 - a parent's message: its case's key once it belongs to a case, else the parent's;
 - a case event's detail with typed text (a note): the case's key;
 - an outbox message: its case's key, else the recipient parent's, else a key of its own;
+- a machine translation: its case's key, else a key of its own;
 - a flow's answers (a referral in progress): a key of the flow's own, destroyed at its end.
 """
 
@@ -26,11 +27,13 @@ from storage.models import (
     OutboxMessage,
     Parent,
     ParentMessage,
+    Translation,
 )
 from storage.sealed import PENDING_ATTR, Sealed, forget_plain, sealed_fields
 
 OWN_KEY = (Parent, Case, FlowState)
-KEYED = (Parent, Case, FlowState, ParentMessage, CaseEvent, OutboxMessage)
+KEYED = (Parent, Case, FlowState, ParentMessage, CaseEvent, OutboxMessage, Translation)
+ON_CASE = (ParentMessage, CaseEvent, OutboxMessage, Translation)
 _FIELDS: dict[type, list[Sealed[Any]]] = {cls: sealed_fields(cls) for cls in KEYED}
 
 
@@ -54,7 +57,7 @@ def _key_for(session: Session, obj: object) -> DataKey:
     if isinstance(obj, OWN_KEY):
         return _own_key(session, obj)
     with session.no_autoflush:
-        if isinstance(obj, (ParentMessage, CaseEvent, OutboxMessage)) and obj.case_id is not None:
+        if isinstance(obj, ON_CASE) and obj.case_id is not None:
             case = session.get(Case, obj.case_id)
             if case is not None:
                 return _own_key(session, case)
@@ -66,7 +69,7 @@ def _key_for(session: Session, obj: object) -> DataKey:
             parent = session.scalar(select(Parent).where(Parent.telegram_user_id == obj.chat_id))
             if parent is not None:
                 return _own_key(session, parent)
-    assert isinstance(obj, (CaseEvent, OutboxMessage))
+    assert isinstance(obj, (CaseEvent, OutboxMessage, Translation))
     return obj.data_key or _new_key(session)
 
 

@@ -373,6 +373,27 @@ class OutboxMessage(Base):
     payload = Sealed[dict[str, Any]]("payload_sealed", json=True)
 
 
+class Translation(Base):
+    """A machine translation, kept so the same text is never sent twice and the case card
+    can show it: a parent's words into a consultant's language, or a consultant's reply into
+    the parent's. Found by `key`, a SHA-256 of the languages and the original text; the
+    translation is sealed under its case's key and goes with the case's personal data."""
+
+    __tablename__ = "translations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(8))
+    target: Mapped[str] = mapped_column(String(8))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    text_sealed: Mapped[str] = mapped_column("text", Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    data_key_id: Mapped[str | None] = mapped_column(String(32))
+
+    data_key: Mapped[DataKey | None] = _key_relationship("Translation")
+    text = Sealed[str]("text_sealed")
+
+
 class ProcessedUpdate(Base):
     """Telegram update ids already handled, so a redelivered update does nothing twice."""
 
@@ -420,4 +441,5 @@ __all__ = [
     "Partner",
     "ProcessedUpdate",
     "ReferenceCounter",
+    "Translation",
 ]

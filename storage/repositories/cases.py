@@ -17,7 +17,8 @@ from storage.repositories import audit as audit_repo
 
 # What of an event's detail the audit log repeats: codes and ids, never a note's text.
 AUDITED_DETAIL = frozenset({"outcome", "consent", "contact_method", "source", "message_id",
-                            "method", "kind", "helped", "prepared", "outbox_id", "to"})
+                            "method", "kind", "helped", "prepared", "outbox_id", "to",
+                            "translated"})
 
 
 async def next_reference(session: AsyncSession, year: int) -> str:
