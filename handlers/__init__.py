@@ -20,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import flows
+from bot import flows, voice
 from bot.callbacks import (
     AnswerFeedback,
     CaseButton,
@@ -30,7 +30,9 @@ from bot.callbacks import (
     InboxButton,
     InviteButton,
     LanguageChoice,
+    ListenButton,
     PartnerButton,
+    RecordingCancel,
     ReferralButton,
 )
 from bot.commands import commands_for
@@ -38,7 +40,17 @@ from bot.context import BotApp, BotContext
 from bot.flows import FlowState
 from bot.i18n import LANGUAGES, translator
 from bot.people import Role
-from handlers import cases, consultant, errors, fallback, onboarding, parent, partner, referral
+from handlers import (
+    cases,
+    consultant,
+    errors,
+    fallback,
+    onboarding,
+    parent,
+    partner,
+    recordings,
+    referral,
+)
 from handlers.common import Handler
 
 FlowHandler = Callable[[Update, BotContext, FlowState], Coroutine[Any, Any, None]]
@@ -49,10 +61,12 @@ TEXT_IN_FLOW: dict[str, FlowHandler] = {
     flows.JOIN: onboarding.join_name,
     flows.CASE_NOTE: cases.on_text,
     flows.CASE_REPLY: cases.on_text,
+    voice.RECORDING_FLOW: recordings.on_message,
 }
 OTHER_IN_FLOW: dict[str, FlowHandler] = {
     flows.REFERRAL: referral.on_other,
     flows.JOIN: onboarding.join_name,
+    voice.RECORDING_FLOW: recordings.on_message,
 }
 
 
@@ -102,12 +116,15 @@ COMMAND_HANDLERS: tuple[tuple[str | list[str], Handler], ...] = (
     ("case", cases.case_command),
     ("stats", cases.stats_command),
     ("export", cases.export_command),
+    ("recording", recordings.recording_command),
 )
 BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (LanguageChoice.filter(), onboarding.language_chosen),
     (ReferralButton.filter(), referral.on_button),
     (ForgetConfirm.filter(), parent.forget_button),
     (AnswerFeedback.filter(), parent.on_feedback),
+    (ListenButton.filter(), parent.on_listen),
+    (RecordingCancel.filter(), recordings.cancel),
     (FollowupAnswer.filter(), parent.followup_button),
     (PartnerButton.filter(action="revoke"), consultant.ask_to_remove),
     (PartnerButton.filter(action="confirm"), consultant.remove),

@@ -101,7 +101,7 @@ async def test_question_answered_with_feedback(bot):
     parent = await parent_with_menu(bot, "en")
     replies = await parent.send("when is the library open on saturday?")
     assert "Prinsenstraat" in replies[0]["text"]
-    assert parent.buttons(replies[0]) == ["👍", "👎"]
+    assert parent.buttons(replies[0]) == ["👍", "👎", "🔊"]  # 🔊: tests/test_voice.py
     await parent.press("👍")
     assert (await bot.rows(ParentMessage))[0].helpful is True
     assert await bot.count(Case) == 0
@@ -143,7 +143,7 @@ async def test_contact_me_by_shared_phone(bot):
     consultant = await consultant_ready(bot)
     parent = await parent_with_menu(bot, "en")
     await parent.send("📞 Contact me")
-    markup = parent.last["reply_markup_sent"]
+    markup = parent.inbox[-2]["reply_markup_sent"]  # the last message offers 🔊
     assert markup["keyboard"][0][0]["request_contact"] is True
     await parent.share_contact("31612345678")
     assert "06 12345678" in parent.last_text and "Bertine" in parent.last_text
