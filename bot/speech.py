@@ -78,16 +78,15 @@ class _Engine:
         self._callback = _CALLBACK(self._collect)  # kept: espeak-ng holds the pointer
         lib.espeak_SetSynthCallback(self._callback)
         self.lock = threading.Lock()
+        # Looked up once, here: asking later would wait for a synthesis under way.
+        self.voices = frozenset(voice for voice in VOICES.values()
+                                if lib.espeak_SetVoiceByName(voice.encode()) == _EE_OK)
 
     def _collect(self, wav: ctypes._Pointer[ctypes.c_short], samples: int,
                  _events: int | None) -> int:
         if samples > 0:  # the end comes as (NULL, 0)
             self._chunks.append(np.ctypeslib.as_array(wav, shape=(samples,)).copy())
         return 0  # go on
-
-    def has_voice(self, voice: str) -> bool:
-        with self.lock:
-            return bool(self._lib.espeak_SetVoiceByName(voice.encode()) == _EE_OK)
 
     def pcm(self, text: str, voice: str) -> np.ndarray:
         """The text as 16-bit samples at `self.rate`."""
@@ -117,7 +116,7 @@ def _engine() -> _Engine | None:
 def speaks(language: str) -> bool:
     """Whether answers in this language can be synthesised here."""
     engine = _engine()
-    return language in VOICES and engine is not None and engine.has_voice(VOICES[language])
+    return language in VOICES and engine is not None and VOICES[language] in engine.voices
 
 
 # ---- the text as it is spoken ---------------------------------------------------------------
@@ -168,7 +167,7 @@ def _resample(pcm: np.ndarray, rate: int) -> np.ndarray:
     return (resampled / 32768.0).astype(np.float32)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=16)
 def synthesize(text: str, language: str) -> bytes:
     """The text (already `clean_text`) spoken in the language, as OGG/Opus bytes. Kept for
     a while: a retried send does not synthesise again."""
