@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "parent.erase": frozenset({Role.CONSULTANT}),
     "stats": frozenset({Role.CONSULTANT}),
     "export": frozenset({Role.CONSULTANT}),
+    "voice.record": frozenset({Role.CONSULTANT}),
     "referral.create": frozenset({Role.PARTNER}),
     "referral.list_own": frozenset({Role.PARTNER}),
 }

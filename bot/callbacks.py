@@ -193,6 +193,29 @@ class AnswerFeedback(ButtonData):
     message_id: int
 
 
+# bot.matcher.TOPICS and bot.i18n.LANGUAGES (tests/test_voice.py checks they agree).
+Topic = Literal["library", "boekstart", "dutch", "digital", "activities", "contact"]
+Language = Literal["nl", "en", "ar", "tr", "pl", "uk", "ti", "fa", "so"]
+
+
+@dataclass(frozen=True)
+class ListenButton(ButtonData):
+    """`voice:<topic>:<language>`: 🔊 under a topic's answer, to hear it (bot.voice)."""
+
+    namespace: ClassVar[str] = "voice"
+    topic: Topic
+    language: Language
+
+
+@dataclass(frozen=True)
+class RecordingCancel(ButtonData):
+    """`rec:cancel:<generation>`: ✖️ under the request for a recording's voice message."""
+
+    namespace: ClassVar[str] = "rec"
+    action: Literal["cancel"]
+    generation: int
+
+
 @dataclass(frozen=True)
 class PlaceButton(ButtonData):
     """`place:<show|send>:<place>[:<question id>]`: one of the library's branches, by its

@@ -35,6 +35,8 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("case", N_("open one case (/case 2026-0001)"), (Role.CONSULTANT,)),
     CommandInfo("stats", N_("figures (/stats 2026 or /stats 2026-11)"), (Role.CONSULTANT,)),
     CommandInfo("export", N_("cases without personal data as a CSV file"), (Role.CONSULTANT,)),
+    CommandInfo("recording", N_("answers parents can hear: list or record them "
+                                "(/recording library ar)"), (Role.CONSULTANT,)),
 )
 
 

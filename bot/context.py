@@ -12,6 +12,7 @@ from bot import replies, unit_of_work
 from bot.i18n import for_reader
 from bot.people import Person
 from bot.services import Services
+from bot.voice import Voice
 
 # The bot as assembled in bot.app: its rate limiter (`AIORateLimiter`) takes int arguments.
 RateLimitedBot = ExtBot[int]
@@ -84,6 +85,13 @@ class BotContext(CallbackContext[RateLimitedBot, dict[Any, Any], dict[Any, Any],
             "document": replies.SendDocument(chat, file_id, caption),
         }
         self._queue(stored[kind])
+
+    def reply_voice(self, voice: Voice) -> None:
+        """A topic's answer to hear: the file Telegram has, or a synthesis made after the
+        commit (bot.voice)."""
+        chat = self._chat_id_for_replies
+        self._queue(replies.SendVoice(chat, voice.file_id) if voice.file_id is not None
+                    else replies.SendSpeech(chat, voice))
 
     def edit(self, message_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
              ) -> None:

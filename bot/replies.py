@@ -10,6 +10,7 @@ is not retried.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from tenacity import (
     stop_after_attempt,
     wait_exponential_jitter,
 )
+
+from bot import speech
+from bot.voice import Voice
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +85,25 @@ class SendVoice:
 
     async def send(self, bot: Bot) -> object:
         return await bot.send_voice(self.chat_id, self.voice, caption=self.caption)
+
+
+@dataclass(frozen=True)
+class SendSpeech:
+    """A topic's answer synthesised (bot.voice): the CPU work runs here, after the commit, in
+    a thread; Telegram's file id of it is remembered afterwards (bot.updates)."""
+
+    chat_id: int
+    voice: Voice
+
+    async def send(self, bot: Bot) -> object:
+        try:
+            audio = await asyncio.to_thread(speech.synthesize, self.voice.text,
+                                            self.voice.language)
+        except speech.SpeechUnavailable as err:
+            log.error("no synthesis for %s/%s: %s", self.voice.topic, self.voice.language,
+                      type(err).__name__)
+            return None
+        return await bot.send_voice(self.chat_id, audio, filename="answer.ogg")
 
 
 @dataclass(frozen=True)

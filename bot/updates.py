@@ -23,7 +23,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from bot import i18n, redaction, replies, unit_of_work
+from bot import i18n, redaction, replies, unit_of_work, voice
 from bot.context import BotApp
 from bot.people import identify
 from bot.services import Services
@@ -91,6 +91,11 @@ class BotApplication(BotApp):
                      and isinstance(answer, Message)]
             if shown:  # case cards with the family's details: redacted later
                 await redaction.record(services.sessions, shown)
+            spoken = [(reply.voice, answer.voice.file_id) for reply, answer in sent
+                      if isinstance(reply, replies.SendSpeech) and isinstance(answer, Message)
+                      and answer.voice is not None]
+            if spoken:  # syntheses Telegram now keeps: the next parent gets the file
+                await voice.remember(services.sessions, spoken)
             if uow.erased and not uow.failed:
                 # After the commit: the erased values leave SQLite's write-ahead log too.
                 await checkpoint(services.engine)

@@ -20,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import flows
+from bot import flows, voice
 from bot.callbacks import (
     AnswerFeedback,
     CaseButton,
@@ -30,8 +30,10 @@ from bot.callbacks import (
     InboxButton,
     InviteButton,
     LanguageChoice,
+    ListenButton,
     PartnerButton,
     PlaceButton,
+    RecordingCancel,
     ReferralButton,
 )
 from bot.commands import commands_for
@@ -39,7 +41,17 @@ from bot.context import BotApp, BotContext
 from bot.flows import FlowState
 from bot.i18n import LANGUAGES, translator
 from bot.people import Role
-from handlers import cases, consultant, errors, fallback, onboarding, parent, partner, referral
+from handlers import (
+    cases,
+    consultant,
+    errors,
+    fallback,
+    onboarding,
+    parent,
+    partner,
+    recordings,
+    referral,
+)
 from handlers.common import Handler
 
 FlowHandler = Callable[[Update, BotContext, FlowState], Coroutine[Any, Any, None]]
@@ -50,10 +62,12 @@ TEXT_IN_FLOW: dict[str, FlowHandler] = {
     flows.JOIN: onboarding.join_name,
     flows.CASE_NOTE: cases.on_text,
     flows.CASE_REPLY: cases.on_text,
+    voice.RECORDING_FLOW: recordings.on_message,
 }
 OTHER_IN_FLOW: dict[str, FlowHandler] = {
     flows.REFERRAL: referral.on_other,
     flows.JOIN: onboarding.join_name,
+    voice.RECORDING_FLOW: recordings.on_message,
 }
 
 
@@ -103,6 +117,7 @@ COMMAND_HANDLERS: tuple[tuple[str | list[str], Handler], ...] = (
     ("case", cases.case_command),
     ("stats", cases.stats_command),
     ("export", cases.export_command),
+    ("recording", recordings.recording_command),
 )
 BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (LanguageChoice.filter(), onboarding.language_chosen),
@@ -110,6 +125,8 @@ BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (ForgetConfirm.filter(), parent.forget_button),
     (AnswerFeedback.filter(), parent.on_feedback),
     (PlaceButton.filter(), parent.on_place),
+    (ListenButton.filter(), parent.on_listen),
+    (RecordingCancel.filter(), recordings.cancel),
     (FollowupAnswer.filter(), parent.followup_button),
     (PartnerButton.filter(action="revoke"), consultant.ask_to_remove),
     (PartnerButton.filter(action="confirm"), consultant.remove),

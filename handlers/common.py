@@ -139,12 +139,19 @@ def language_picker(person: Person) -> InlineKeyboardMarkup:
     return language_keyboard(allowed_languages(person.role), person.picker_first())
 
 
-def close_question(context: BotContext, query: CallbackQuery) -> None:
-    """Answer a pressed button and take the buttons off its message, keeping the text."""
+def close_question(context: BotContext, query: CallbackQuery,
+                   keep: type[ButtonData] | None = None) -> None:
+    """Answer a pressed button and take the buttons off its message, keeping the text (and
+    the buttons of the `keep` kind, e.g. 🔊)."""
     context.answer(query.id)
     message = query.message
     if isinstance(message, Message) and message.text:
-        context.edit(message.message_id, message.text)
+        rows = message.reply_markup.inline_keyboard if message.reply_markup else ()
+        kept = [[button for button in row if keep is not None
+                 and keep.unpack(button.callback_data) is not None] for row in rows]
+        kept = [row for row in kept if row]
+        context.edit(message.message_id, message.text,
+                     InlineKeyboardMarkup(kept) if kept else None)
 
 
 def edit_pressed(context: BotContext, query: CallbackQuery, text: str,

@@ -9,8 +9,15 @@ from typing import Literal
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
-from bot import answers, cases, matcher, parents, people, privacy
-from bot.callbacks import AnswerFeedback, Dismiss, FollowupAnswer, ForgetConfirm, PlaceButton
+from bot import answers, cases, matcher, parents, people, privacy, voice
+from bot.callbacks import (
+    AnswerFeedback,
+    Dismiss,
+    FollowupAnswer,
+    ForgetConfirm,
+    ListenButton,
+    PlaceButton,
+)
 from bot.context import BotContext
 from bot.facts import LibraryFacts
 from bot.i18n import LANGUAGES, N_, _, language_name, ngettext, translator
@@ -30,6 +37,7 @@ from handlers.common import (
     text_of,
 )
 
+LISTEN = "🔊"
 SHARE_PHONE = N_("📱 Share my phone number")
 WRITE_HERE = N_("✍️ Write to me here")
 BACK = N_("⬅️ Back to the menu")
@@ -93,18 +101,35 @@ async def _library(context: BotContext) -> answers.Answer:
     return answers.library_answer(facts, village=village)
 
 
+async def _listen(context: BotContext, topic: str) -> list[ButtonRow]:
+    """The 🔊 row under a topic's answer, where the answer can be heard in this language."""
+    button = await voice.listen_button(context.session, topic, context.person.language)
+    return [[(LISTEN, button)]] if button is not None else []
+
+
+async def _ask_contact(context: BotContext) -> None:
+    """How to reach the parent: the contact keyboard, then 🔊 to hear the question (an
+    inline button cannot share the message that carries the keyboard)."""
+    context.reply(answers.contact_question(), reply_markup=contact_keyboard())
+    listen = await _listen(context, "contact")
+    if listen:
+        context.reply(_("🔊 Tap to hear this question."), reply_markup=inline(listen))
+
+
 async def _on_button(context: BotContext, action: str) -> None:
     await people.become_parent(context.session, context.person)
     if action == "library":
         answer = await _library(context)
-        context.reply(answer.text, reply_markup=inline(
-            place_rows(answer.choices, context.services.facts, "show"))
-            if answer.choices else menu_keyboard())
+        rows = [*place_rows(answer.choices, context.services.facts, "show"),
+                *await _listen(context, "library")]
+        context.reply(answer.text, reply_markup=inline(rows) if rows else menu_keyboard())
     elif action in matcher.TOPICS and action != "contact":
+        listen = await _listen(context, action)
+        # With 🔊 the answer carries the button; the menu stays as it was.
         context.reply(answers.answer_text(action, context.services.facts),
-                      reply_markup=menu_keyboard())
+                      reply_markup=inline(listen) if listen else menu_keyboard())
     elif action == "contact":
-        context.reply(answers.contact_question(), reply_markup=contact_keyboard())
+        await _ask_contact(context)
     elif action == "ask":
         context.reply(_("❓ Type your question, in your own language. Or send a voice "
                         "message 🎤."), reply_markup=menu_keyboard())
@@ -131,13 +156,13 @@ async def _on_question(context: BotContext, text: str) -> None:
         return
     message = await parents.record_question(context.session, context.person, text, found.topic)
     if found.topic == "contact":
-        context.reply(answers.contact_question(), reply_markup=contact_keyboard())
+        await _ask_contact(context)
     elif found.topic is not None:
         answer = (await _library(context) if found.topic == "library"
                   else answers.Answer(answers.answer_text(found.topic, context.services.facts)))
         context.reply(answer.text + "\n\n" + _("Did this help?"), reply_markup=inline([
             *place_rows(answer.choices, context.services.facts, "show", message.id),
-            feedback_row(message.id)]))
+            feedback_row(message.id), *await _listen(context, found.topic)]))
     else:
         await parents.pass_to_library(context.session, context.person, message)
         show_menu(context, answers.not_sure_text(context.services.facts, found.guard))
@@ -163,6 +188,7 @@ async def on_place(update: Update, context: BotContext) -> None:
     if button.question is not None:  # the answer to a typed question keeps 👍/👎
         text += "\n\n" + _("Did this help?")
         rows.append(feedback_row(button.question))
+    rows += await _listen(context, "library")
     edit_pressed(context, query, text, inline(rows))
 
 
@@ -174,7 +200,7 @@ async def on_feedback(update: Update, context: BotContext) -> None:
     if message is None:
         context.answer(query.id, _("This button does not work any more."))
         return
-    close_question(context, query)
+    close_question(context, query, keep=ListenButton)  # the answer can still be heard
     if message.helpful:
         show_menu(context, _("😊 Good! Anything else? Tap a button 👇"))
         return
@@ -182,6 +208,18 @@ async def on_feedback(update: Update, context: BotContext) -> None:
         await parents.pass_to_library(context.session, context.person, message)
     show_menu(context, _("Sorry! I sent your question to the library.") + "\n"
               + answers.who_answers(context.services.facts))
+
+
+async def on_listen(update: Update, context: BotContext) -> None:
+    """🔊 under an answer: the answer as a voice message, in the answer's language."""
+    query, button = pressed(update, ListenButton)
+    found = await voice.for_answer(context.session, button.topic, button.language,
+                                   context.services.facts)
+    if found is None:
+        context.answer(query.id, _("This button does not work any more."))
+        return
+    context.answer(query.id)
+    context.reply_voice(found)
 
 
 async def followup_button(update: Update, context: BotContext) -> None:

@@ -131,15 +131,20 @@ def _view(message: dict[str, Any]) -> dict[str, Any]:
     photo = message.get("photo")
     document = message.get("document")
     contact = message.get("contact")
+    voice = message.get("voice") or message.get("audio")
+    from_bot = bool(message.get("from", {}).get("is_bot"))
     return {
         "id": message["message_id"],
-        "from": "bot" if message.get("from", {}).get("is_bot") else "user",
+        "from": "bot" if from_bot else "user",
         "html": message_html(text, message.get("parse_mode")),
         "buttons": _buttons(message),
         "photo": f"/api/files/{photo[-1]['file_id']}" if photo else None,
         "document": ({"name": document.get("file_name") or "file",
                       "url": f"/api/files/{document['file_id']}"} if document else None),
-        "voice": bool(message.get("voice") or message.get("audio")),
+        "voice": bool(voice),
+        # The bot's voice messages (an answer read aloud) play on the page; the parent's demo
+        # voice note is no real sound.
+        "audio": f"/api/files/{voice['file_id']}" if voice and from_bot else None,
         "contact": contact.get("phone_number") if contact else None,
         "sticker": bool(message.get("sticker")),
         "edited": "edit_date" in message,
@@ -381,6 +386,7 @@ class Sandbox:
         if stored.name:  # a document: download it under its own name
             headers["Content-Disposition"] = f'attachment; filename="{stored.name}"'
         content_type = ("image/png" if stored.content.startswith(b"\x89PNG")
+                        else "audio/ogg" if stored.content.startswith(b"OggS")
                         else "text/csv" if (stored.name or "").endswith(".csv")
                         else "application/octet-stream")
         return web.Response(body=stored.content, content_type=content_type, headers=headers)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -346,6 +347,28 @@ class ShownCase(Base):
     redacted_at: Mapped[datetime | None]
 
 
+class VoiceAnswer(Base):
+    """A topic's answer as a Telegram voice, per language: a consultant's recording (used
+    first), or the file Telegram keeps of a synthesis sent before (used while the answer's
+    spoken text, `text_hash`, stays the same). Only Telegram's file id; no parent's data."""
+
+    __tablename__ = "voice_answers"
+    __table_args__ = (UniqueConstraint("topic", "language", "kind",
+                                       name="uq_voice_answers_topic_language_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))  # "recording" or "synthesis"
+    file_id: Mapped[str] = mapped_column(String(256))
+    # The spoken answer's hash when this was made (bot.speech.text_hash): a synthesis of
+    # another text is made anew; a recording of another text is marked in /recording.
+    text_hash: Mapped[str] = mapped_column(String(64))
+    consultant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultants.id", ondelete="SET NULL"))
+    made_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class OutboxMessage(Base):
     """A message for someone other than the sender, queued in the same transaction."""
 
@@ -442,4 +465,5 @@ __all__ = [
     "ProcessedUpdate",
     "ReferenceCounter",
     "Translation",
+    "VoiceAnswer",
 ]

@@ -25,7 +25,8 @@ and after every example the outbox is drained (nothing dead) and the database is
 cases have a valid status (closed exactly when `closed_at` is set), events, needs, messages
 and outbox rows point to existing cases, outbox rows are pending/sent/dead, and a flow state
 belongs only to someone whose role allows it (a referral: an active partner; a note or reply:
-a consultant; joining: someone not yet a partner).
+a consultant; a recording of a voice answer: a consultant, for a known topic and
+language; joining: someone not yet a partner).
 
 How it runs: one async test per database with `@given(st.data())`. pytest-asyncio runs each
 Hypothesis example in the test's own event loop (it wraps Hypothesis's inner test), the loop
@@ -57,6 +58,7 @@ from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot import voice
 from bot.cases import STATUS_NAMES
 from bot.i18n import LANGUAGES
 from sandbox.fakebot import FakeUser
@@ -80,9 +82,10 @@ SOAK_EXAMPLES = int(os.environ.get("SOAK_FUZZ_EXAMPLES", "0"))
 SOAK_STEPS = int(os.environ.get("SOAK_FUZZ_STEPS", "120"))
 
 KNOWN_COMMANDS = ("start", "help", "language", "taal", "refer", "verwijs", "privacy", "forget",
-                  "myreferrals", "invite", "partners", "cases", "case", "stats", "export")
+                  "myreferrals", "invite", "partners", "cases", "case", "stats", "export",
+                  "recording")
 NAMESPACES = ("lang", "ref", "case", "inbox", "partner", "invite", "faq", "help", "forget",
-              "noop", "place")
+              "noop", "place", "voice", "rec")
 # What counts as an answer in the sender's chat.
 ANSWERS = {"sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendAudio",
            "editMessageText", "editMessageReplyMarkup", "copyMessage", "forwardMessage"}
@@ -93,7 +96,7 @@ KINDS = ("text", "marked_text", "huge_text", "blank_text", "keyboard", "command"
 PRESSES = ("press", "mutated_data", "random_data")
 LOGGERS = ("bot", "handlers", "storage", "telegram")
 FLOW_ROLES = {"referral": "partner", "case_note": "consultant", "case_reply": "consultant",
-              "join": "newcomer"}
+              "join": "newcomer", "recording": "consultant"}
 _numbers = itertools.count(1)
 TALLY = pytest.StashKey["Tally"]()
 
@@ -318,7 +321,8 @@ class World:
             name = draw(st.sampled_from(KNOWN_COMMANDS))
             args = draw(st.one_of(st.just(""), texts, st.from_regex(r"\A20\d\d-\d{4}\Z"),
                                   st.sampled_from(["Nieuwleusen", "mine", "closed", "parent",
-                                                   "nonsense", "GGD", "2026-0001"])))
+                                                   "nonsense", "GGD", "2026-0001",
+                                                   "boekstart en", "contact so", "dutch xx"])))
             value = f"/{name} {args}".rstrip()
         elif kind == "unknown_command":
             value = "/" + draw(st.from_regex(r"\A[a-zA-Z0-9_]{1,40}\Z")) + " " + draw(texts)
@@ -433,7 +437,10 @@ async def check_database(bot: Any) -> None:
                 assert who in active, f"a referral flow for {who}, who is no active partner"
             elif role == "consultant":
                 assert who in consultants, f"a {state.flow} flow for {who}, no consultant"
-                assert state.data.get("case_id") in cases, (state.flow, state.data)
+                if state.flow == "recording":
+                    assert voice.valid(state.data["topic"], state.data["language"]), state.data
+                else:
+                    assert state.data.get("case_id") in cases, (state.flow, state.data)
             else:
                 assert who not in active | consultants, f"a join flow for staff member {who}"
 

@@ -134,16 +134,16 @@ async def test_the_library_asks_which_village_first(bot):
     question = replies[0]
     assert len(replies) == 1 and "Which village" in question["text"]
     assert "Prinsenstraat" not in question["text"] and "Monday" not in question["text"]
-    assert parent.buttons(question) == ["📍 Dalfsen", "📍 Nieuwleusen", "📍 Lemelerveld"]
+    assert parent.buttons(question) == ["📍 Dalfsen", "📍 Nieuwleusen", "📍 Lemelerveld", "🔊"]
     # A tap shows that branch in the same message, with buttons for the others.
     assert await parent.press("📍 Nieuwleusen") == []  # edited in place, nothing new
     answer = parent.last_text
     assert "Kerkstraat 21" in answer and "Prinsenstraat" not in answer
     assert "Monday and Friday 14:00–17:30" in answer
-    assert parent.buttons() == ["📍 Dalfsen", "📍 Lemelerveld"]
+    assert parent.buttons() == ["📍 Dalfsen", "📍 Lemelerveld", "🔊"]
     await parent.press("📍 Lemelerveld")
     assert "Marktplein 1" in parent.last_text
-    assert parent.buttons() == ["📍 Dalfsen", "📍 Nieuwleusen"]
+    assert parent.buttons() == ["📍 Dalfsen", "📍 Nieuwleusen", "🔊"]
     # Forged or foreign data changes nothing.
     before = parent.last_text
     for forged in ("place:show:3", "place:show:-1", "place:open:0", "place:show:0:x",
@@ -162,7 +162,7 @@ async def test_a_referred_family_gets_the_branch_of_their_village_at_once(bot):
     await parent.send(f"/start {token}")
     await parent.send("🏛️ Library")
     assert "Kerkstraat 21" in parent.last_text and "Prinsenstraat" not in parent.last_text
-    assert parent.buttons() == ["📍 Dalfsen", "📍 Lemelerveld"]
+    assert parent.buttons() == ["📍 Dalfsen", "📍 Lemelerveld", "🔊"]
     await parent.press("📍 Dalfsen")
     assert "Prinsenstraat 24" in parent.last_text
 
@@ -197,10 +197,10 @@ async def test_question_answered_with_feedback(bot):
     replies = await parent.send("when is the library open on saturday?")
     assert "Which village" in replies[0]["text"] and "Did this help?" in replies[0]["text"]
     assert parent.buttons(replies[0]) == ["📍 Dalfsen", "📍 Nieuwleusen", "📍 Lemelerveld",
-                                          "👍", "👎"]
+                                          "👍", "👎", "🔊"]  # 🔊: tests/test_voice.py
     await parent.press("📍 Dalfsen")
     assert "Prinsenstraat" in parent.last_text and "Did this help?" in parent.last_text
-    assert parent.buttons() == ["📍 Nieuwleusen", "📍 Lemelerveld", "👍", "👎"]
+    assert parent.buttons() == ["📍 Nieuwleusen", "📍 Lemelerveld", "👍", "👎", "🔊"]
     await parent.press("👍")
     assert (await bot.rows(ParentMessage))[0].helpful is True
     assert await bot.count(Case) == 0
@@ -270,7 +270,7 @@ async def test_contact_me_by_shared_phone(bot):
     consultant = await consultant_ready(bot)
     parent = await parent_with_menu(bot, "en")
     await parent.send("📞 Contact me")
-    markup = parent.last["reply_markup_sent"]
+    markup = parent.inbox[-2]["reply_markup_sent"]  # the last message offers 🔊
     assert markup["keyboard"][0][0]["request_contact"] is True
     await parent.share_contact("31612345678")
     assert "06 12345678" in parent.last_text and "Bertine" in parent.last_text

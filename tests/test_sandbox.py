@@ -4,6 +4,7 @@ change, bad requests refused without a change, its own database only."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import subprocess
@@ -13,6 +14,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import soundfile
 
 from sandbox import demo
 from sandbox.server import Sandbox, message_html
@@ -117,6 +119,26 @@ async def test_the_parent_shares_a_number_and_sends_a_photo(sandbox, http):
     consultant = await chat_until(http, sandbox, demo.CONSULTANT,
                                   lambda c: any(m["photo"] for m in c["messages"]))
     assert consultant["messages"][-1]["photo"]
+
+
+async def test_the_parent_hears_an_answer_on_the_page(sandbox, http):
+    await post(http, sandbox, f"/api/chats/{demo.PARENT}/send", {"text": "/start"})
+    chat = await chat_until(http, sandbox, demo.PARENT, lambda c: c["messages"][-1]["buttons"])
+    await post(http, sandbox, f"/api/chats/{demo.PARENT}/press",
+               {"message_id": chat["messages"][-1]["id"], "data": "lang:set:ar"})
+    chat = await chat_until(http, sandbox, demo.PARENT, lambda c: c["keyboard"] is not None)
+    boekstart = chat["keyboard"]["rows"][0][1]["text"]
+    await post(http, sandbox, f"/api/chats/{demo.PARENT}/send", {"text": boekstart})
+    chat = await chat_until(http, sandbox, demo.PARENT,
+                            lambda c: c["messages"][-1]["buttons"] == [[
+                                {"text": "🔊", "data": "voice:boekstart:ar", "url": None}]])
+    await post(http, sandbox, f"/api/chats/{demo.PARENT}/press",
+               {"message_id": chat["messages"][-1]["id"], "data": "voice:boekstart:ar"})
+    chat = await chat_until(http, sandbox, demo.PARENT, lambda c: c["messages"][-1]["audio"])
+    async with http.get(sandbox.url + chat["messages"][-1]["audio"]) as response:
+        assert response.content_type == "audio/ogg"
+        info = soundfile.info(io.BytesIO(await response.read()))
+    assert (info.format, info.subtype) == ("OGG", "OPUS") and info.duration > 3
 
 
 BAD_REQUESTS = (

@@ -319,7 +319,12 @@
         el("span", { class: "doc-name", text: message.document.name || "document" }),
         el("span", { class: "doc-hint", text: "Download" })));
       }
-      if (message.voice) {
+      if (message.voice && message.audio) {  // the bot's voice message: it plays here
+        bubble.append(el("div", { class: "voice", "data-testid": "voice" },
+          el("span", { "aria-hidden": "true", text: "🔊" }),
+          el("audio", { controls: "", preload: "none", src: message.audio,
+                        "data-testid": "audio", "aria-label": "Voice message" })));
+      } else if (message.voice) {
         bubble.append(el("div", { class: "voice", "data-testid": "voice" },
           el("span", { "aria-hidden": "true", text: "🎤" }),
           el("span", { class: "wave", "aria-hidden": "true" }),

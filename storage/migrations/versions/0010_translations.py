@@ -1,10 +1,7 @@
 """translations: machine translations of parents' words and consultants' replies
 
-Numbered 0010 on a branch of its own while another branch adds 0009: down_revision points
-at 0008 for now and may need renumbering (0009 -> 0010) when the branches are merged.
-
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 09:00:00.000000
 """
 
@@ -13,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0010'
-down_revision = '0008'  # may need renumbering: another branch adds 0009
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
