@@ -165,4 +165,4 @@ async def test_two_processes_share_one_users_steps(migrated_postgres_url):
     winner = next(user_id for user_id, answer in answers.items() if answer.startswith("✋"))
     loser = next(user_id for user_id in answers if user_id != winner)
     assert answers[winner] == f"✋ Je hebt zaak {reference} opgepakt."
-    assert answers[loser] == f"Zaak {reference} is al opgepakt door {names[winner]}."
+    assert answers[loser] == f"⚠️ Zaak {reference} was al opgepakt door {names[winner]}."
