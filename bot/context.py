@@ -49,12 +49,13 @@ class BotContext(CallbackContext[RateLimitedBot, dict[Any, Any], dict[Any, Any],
 
     # Replies are sent after the transaction commits (see bot.updates).
     def reply(self, text: str, reply_markup: replies.Markup = None,
-              parse_mode: str | None = None, shown_case: tuple[int, str] | None = None
-              ) -> None:
+              parse_mode: str | None = None, shown_case: tuple[int, str] | None = None,
+              withdraws: str | None = None) -> None:
         """`shown_case` (case id, reference): this is a case card with the family's details,
-        to be redacted later (bot.redaction)."""
+        to be redacted later (bot.redaction). `withdraws`: the dedupe key of a queued outbox
+        fallback that is no longer needed once this text reached Telegram."""
         self._queue(replies.SendText(self._chat_id_for_replies, text, reply_markup, parse_mode,
-                                     shown_case))
+                                     shown_case, withdraws))
 
     def reply_photo(self, photo: bytes, caption: str | None = None, filename: str = "qr.png"
                     ) -> None:
