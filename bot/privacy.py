@@ -193,6 +193,8 @@ async def _anonymise(session: AsyncSession, cases: Sequence[Case],
     await session.execute(delete(ParentMessage).where(ParentMessage.case_id.in_(case_ids)))
     # Queued or sent messages about the cases hold the family's words and numbers.
     await session.execute(delete(OutboxMessage).where(OutboxMessage.case_id.in_(case_ids)))
+    # Hashes of family links a newer one replaced: they led to the case.
+    await cases_repo.forget_retired_family_tokens(session, case_ids)
     # Consultants' notes about the family are personal data too.
     # Consultants' notes about the family are personal data too; the history keeps that there
     # was a note. A parent's id goes from the history, so the case no longer leads to them.
