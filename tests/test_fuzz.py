@@ -82,7 +82,7 @@ SOAK_STEPS = int(os.environ.get("SOAK_FUZZ_STEPS", "120"))
 KNOWN_COMMANDS = ("start", "help", "language", "taal", "refer", "verwijs", "privacy", "forget",
                   "myreferrals", "invite", "partners", "cases", "case", "stats", "export")
 NAMESPACES = ("lang", "ref", "case", "inbox", "partner", "invite", "faq", "help", "forget",
-              "noop")
+              "noop", "flink")
 # What counts as an answer in the sender's chat.
 ANSWERS = {"sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendAudio",
            "editMessageText", "editMessageReplyMarkup", "copyMessage", "forwardMessage"}
