@@ -73,14 +73,15 @@ async def queue_call(session: AsyncSession, method: str, payload: dict[str, Any]
 
 async def withdraw(session: AsyncSession, dedupe_keys: list[str]) -> int:
     """Delete queued messages (fallbacks, see `queue_call`) that are no longer needed, in the
-    current transaction; those already sent stay as they are. Returns how many went."""
+    current transaction; those already sent, or being sent by a relay right now, stay as they
+    are. Returns how many went."""
     return await outbox_repo.withdraw(session, dedupe_keys)
 
 
 async def withdraw_delivered(sessions: async_sessionmaker[AsyncSession],
                              dedupe_keys: list[str]) -> int:
     """`withdraw` in a transaction of its own, after the update's commit: the replies these
-    fallbacks stood in for reached Telegram (bot.updates). One the relay is sending at this
+    fallbacks stood in for reached Telegram (bot.updates). One a relay is sending at this
     very moment still arrives; that is harmless."""
     async with sessions() as session, session.begin():
         return await withdraw(session, dedupe_keys)

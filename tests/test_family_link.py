@@ -6,10 +6,12 @@ Bot API failing) is followed by an offer of a new link. Only hashes are stored."
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import select
 
-from bot import replies
+from bot import outbox, replies
 from bot.i18n import translator
 from bot.tokens import token_hash
 from storage.models import (
@@ -20,6 +22,7 @@ from storage.models import (
     Parent,
     RetiredFamilyToken,
 )
+from storage.repositories import outbox as outbox_repo
 from tests.conftest import CONSULTANT_ID
 from tests.harness import BotHarness, wait_until
 from tests.test_referral import join_as_partner, refer_family, refer_up_to_contact
@@ -53,6 +56,14 @@ def offers(user) -> list[dict]:
                    for b in row) and "start=" not in (m.get("text") or "")]
 
 
+async def my_referrals(bot, user) -> dict:
+    """/myreferrals' answer (the library's news for the user, sent by the outbox relay,
+    delivered first, so that it cannot come in between)."""
+    await bot.drain_outbox()
+    (answer,) = await user.send("/myreferrals")
+    return answer
+
+
 async def only_case(bot) -> Case:
     (case,) = await bot.rows(Case)
     return case
@@ -63,9 +74,9 @@ async def test_a_new_link_replaces_the_old_one_which_then_only_says_so(bot):
     await refer_family(nurse)  # an Arabic-speaking family
     (old,) = links(nurse)
 
-    replies_ = await nurse.send("/myreferrals")
-    assert "-0001" in replies_[0]["text"] and "gezinslink" in replies_[0]["text"]
-    (button,) = new_link_buttons(nurse)
+    answer = await my_referrals(bot, nurse)
+    assert "-0001" in answer["text"] and "gezinslink" in answer["text"]
+    (button,) = new_link_buttons(nurse, answer)
     assert button.startswith("🔗 Nieuwe gezinslink ") and button.endswith("-0001")
     replies_ = await nurse.press(button)
     assert "De eerdere link werkt niet meer" in replies_[0]["text"]
@@ -101,8 +112,8 @@ async def test_a_new_link_replaces_the_old_one_which_then_only_says_so(bot):
     assert (await only_case(bot)).parent_id is not None
 
     # Linked: /myreferrals offers no new link, and the old button changes nothing.
-    replies_ = await nurse.send("/myreferrals")
-    assert "-0001" in replies_[0]["text"] and not new_link_buttons(nurse, replies_[0])
+    answer = await my_referrals(bot, nurse)
+    assert "-0001" in answer["text"] and not new_link_buttons(nurse, answer)
     await nurse.press_data(f"flink:new:{case.id}")
     assert "al geopend" in nurse.callback_answer()
     assert (await only_case(bot)).family_token_hash == token_hash(new)
@@ -138,8 +149,8 @@ async def test_nobody_else_gets_a_new_link(bot):
     colleague, _, _ = await join_as_partner(bot, name="Mieke Jansen", consultant=consultant)
     piet, _, _ = await join_as_partner(bot, "Saam Welzijn", "Piet Jansen", consultant=consultant)
     for partner in (colleague, piet):
-        replies_ = await partner.send("/myreferrals")
-        assert "-0001" not in replies_[0]["text"] and not new_link_buttons(partner)
+        answer = await my_referrals(bot, partner)
+        assert "-0001" not in answer["text"] and not new_link_buttons(partner, answer)
         assert await partner.press_data(f"flink:new:{case.id}") == []
         assert partner.callback_answer() == NOT_YOURS
         await partner.press_data("flink:new:999999")  # no such case: the same answer
@@ -189,8 +200,8 @@ async def test_a_closed_or_erased_referral_offers_no_new_link(bot):
     first, second = sorted(await bot.rows(Case), key=lambda c: c.id)
     await consultant.press_data(f"case:take:{first.id}")
     await consultant.press_data(f"case:out:{first.id}:no_contact")
-    replies_ = await nurse.send("/myreferrals")
-    assert new_link_buttons(nurse, replies_[0]) == [f"🔗 Nieuwe gezinslink {second.reference}"]
+    answer = await my_referrals(bot, nurse)
+    assert new_link_buttons(nurse, answer) == [f"🔗 Nieuwe gezinslink {second.reference}"]
     await nurse.press_data(f"flink:new:{first.id}")
     assert nurse.callback_answer() == "Deze verwijzing is afgesloten: er komt geen nieuwe gezinslink."
 
@@ -206,8 +217,9 @@ async def test_a_closed_or_erased_referral_offers_no_new_link(bot):
     assert await bot.count(RetiredFamilyToken) == 0
     erased = (await bot.rows(Case, Case.id == second.id))[0]
     assert erased.anonymised_at is not None and erased.family_token_hash is None
-    replies_ = await nurse.send("/myreferrals")
-    assert not new_link_buttons(nurse, replies_[0])
+    answer = await my_referrals(bot, nurse)
+    assert first.reference in answer["text"] and second.reference not in answer["text"]
+    assert not new_link_buttons(nurse, answer)
     await nurse.press_data(f"flink:new:{second.id}")
     assert nurse.callback_answer() == NOT_YOURS
     stranger = bot.user(language_code="nl")
@@ -323,7 +335,24 @@ async def test_the_offer_waits_for_the_bot_and_a_new_link_from_myreferrals_answe
         row = await session.scalar(select(OutboxMessage).where(
             OutboxMessage.dedupe_key == f"link-offer:{case.id}"))
         row.next_attempt_at = row.next_attempt_at.replace(year=row.next_attempt_at.year + 1)
-    await nurse.send("/myreferrals")
+    await nurse.send("/myreferrals")  # (the pending offer is not due: nothing else comes)
     await nurse.press(f"🔗 Nieuwe gezinslink {case.reference}")
     assert len(links(nurse)) == 1
     assert await bot.count(OutboxMessage, OutboxMessage.dedupe_key == f"link-offer:{case.id}") == 0
+
+
+async def test_a_fallback_a_relay_is_sending_is_not_withdrawn(bot):
+    """A relay claims a row before it sends it. Withdrawn then (the nurse tapped the offer the
+    moment it arrived), the relay could not record the send; the row stays and is recorded
+    as sent. One nobody is sending goes."""
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    async with bot.services.sessions() as session, session.begin():
+        for key in ("fallback:sending", "fallback:waiting"):
+            await outbox.queue_message(session, chat_id=CONSULTANT_ID, text="…",
+                                       dedupe_key=key, not_before=later)
+    (sending,) = await bot.rows(OutboxMessage, OutboxMessage.dedupe_key == "fallback:sending")
+    async with bot.services.sessions() as session, session.begin():
+        assert await outbox_repo.claim(session, sending.id, 60)
+    assert await outbox.withdraw_delivered(
+        bot.services.sessions, ["fallback:sending", "fallback:waiting"]) == 1
+    assert [r.dedupe_key for r in await bot.rows(OutboxMessage)] == ["fallback:sending"]

@@ -29,10 +29,14 @@ async def add(session: AsyncSession, *, chat_id: int, payload: dict[str, Any],
 
 
 async def withdraw(session: AsyncSession, dedupe_keys: list[str]) -> int:
-    """Delete the messages with these keys that are still pending (not yet sent); how many."""
+    """Delete the messages with these keys that are still pending (not yet sent) and that no
+    relay is sending at this moment (claimed: that one arrives and is recorded as sent, as
+    it would be had it been a moment earlier); how many."""
+    now = utcnow()
     result = cast("CursorResult[Any]", await session.execute(
-        delete(OutboxMessage).where(OutboxMessage.dedupe_key.in_(dedupe_keys),
-                                    OutboxMessage.status == "pending")))
+        delete(OutboxMessage).where(
+            OutboxMessage.dedupe_key.in_(dedupe_keys), OutboxMessage.status == "pending",
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))))
     return result.rowcount
 
 
