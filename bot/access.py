@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "voice.record": frozenset({Role.CONSULTANT}),
     "referral.create": frozenset({Role.PARTNER}),
     "referral.list_own": frozenset({Role.PARTNER}),
+    "referral.new_family_link": frozenset({Role.PARTNER}),
 }
 
 
@@ -58,10 +59,14 @@ def roles_for(action: str) -> frozenset[Role]:
     return PERMISSIONS.get(action, frozenset())
 
 
+def is_own_referral(person: Person, case: Case) -> bool:
+    """The partner professional who made the referral (no colleague, not the library)."""
+    return (person.role is Role.PARTNER and case.partner_id is not None
+            and case.partner_id == person.record_id)
+
+
 def can_view_case(person: Person, case: Case) -> bool:
     """Only the library's consultants and the professional who made the referral."""
     if person.role is Role.CONSULTANT:
         return True
-    if person.role is Role.PARTNER:
-        return case.partner_id is not None and case.partner_id == person.record_id
-    return False
+    return is_own_referral(person, case)

@@ -142,6 +142,15 @@ class ReferralButton(ButtonData):
     value: str | None = None
 
 
+@dataclass(frozen=True)
+class FamilyLinkButton(ButtonData):
+    """`flink:new:<case id>`: the referrer asks for a new family link (the old one dies)."""
+
+    namespace: ClassVar[str] = "flink"
+    action: Literal["new"]
+    case_id: int
+
+
 CaseAction = Literal["open", "take", "contacted", "close", "reopen", "out", "note", "reply",
                      "files", "cancel", "prep", "send", "data", "erase", "eraseok", "sendtr",
                      "sendorig"]

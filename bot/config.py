@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     outbox_send_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # A message being sent by a process that died is sent again after this many seconds.
     outbox_claim_seconds: float = Field(default=60.0, ge=1, le=3600)
+    # A referral's confirmation (with the family link) that did not reach the professional
+    # within this many seconds (the bot stopped, Telegram failed) is followed by an offer of
+    # a new family link, through the outbox.
+    family_link_offer_seconds: float = Field(default=60.0, gt=0, le=3600)
     # Webhook mode (`bieb-bot run --webhook`): Telegram posts updates to WEBHOOK_URL (behind a
     # reverse proxy), which forwards to WEBHOOK_LISTEN:WEBHOOK_PORT; WEBHOOK_SECRET is checked
     # on every request (Telegram's X-Telegram-Bot-Api-Secret-Token header).

@@ -57,12 +57,13 @@ class BotContext(CallbackContext[RateLimitedBot, dict[Any, Any], dict[Any, Any],
     # goes out as its reader's language shows it (`for_reader`: right to left in Arabic and
     # Farsi, one style of digits), in the language of this update (or of a `use_language`).
     def reply(self, text: str, reply_markup: replies.Markup = None,
-              parse_mode: str | None = None, shown_case: tuple[int, str] | None = None
-              ) -> None:
+              parse_mode: str | None = None, shown_case: tuple[int, str] | None = None,
+              withdraws: str | None = None) -> None:
         """`shown_case` (case id, reference): this is a case card with the family's details,
-        to be redacted later (bot.redaction)."""
+        to be redacted later (bot.redaction). `withdraws`: the dedupe key of a queued outbox
+        fallback that is no longer needed once this text reached Telegram."""
         self._queue(replies.SendText(self._chat_id_for_replies, for_reader(text), reply_markup,
-                                     parse_mode, shown_case))
+                                     parse_mode, shown_case, withdraws))
 
     def reply_photo(self, photo: bytes, caption: str | None = None, filename: str = "qr.png"
                     ) -> None:

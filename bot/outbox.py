@@ -53,13 +53,13 @@ INSTRUCTION_PREFIX = "_"
 async def queue_message(  # noqa: PLR0913 - keyword-only: each says what the message is
         session: AsyncSession, *, chat_id: int, text: str, dedupe_key: str,
         reply_markup: dict[str, Any] | None = None, language: str, case_id: int | None = None,
-        instructions: dict[str, Any] | None = None) -> bool:
+        instructions: dict[str, Any] | None = None, not_before: datetime | None = None) -> bool:
     """Queue a text for `chat_id` in the current transaction; once per dedupe key.
 
     `language` is the reader's (often not the current update's: a parent's message queued
     while a consultant works); the text goes out as that language shows it (`for_reader`:
     right to left in Arabic and Farsi, one style of digits). `instructions` (keys starting
-    with "_") are for the relay's `prepare` step."""
+    with "_") are for the relay's `prepare` step; `not_before` holds it back until then."""
     payload: dict[str, Any] = {"chat_id": chat_id, "text": for_reader(text, language)}
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup
@@ -67,18 +67,37 @@ async def queue_message(  # noqa: PLR0913 - keyword-only: each says what the mes
         assert all(key.startswith(INSTRUCTION_PREFIX) for key in instructions)
         payload.update(instructions)
     return await queue_call(session, "sendMessage", payload, dedupe_key=dedupe_key,
-                            case_id=case_id)
+                            case_id=case_id, not_before=not_before)
 
 
 async def queue_call(session: AsyncSession, method: str, payload: dict[str, Any], *,
-                     dedupe_key: str, case_id: int | None = None) -> bool:
-    """Queue any Bot API call for `payload["chat_id"]` (e.g. copyMessage of a parent's photo)."""
+                     dedupe_key: str, case_id: int | None = None,
+                     not_before: datetime | None = None) -> bool:
+    """Queue any Bot API call for `payload["chat_id"]` (e.g. copyMessage of a parent's photo).
+    `not_before`: a fallback, sent only if nobody withdraws it by then (see `withdraw`)."""
     row = await outbox_repo.add(session, chat_id=int(payload["chat_id"]), payload=payload,
-                                dedupe_key=dedupe_key, method=method, case_id=case_id)
+                                dedupe_key=dedupe_key, method=method, case_id=case_id,
+                                not_before=not_before)
     uow = unit_of_work.current_or_none()
     if row is not None and uow is not None:
         uow.outbox_queued += 1
     return row is not None
+
+
+async def withdraw(session: AsyncSession, dedupe_keys: list[str]) -> int:
+    """Delete queued messages (fallbacks, see `queue_call`) that are no longer needed, in the
+    current transaction; those already sent, or being sent by a relay right now, stay as they
+    are. Returns how many went."""
+    return await outbox_repo.withdraw(session, dedupe_keys)
+
+
+async def withdraw_delivered(sessions: async_sessionmaker[AsyncSession],
+                             dedupe_keys: list[str]) -> int:
+    """`withdraw` in a transaction of its own, after the update's commit: the replies these
+    fallbacks stood in for reached Telegram (bot.updates). One a relay is sending at this
+    very moment still arrives; that is harmless."""
+    async with sessions() as session, session.begin():
+        return await withdraw(session, dedupe_keys)
 
 
 _jitter = random.Random()

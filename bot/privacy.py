@@ -196,6 +196,8 @@ async def _anonymise(session: AsyncSession, cases: Sequence[Case],
     await session.execute(delete(OutboxMessage).where(OutboxMessage.case_id.in_(case_ids)))
     # Machine translations of the parent's words and of the replies to them.
     await translations_repo.delete_for_cases(session, case_ids)
+    # Hashes of family links a newer one replaced: they led to the case.
+    await cases_repo.forget_retired_family_tokens(session, case_ids)
     # Consultants' notes about the family are personal data too.
     # Consultants' notes about the family are personal data too; the history keeps that there
     # was a note. A parent's id goes from the history, so the case no longer leads to them.

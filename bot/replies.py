@@ -47,6 +47,10 @@ class SendText:
     reply_markup: Markup = None
     parse_mode: str | None = None
     shown_case: tuple[int, str] | None = None  # a case card (case id, reference), see redaction
+    # The dedupe key of a queued outbox fallback this text makes unneeded once Telegram has
+    # it (bot.outbox.withdraw): e.g. the offer of a new family link if the confirmation with
+    # the link never arrived.
+    withdraws: str | None = None
 
     async def send(self, bot: Bot) -> object:
         return await bot.send_message(self.chat_id, self.text, reply_markup=self.reply_markup,

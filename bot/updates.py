@@ -23,7 +23,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from bot import i18n, redaction, replies, unit_of_work, voice
+from bot import i18n, outbox, redaction, replies, unit_of_work, voice
 from bot.context import BotApp
 from bot.people import identify
 from bot.services import Services
@@ -85,6 +85,12 @@ class BotApplication(BotApp):
                 await self._apologise(update, uow)
                 return
             sent = await replies.send_all(self.bot, uow.replies)
+            # Fallbacks queued in the outbox for replies that did arrive (the offer of a new
+            # family link, should the confirmation with the link be lost) are not needed.
+            arrived = [reply.withdraws for reply, _answer in sent
+                       if isinstance(reply, replies.SendText) and reply.withdraws is not None]
+            if arrived:
+                await outbox.withdraw_delivered(services.sessions, arrived)
             shown = [(reply.chat_id, answer.message_id, *reply.shown_case)
                      for reply, answer in sent
                      if isinstance(reply, replies.SendText) and reply.shown_case is not None

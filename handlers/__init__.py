@@ -25,6 +25,7 @@ from bot.callbacks import (
     AnswerFeedback,
     CaseButton,
     Dismiss,
+    FamilyLinkButton,
     FollowupAnswer,
     ForgetConfirm,
     InboxButton,
@@ -122,6 +123,7 @@ COMMAND_HANDLERS: tuple[tuple[str | list[str], Handler], ...] = (
 BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (LanguageChoice.filter(), onboarding.language_chosen),
     (ReferralButton.filter(), referral.on_button),
+    (FamilyLinkButton.filter(action="new"), partner.new_family_link),
     (ForgetConfirm.filter(), parent.forget_button),
     (AnswerFeedback.filter(), parent.on_feedback),
     (PlaceButton.filter(), parent.on_place),

@@ -48,6 +48,7 @@ EVENT_NAMES: dict[str, str] = {
     "parent_attachment": NS_("attachment from the parent"),
     "contact_requested": NS_("parent asked for contact"),
     "family_linked": NS_("family opened the link"),
+    "family_link_renewed": NS_("new family link made by the referrer"),
     "erased_on_request": NS_("parent's data erased on request"),
     "followup_asked": NS_("asked the parent: did you get help?"),
     "followup_answer": NS_("parent answered the follow-up"),

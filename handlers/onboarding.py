@@ -181,6 +181,13 @@ async def _open_family_link(context: BotContext, token: str) -> None:
     if problem is family.FamilyLinkProblem.NOT_FOR_STAFF:
         context.reply(_("This link is for the family. Please give it to them."))
         return
+    if problem is family.FamilyLinkProblem.REPLACED:
+        # Nothing happened; said in the referral's language unless the parent chose one.
+        with use_language(context.person.language):
+            context.reply(_("👋 This link does not work any more, because there is a newer "
+                            "link. Please ask the person who gave you this link for the new "
+                            "one."))
+        return
     if problem is not None or case is None:
         context.reply(_("This link does not work. Please ask for a new link."))
         return

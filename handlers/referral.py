@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 
-from bot import referrals
+from bot import family, referrals
 from bot.callbacks import ReferralAction, ReferralButton
 from bot.context import BotContext
 from bot.flows import FlowState
@@ -166,8 +166,11 @@ async def _submit(context: BotContext, query: CallbackQuery, state: FlowState,
     summary = referrals.summary_text(state.data)
     submitted = await referrals.submit(context.session, context.person, dict(state.data),
                                        consent)
+    # Committed with the case: should the confirmation below never arrive, this offer of a
+    # new link does (it is withdrawn once the confirmation reached Telegram).
+    offer = await family.offer_later(context.session, context.person, submitted.case,
+                                     context.services.settings.family_link_offer_seconds)
     reference = submitted.case.reference
-    link = deep_link(context.services.bot_username, submitted.family_token)
     context.answer(query.id, _("Sent ✅"))
     edit_pressed(context, query, summary)
     if consent:
@@ -177,9 +180,16 @@ async def _submit(context: BotContext, query: CallbackQuery, state: FlowState,
         done = _("✅ Referral {reference} is with the library, without contact details. "
                  "The family can start the conversation themselves with the link below."
                  ).format(reference=reference)
-    context.reply(done + "\n\n" + _("Give the family this link (or let them scan the QR code). "
-                                    "The bot will talk to them in their own language:")
-                  + "\n" + link)
+    show_family_link(context, reference, submitted.family_token, done, withdraws=offer)
+
+
+def show_family_link(context: BotContext, reference: str, token: str, intro: str,
+                     withdraws: str | None = None) -> None:
+    """The family link (a t.me link that starts the bot with the token) and its QR code."""
+    link = deep_link(context.services.bot_username, token)
+    context.reply(intro + "\n\n" + _("Give the family this link (or let them scan the QR code). "
+                                     "The bot will talk to them in their own language:")
+                  + "\n" + link, withdraws=withdraws)
     context.reply_photo(qr_png(link), caption=_("QR code for the family – referral {reference}"
                                                 ).format(reference=reference))
 

@@ -256,6 +256,19 @@ class CaseNeed(Base):
     need: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
+class RetiredFamilyToken(Base):
+    """A family link that a newer one replaced (its SHA-256 hash only, like the case's current
+    one): a parent who opens it hears that it was replaced, and nothing happens. The rows go
+    when the case is anonymised."""
+
+    __tablename__ = "retired_family_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                         index=True)
+    retired_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CaseEvent(Base):
     """The history of a case: who did what, when. Append-only (migration 0007's triggers):
     erasure may only replace a detail with `{"erased": true}` and clear a parent's id."""

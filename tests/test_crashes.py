@@ -1,6 +1,7 @@
 """Crashes lose nothing confirmed: the bot runs as its own process and is killed with
 SIGKILL at random moments (8 times in `make test`, 200 times in `make soak`; SOAK_KILLS=N
 sets it) while nurses refer families and parents ask for contact. Afterwards every confirmed referral exists exactly once, every
+stored referral's nurse got its family link or the offer of a new one, every
 unfinished referral resumes where it was, every outbox message is delivered, and the database
 passes an integrity check."""
 
@@ -43,7 +44,9 @@ class Bot:
             "TELEGRAM_BOT_TOKEN": fake_api.token, "TELEGRAM_API_URL": fake_api.api_url,
             "DATABASE_URL": database_url, "CONSULTANT_IDS": str(CONSULTANT_ID),
             "OUTBOX_INTERVAL_SECONDS": "0.3", "OUTBOX_CHAT_INTERVAL_SECONDS": "0",
-            "OUTBOX_CLAIM_SECONDS": "2", "REMINDERS": "off"})
+            "OUTBOX_CLAIM_SECONDS": "2", "REMINDERS": "off",
+            # A confirmation a kill swallowed is followed by the offer of a new family link.
+            "FAMILY_LINK_OFFER_SECONDS": "3"})
         self.fake_api = fake_api
         self.process: asyncio.subprocess.Process | None = None
         self.kills = 0
@@ -92,6 +95,21 @@ def flow_message(user: FakeUser) -> tuple[dict | None, str | None]:
 
 def confirmations(user: FakeUser) -> set[str]:
     return {t.split("start=", 1)[0] for t in user.texts() if "start=f_" in t}
+
+
+def offered(user: FakeUser) -> set[str]:
+    """References of referrals whose confirmation a kill swallowed: the nurse was offered a
+    new family link for them instead (a message with a `flink` button)."""
+    found = set()
+    for message in user.inbox:
+        rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+        if any(str(b.get("callback_data", "")).startswith("flink:") for row in rows for b in row):
+            found |= references_in(message.get("text") or "")
+    return found
+
+
+def references_in(text: str) -> set[str]:
+    return {w.strip(".,:") for w in text.split() if w[:4].isdigit() and "-" in w}
 
 
 def where(user: FakeUser) -> tuple:
@@ -241,19 +259,23 @@ async def test_sigkill_at_random_moments_loses_nothing_confirmed(fake_api, datab
                                                            Case.source))).all())
         integrity = await _integrity(connection)
     await engine.dispose()
-    confirmed_refs = set()
+    confirmed_refs, offered_refs = set(), set()
     for nurse in nurses:
         for text_before_link in confirmations(nurse):
-            confirmed_refs |= {w.strip(".,:") for w in text_before_link.split()
-                               if w[:4].isdigit() and "-" in w}
+            confirmed_refs |= references_in(text_before_link)
+        offered_refs |= offered(nurse)
     stored = [r for r, source in references if source == "partner"]
     assert confirmed_refs and confirmed_refs <= set(stored)
     assert len(stored) == len(set(stored))  # each exactly once
+    # No family link is lost: every stored referral's nurse got the link, or (a kill between
+    # the commit and the confirmation) the offer of a new one.
+    assert set(stored) <= confirmed_refs | offered_refs, set(stored) - confirmed_refs
     parent_cases = [r for r, source in references if source == "parent"]
     assert len(parent_cases) == len(PARENTS)  # asking again never made a second case
     assert integrity == "ok"
     figures(f"[crashes] {bot.kills} SIGKILLs in {time.monotonic() - started:.0f}s; "
             f"{len(confirmed_refs)} referrals confirmed, {len(stored)} stored, "
+            f"{len(set(stored) - confirmed_refs)} offered a new link instead, "
             f"{len(parent_cases)} parent requests; {len(flows)} unfinished flows resumed")
 
 

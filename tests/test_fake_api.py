@@ -100,6 +100,21 @@ async def test_injected_429_and_5xx(tg, chat, fake_api):
     assert chat.texts() == ["third time lucky"]
 
 
+async def test_faults_for_one_chat_only(tg, chat, fake_api):
+    other = FakeUser(fake_api, 4343, "Piet", "nl")
+    other.account.started = True
+    fault = fake_api.inject("502", methods={"sendMessage", "sendPhoto"}, chats={chat.id})
+    with pytest.raises(Exception, match="Bad Gateway"):
+        await tg.send_message(chat.id, "lost")
+    with pytest.raises(Exception, match="Bad Gateway"):
+        await tg.send_photo(chat.id, b"\x89PNG qr", filename="qr.png")
+    await tg.send_message(other.id, "arrives")
+    assert other.texts() == ["arrives"] and chat.texts() == [] and fault.injected == 2
+    fake_api.clear_faults()
+    await tg.send_message(chat.id, "now it works")
+    assert chat.texts() == ["now it works"]
+
+
 async def test_answer_unknown_callback_query(tg):
     with pytest.raises(BadRequest, match="Query is too old"):
         await tg.answer_callback_query("nope")

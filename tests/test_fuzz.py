@@ -85,7 +85,7 @@ KNOWN_COMMANDS = ("start", "help", "language", "taal", "refer", "verwijs", "priv
                   "myreferrals", "invite", "partners", "cases", "case", "stats", "export",
                   "recording")
 NAMESPACES = ("lang", "ref", "case", "inbox", "partner", "invite", "faq", "help", "forget",
-              "noop", "place", "voice", "rec")
+              "noop", "place", "voice", "rec", "flink")
 # What counts as an answer in the sender's chat.
 ANSWERS = {"sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendAudio",
            "editMessageText", "editMessageReplyMarkup", "copyMessage", "forwardMessage"}

@@ -78,6 +78,7 @@ class Fault:
     kind: "429" (Too Many Requests with retry_after), "500", "502", "503" (server errors),
     "slow" (answer after `delay` seconds), "drop" (close the connection before doing anything),
     "drop_after" (do the call, then close the connection: the client never hears it worked).
+    `chats`: only calls for these chat ids (e.g. one user's sendMessage, not everyone's).
     """
 
     kind: str
@@ -87,9 +88,12 @@ class Fault:
     retry_after: int = 1
     delay: float = 0.0
     injected: int = 0
+    chats: frozenset[int] | None = None
 
-    def applies(self, method: str, rng: random.Random) -> bool:
+    def applies(self, method: str, rng: random.Random, chat_id: object = None) -> bool:
         if self.methods is not None and method not in self.methods:
+            return False
+        if self.chats is not None and str(chat_id) not in {str(c) for c in self.chats}:
             return False
         if self.times is not None and self.injected >= self.times:
             return False
@@ -375,9 +379,10 @@ class FakeBotApi:
         return [c for c in self.calls if c.method == method and c.status == 200]
 
     def inject(self, kind: str, *, methods: set[str] | None = None, times: int | None = None,
-               probability: float = 1.0, retry_after: int = 1, delay: float = 0.0) -> Fault:
+               probability: float = 1.0, retry_after: int = 1, delay: float = 0.0,
+               chats: set[int] | None = None) -> Fault:
         fault = Fault(kind, frozenset(methods) if methods else None, times, probability,
-                      retry_after, delay)
+                      retry_after, delay, chats=frozenset(chats) if chats else None)
         self.faults.append(fault)
         return fault
 
@@ -435,7 +440,7 @@ class FakeBotApi:
         try:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
-            fault = self._pick_fault(method)
+            fault = self._pick_fault(method, params.get("chat_id"))
             drop_after = False
             if fault is not None:
                 call.fault = fault.kind
@@ -483,11 +488,11 @@ class FakeBotApi:
                 return web.Response(body=stored.content)
         return web.Response(status=404)
 
-    def _pick_fault(self, method: str) -> Fault | None:
+    def _pick_fault(self, method: str, chat_id: object = None) -> Fault | None:
         if method in ("getUpdates", "getMe"):
             return None  # faults target what the bot sends, not its own start-up
         for fault in self.faults:
-            if fault.applies(method, self._rng):
+            if fault.applies(method, self._rng, chat_id):
                 fault.injected += 1
                 return fault
         return None

@@ -6,13 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from storage.models import Case, CaseEvent, CaseNeed, ParentMessage, ReferenceCounter
+from storage.models import (
+    Case,
+    CaseEvent,
+    CaseNeed,
+    ParentMessage,
+    ReferenceCounter,
+    RetiredFamilyToken,
+)
 from storage.repositories import audit as audit_repo
 
 # What of an event's detail the audit log repeats: codes and ids, never a note's text.
@@ -64,6 +71,26 @@ async def by_id(session: AsyncSession, case_id: int) -> Case | None:
 
 async def by_family_token_hash(session: AsyncSession, token_hash: str) -> Case | None:
     return await session.scalar(select(Case).where(Case.family_token_hash == token_hash))
+
+
+async def replace_family_token_hash(session: AsyncSession, case: Case, new_hash: str) -> None:
+    """The case's family link becomes `new_hash`; the one it had is kept as retired."""
+    if case.family_token_hash is not None:
+        session.add(RetiredFamilyToken(token_hash=case.family_token_hash, case_id=case.id))
+    case.family_token_hash = new_hash
+    await session.flush()
+
+
+async def by_retired_family_token_hash(session: AsyncSession, token_hash: str) -> Case | None:
+    """The case whose family link this was, before a newer one replaced it."""
+    return await session.scalar(
+        select(Case).join(RetiredFamilyToken, RetiredFamilyToken.case_id == Case.id)
+        .where(RetiredFamilyToken.token_hash == token_hash))
+
+
+async def forget_retired_family_tokens(session: AsyncSession, case_ids: list[int]) -> None:
+    await session.execute(
+        delete(RetiredFamilyToken).where(RetiredFamilyToken.case_id.in_(case_ids)))
 
 
 async def by_partner(session: AsyncSession, partner_id: int, limit: int = 20) -> list[Case]:

@@ -12,18 +12,32 @@ from storage.models import OutboxMessage, utcnow
 
 
 async def add(session: AsyncSession, *, chat_id: int, payload: dict[str, Any],
-              dedupe_key: str, method: str = "sendMessage", case_id: int | None = None
-              ) -> OutboxMessage | None:
-    """Queue a message once: a second call with the same dedupe key queues nothing."""
+              dedupe_key: str, method: str = "sendMessage", case_id: int | None = None,
+              not_before: datetime | None = None) -> OutboxMessage | None:
+    """Queue a message once: a second call with the same dedupe key queues nothing.
+    `not_before`: not sent before then (and the chat's later messages wait for it)."""
     existing = await session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
     if existing is not None:
         return None
     row = OutboxMessage(chat_id=chat_id, method=method, payload=payload,
-                        dedupe_key=dedupe_key, case_id=case_id)
+                        dedupe_key=dedupe_key, case_id=case_id,
+                        next_attempt_at=not_before or utcnow())
     session.add(row)
     await session.flush()
     return row
+
+
+async def withdraw(session: AsyncSession, dedupe_keys: list[str]) -> int:
+    """Delete the messages with these keys that are still pending (not yet sent) and that no
+    relay is sending at this moment (claimed: that one arrives and is recorded as sent, as
+    it would be had it been a moment earlier); how many."""
+    now = utcnow()
+    result = cast("CursorResult[Any]", await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.dedupe_key.in_(dedupe_keys), OutboxMessage.status == "pending",
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))))
+    return result.rowcount
 
 
 async def due(session: AsyncSession, limit: int = 100) -> list[OutboxMessage]:
