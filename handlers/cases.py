@@ -340,35 +340,34 @@ async def change_status(update: Update, context: BotContext) -> None:
     await redraw(context, query, card)
 
 
-def _back(case_id: int) -> ButtonRow:
-    return [(S_("⬅️ Back"), CaseButton("open", case_id))]
+async def _menu_on_card(update: Update, context: BotContext, question: str,
+                        choices: list[tuple[str, CaseButton]]) -> None:
+    """A question with one button per choice, and ⬅️ Back, shown on the case's card."""
+    query, button = pressed(update, CaseButton)
+    context.answer(query.id)
+    card = await cases.current_card(context.session, context.person, button.case_id)
+    if card is None:
+        return
+    rows: list[ButtonRow] = [[choice] for choice in choices]
+    rows.append([(S_("⬅️ Back"), CaseButton("open", button.case_id))])
+    await redraw(context, query, card, question, inline(rows))
 
 
 @allowed_to("case.close")
 async def ask_outcome(update: Update, context: BotContext) -> None:
-    query, button = pressed(update, CaseButton)
-    context.answer(query.id)
-    card = await cases.current_card(context.session, context.person, button.case_id)
-    if card is None:
-        return
-    rows = [[(S_(label), CaseButton("out", button.case_id, key))]
-            for key, label in cases.OUTCOMES.items()]
-    await redraw(context, query, card, S_("🏁 How did it end?"),
-                 inline([*rows, _back(button.case_id)]))
+    _query, button = pressed(update, CaseButton)
+    await _menu_on_card(update, context, S_("🏁 How did it end?"),
+                        [(S_(label), CaseButton("out", button.case_id, key))
+                         for key, label in cases.OUTCOMES.items()])
 
 
 @allowed_to("case.reply")
 async def ask_prepared(update: Update, context: BotContext) -> None:
-    query, button = pressed(update, CaseButton)
-    context.answer(query.id)
-    card = await cases.current_card(context.session, context.person, button.case_id)
-    if card is None:
-        return
-    rows = [[(S_(cases.PREPARED_LABELS[key]), CaseButton("send", button.case_id, key))]
-            for key in cases.PREPARED]
-    await redraw(context, query, card,
-                 S_("📋 Which answer? The parent gets it in their own language."),
-                 inline([*rows, _back(button.case_id)]))
+    _query, button = pressed(update, CaseButton)
+    await _menu_on_card(update, context,
+                        S_("📋 Which answer? The parent gets it in their own language."),
+                        [(S_(cases.PREPARED_LABELS[key]), CaseButton("send", button.case_id, key))
+                         for key in cases.PREPARED])
 
 
 @allowed_to("case.reply")
