@@ -183,6 +183,14 @@ class Case(Base):
     """One family's case: a referral by a partner or a request by a parent."""
 
     __tablename__ = "cases"
+    # The inbox's filters, each with the newest first (bot.inbox, repositories.cases.search).
+    __table_args__ = (
+        Index("ix_cases_status_created", "status", "created_at"),
+        Index("ix_cases_assigned_created", "assigned_consultant_id", "created_at"),
+        Index("ix_cases_source_created", "source", "created_at"),
+        Index("ix_cases_village_created", "village", "created_at"),
+        Index("ix_cases_organisation_created", "organisation_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
@@ -249,6 +257,7 @@ class CaseNeed(Base):
     """What a family needs, one row per need, so figures can count them."""
 
     __tablename__ = "case_needs"
+    __table_args__ = (Index("ix_case_needs_need", "need", "case_id"),)  # the inbox's need filter
 
     case_id: Mapped[int] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+import sqlalchemy
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -12,6 +14,8 @@ from sqlalchemy import text
 
 from storage.db import alembic_config, create_engine
 from storage.models import Base
+from storage.repositories import cases as cases_repo
+from storage.repositories.cases import CaseFilter
 
 
 def revisions(url):
@@ -122,3 +126,30 @@ def test_sqlite_read_then_write_waits_for_a_concurrent_writer(tmp_path):
             await engine.dispose()
 
     assert asyncio.run(scenario()) == (0, ["other", "mine"])
+
+
+ONE_VALUE = {"mine": CaseFilter(assigned_to=1), "parent": CaseFilter(source="parent"),
+             "village": CaseFilter(village="Dalfsen"), "organisation": CaseFilter(organisation_id=1)}
+SEVERAL = {"open": CaseFilter(), "all": CaseFilter(statuses=None),
+           "need": CaseFilter(need="reading"),
+           "waiting": CaseFilter(statuses=frozenset({"new", "taken"}), oldest_first=True)}
+
+
+def _plan(wanted: CaseFilter) -> str:
+    engine = sqlalchemy.create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    statement = cases_repo.page_query(wanted, 5, 0).compile(
+        engine, compile_kwargs={"literal_binds": True})
+    with engine.connect() as connection:
+        return " | ".join(row[-1] for row in connection.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {statement}"))
+
+
+@pytest.mark.parametrize("name", [*ONE_VALUE, *SEVERAL])
+def test_every_inbox_filter_reads_an_index_not_every_case(name):
+    """With many cases a page must not read the whole table (migration 0012); SQLite's
+    planner says how it would read it."""
+    plan = _plan({**ONE_VALUE, **SEVERAL}[name])
+    assert "SCAN cases" not in plan or "USING INDEX" in plan, plan
+    if name in ONE_VALUE:  # the index also gives the order: only five rows are read
+        assert "TEMP B-TREE" not in plan, plan
