@@ -524,9 +524,10 @@ class FakeBotApi:
         return web.Response(status=404)
 
     def _pick_fault(self, method: str) -> Fault | None:
-        if method in ("getUpdates", "getMe"):
-            return None  # faults target what the bot sends, not its own start-up
         for fault in self.faults:
+            if method in ("getUpdates", "getMe") and (fault.methods is None
+                                                      or method not in fault.methods):
+                continue  # faults target what the bot sends, unless these are named
             if fault.applies(method, self._rng):
                 fault.injected += 1
                 return fault
