@@ -128,9 +128,9 @@ class Intake:
             await asyncio.wait([previous])  # the sender's earlier update first
         settled = partial(_resolve, job.confirmable, True)
         for attempt, delay in enumerate((*self._retry_delays, None), start=1):
-            if self._stopping.is_set():
-                return  # not handled: Telegram delivers it again after the restart
             async with self._slots:
+                if self._stopping.is_set():
+                    return  # not handled: Telegram delivers it again after the restart
                 if await self._application.handle_update(job.update, settled):
                     return
             if delay is None:
