@@ -57,7 +57,7 @@ class WebhookServer:
         self.port = settings.webhook_port
         self._url = settings.webhook_url
         self._path = "/" + urlsplit(settings.webhook_url).path.lstrip("/")
-        self._secret = settings.webhook_secret.encode()
+        self._secret = settings.webhook_secret
         self._allowed = list(allowed_updates)
         self._grace = grace
         self._answer_seconds = answer_seconds
@@ -85,8 +85,8 @@ class WebhookServer:
         while True:
             try:
                 await self._application.bot.set_webhook(
-                    url=self._url, allowed_updates=self._allowed, secret_token=self._secret
-                    .decode(), max_connections=MAX_CONNECTIONS, drop_pending_updates=False)
+                    url=self._url, allowed_updates=self._allowed, secret_token=self._secret,
+                    max_connections=MAX_CONNECTIONS, drop_pending_updates=False)
                 return
             except InvalidToken:
                 log.error("Telegram does not know this bot token (TELEGRAM_BOT_TOKEN)")
@@ -113,8 +113,8 @@ class WebhookServer:
             self._ended.set_result(None)
 
     async def _post(self, request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, self._secret):
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self._secret.encode()):
             return web.Response(status=HTTPStatus.FORBIDDEN)
         try:
             data: Any = await request.json()
