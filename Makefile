@@ -99,7 +99,8 @@ bench: translations
 	$(PY) bench/faq_accuracy.py
 
 # The crash, fault and fuzz tests at length, one after another, on SQLite and PostgreSQL: the
-# bot process killed with SIGKILL 200 times (`make test`: 8), 1,000 messages through a Bot API
+# bot process killed with SIGKILL 200 times (`make test`: 8; the acknowledgement test half that
+# in each of polling and webhook mode, `make test`: 3 each), 1,000 messages through a Bot API
 # failing 30% of calls (`make test`: 200), and 50 fuzz examples of 120 random updates from
 # every role (`make test`: 5 of 40). SOAK_KILLS=N, SOAK_MESSAGES=N, SOAK_FUZZ_EXAMPLES=N and
 # SOAK_FUZZ_STEPS=N change them.

@@ -62,8 +62,11 @@ async def _post_shutdown(application: BotApp) -> None:
     await services.engine.dispose()
 
 
-def build_application(settings: Settings, *, token: str | None = None) -> BotApp:
-    """Assemble the bot. The database must already be migrated (see `storage.db.migrate`)."""
+def build_application(settings: Settings, *, token: str | None = None) -> BotApplication:
+    """Assemble the bot. The database must already be migrated (see `storage.db.migrate`).
+    Updates come in through bot.intake (a Poller, or bot.webhook's server), which confirms
+    them to Telegram only once handled; PTB's Updater, which confirms on arrival, is left
+    out."""
     i18n.load_catalogs()
     masterkey.configure(settings)
     facts = load_facts(settings.library_facts_path)
@@ -82,6 +85,7 @@ def build_application(settings: Settings, *, token: str | None = None) -> BotApp
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
         .context_types(ContextTypes(context=BotContext))
+        .updater(None)
         # What PTB would create anyway, spelt out so that its jobs get a BotContext too.
         .job_queue(JobQueue[BotContext]())
         .defaults(Defaults(tzinfo=settings.zone,
@@ -93,6 +97,7 @@ def build_application(settings: Settings, *, token: str | None = None) -> BotApp
         .post_shutdown(_post_shutdown)
         .build()
     )
+    assert isinstance(application, BotApplication)
     application.bot_data["services"] = services
     register(application)
     return application

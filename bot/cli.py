@@ -33,7 +33,6 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
@@ -49,6 +48,9 @@ from bot.i18n import (
     load_catalogs,
     use_language,
 )
+from bot.intake import Front, Poller, serve
+from bot.updates import BotApplication
+from bot.webhook import WebhookServer
 from sandbox import server as sandbox_server
 from storage import crypto, keys
 from storage.db import create_engine, create_session_factory, migrate
@@ -110,15 +112,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     application = build_application(settings)
     if webhook:
         health.attach(application, settings)  # GET /healthz on WEBHOOK_LISTEN:HEALTH_PORT
-        # Requests without the right secret token get 403 and reach no handler (PTB checks).
-        application.run_webhook(
-            listen=settings.webhook_listen, port=settings.webhook_port,
-            url_path=urlsplit(str(settings.webhook_url)).path.lstrip("/"),
-            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
-            allowed_updates=UPDATES, drop_pending_updates=False)
+    return asyncio.run(_serve(application, settings, webhook=webhook))
+
+
+async def _serve(application: BotApplication, settings: Settings, *, webhook: bool) -> int:
+    """Updates are confirmed to Telegram only once handled (bot.intake): by the webhook's
+    answer, or by the poller's next offset. SIGINT or SIGTERM stops it cleanly."""
+    front: Front
+    if webhook:
+        # Requests without the right secret token get 403 and reach no handler.
+        front = WebhookServer(application, settings, UPDATES)
     else:
-        application.run_polling(allowed_updates=UPDATES, drop_pending_updates=False)
-    return 0
+        front = Poller(application, UPDATES)
+    return await serve(application, front)
 
 
 def cmd_consultant(args: argparse.Namespace) -> int:

@@ -23,5 +23,6 @@ class Services:
     translation: TranslationService
     relay: OutboxRelay | None = None
     bot_username: str = ""
-    # Tests and the sandbox listen here to know when an update was fully handled.
+    # Tests and the sandbox listen here to know when an update was fully handled (or, when
+    # its unit of work could not be completed, when that attempt ended).
     update_done: list[Callable[[int], None]] = field(default_factory=list)

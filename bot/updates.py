@@ -2,13 +2,17 @@
 
 The update id is recorded in that same transaction, so a redelivered update is skipped; the
 sender is identified and their language set before any handler runs; an update that meets a
-concurrent change (another update, another bot process) runs again from the start.
+concurrent change (another update, another bot process) runs again from the start. Telegram
+is told an update arrived only once it is settled here (bot.intake): until then it keeps it,
+and delivers it again after a crash.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import text
@@ -68,16 +72,50 @@ class BotApplication(BotApp):
     """PTB's Application, with every update run as one unit of work."""
 
     async def process_update(self, update: object) -> None:
-        services: Services = self.bot_data["services"]
         if not isinstance(update, Update):
             await super().process_update(update)
             return
+        await self.handle_update(update)
+
+    async def handle_update(self, update: Update,
+                            settled: Callable[[], None] | None = None) -> bool:
+        """Run the update as one unit of work, then send its replies.
+
+        `settled` is called as soon as what the update does is final: committed, skipped as
+        a repeat, or rolled back on purpose (a failing handler, a lasting clash) with the
+        apology still to be sent. From then on Telegram may be told the update arrived
+        (bot.intake acknowledges it then), before the replies go out. Returns False, without
+        calling `settled`, when the unit of work itself could not be completed (the database
+        did not answer, say): nothing of it was kept, and the update should be tried again
+        rather than acknowledged.
+        """
+        services: Services = self.bot_data["services"]
         update = _without_nul(update, self.bot)
         try:
-            uow: UnitOfWork | None = await AsyncRetrying(
-                retry=retry_if_result(_met_conflict), stop=stop_after_attempt(CONFLICT_ATTEMPTS),
-                wait=wait_random_exponential(multiplier=0.05, max=0.5),
-                retry_error_callback=_last_result)(self._unit_of_work, services, update)
+            try:
+                uow: UnitOfWork | None = await AsyncRetrying(
+                    retry=retry_if_result(_met_conflict),
+                    stop=stop_after_attempt(CONFLICT_ATTEMPTS),
+                    wait=wait_random_exponential(multiplier=0.05, max=0.5),
+                    retry_error_callback=_last_result)(self._unit_of_work, services, update)
+            except Exception as err:  # nothing was committed: not settled, try it again
+                # The type and place only: the message may hold SQL parameters.
+                log.error("update %s could not be completed (%s); nothing was kept\n%s",
+                          update.update_id, type(err).__name__,
+                          "".join(traceback.format_tb(err.__traceback__)))
+                return False
+            if settled is not None:
+                settled()
+            await self._after_commit(services, update, uow)
+        finally:
+            for listener in list(services.update_done):
+                listener(update.update_id)
+        return True
+
+    async def _after_commit(self, services: Services, update: Update,
+                            uow: UnitOfWork | None) -> None:
+        """The sender's replies (or the apology), then what follows a commit."""
+        try:
             if uow is None:
                 return
             if uow.conflict:
@@ -109,9 +147,6 @@ class BotApplication(BotApp):
                 asyncio.get_running_loop().create_task(services.relay.run_once())
         except Exception:  # never let one update stop the bot
             log.exception("update %s could not be completed", update.update_id)
-        finally:
-            for listener in list(services.update_done):
-                listener(update.update_id)
 
     async def _unit_of_work(self, services: Services, update: Update) -> UnitOfWork | None:
         """One attempt: None when the update was handled before (a redelivery)."""

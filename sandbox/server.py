@@ -31,6 +31,7 @@ from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import Settings, load_settings
 from bot.context import BotApp
 from bot.i18n import LANGUAGES, is_rtl, language_name
+from bot.intake import Poller
 from sandbox import demo
 from sandbox.fakebot import FakeBotApi, FakeUser
 from sandbox.fakebot.server import Call
@@ -193,6 +194,7 @@ class Sandbox:
     parent_language: str = "nl"
     fake: FakeBotApi = field(default_factory=lambda: FakeBotApi(bot_username="bieb_demo_bot"))
     application: BotApp | None = None
+    poller: Poller | None = None
     users: dict[int, FakeUser] = field(default_factory=dict)
     clients: list[asyncio.Queue[str]] = field(default_factory=list)
     _runner: web.AppRunner | None = None
@@ -287,9 +289,9 @@ class Sandbox:
         if application.post_init is not None:
             await application.post_init(application)
         await application.start()
-        if application.updater is not None:
-            await application.updater.start_polling(poll_interval=0, timeout=1,
-                                                    allowed_updates=ALLOWED_UPDATES)
+        # Updates are confirmed to the fake Telegram only once handled, as in `bieb-bot run`.
+        self.poller = Poller(application, ALLOWED_UPDATES, timeout=1)
+        await self.poller.start()
         self.application = application
         for user_id in (demo.CONSULTANT, demo.NURSE):
             await self.users[user_id].send("/start")
@@ -298,8 +300,9 @@ class Sandbox:
         application, self.application = self.application, None
         if application is None:
             return
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
+        poller, self.poller = self.poller, None
+        if poller is not None:
+            await poller.stop()
         if application.running:
             await application.stop()
         await application.shutdown()

@@ -12,6 +12,7 @@ from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import Settings
+from bot.intake import Poller
 from bot.services import Services
 from sandbox.fakebot import FakeBotApi, FakeUser
 
@@ -21,6 +22,7 @@ class BotHarness:
         self.server = server
         self.settings = settings
         self.application: Application | None = None
+        self.poller: Poller | None = None
         self._done: dict[int, asyncio.Event] = {}
         self._user_ids = iter(range(10_001, 99_999))
 
@@ -35,19 +37,20 @@ class BotHarness:
     async def start(self) -> None:
         self.application = build_application(self.settings)
         self.services.update_done.append(self._on_done)
-        # What run_polling does: initialize, post_init, start, then poll.
+        # What `bieb-bot run` does (bot.intake.serve): initialize, post_init, start, then poll.
         await self.application.initialize()
         await self.application.post_init(self.application)
         await self.application.start()
-        await self.application.updater.start_polling(poll_interval=0, timeout=1,
-                                                     allowed_updates=ALLOWED_UPDATES)
+        self.poller = Poller(self.application, ALLOWED_UPDATES, timeout=1)
+        await self.poller.start()
 
     async def stop(self) -> None:
         if self.application is None:
             return
         app, self.application = self.application, None
-        if app.updater.running:
-            await app.updater.stop()
+        poller, self.poller = self.poller, None
+        if poller is not None:
+            await poller.stop()
         if app.running:
             await app.stop()
         await app.shutdown()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter
@@ -137,8 +139,6 @@ async def test_dropped_connections_and_slow_answers(tg, chat, fake_api):
 
 
 async def test_get_updates_waits_for_updates_and_confirms_offsets(tg, fake_api, chat):
-    import asyncio
-
     waiting = asyncio.create_task(tg.get_updates(timeout=5))
     await wait_until(lambda: fake_api.calls_to("getUpdates"))  # the server has the request
     assert not waiting.done()  # long polling holds it: the answer is the update sent next
@@ -149,3 +149,74 @@ async def test_get_updates_waits_for_updates_and_confirms_offsets(tg, fake_api, 
     assert [u.update_id for u in updates] == [update_id]
     assert await tg.get_updates(offset=update_id + 1, timeout=0) == ()
     assert fake_api.is_confirmed(update_id)
+
+
+def _text_update(chat, text: str) -> dict:
+    return {"message": {"message_id": 1, "date": 0, "chat": chat.account.as_chat(),
+                        "from": chat.account.as_user(), "text": text}}
+
+
+async def test_updates_are_kept_until_a_higher_offset_confirms_them(tg, fake_api, chat):
+    """Fetching confirms nothing: what the bot got but never confirmed comes again (after a
+    crash, to the next process); an offset confirms and forgets everything below it."""
+    first = fake_api.push_update(_text_update(chat, "een"))
+    second = fake_api.push_update(_text_update(chat, "twee"))
+    assert [u.update_id for u in await tg.get_updates(timeout=0)] == [first, second]
+    assert [u.update_id for u in await tg.get_updates(timeout=0)] == [first, second]
+    assert fake_api.deliveries == {first: 2, second: 2}
+    assert [u.update_id for u in await tg.get_updates(offset=second, timeout=0)] == [second]
+    assert fake_api.is_confirmed(first) and not fake_api.is_confirmed(second)
+    assert [u["update_id"] for u in fake_api.pending()] == [second]
+    assert await tg.get_updates(offset=second + 1, timeout=0) == ()
+    assert fake_api.pending() == []
+    third = fake_api.push_update(_text_update(chat, "drie"))
+    fake_api.push_update(_text_update(chat, "vier"))
+    assert len(await tg.get_updates(timeout=0, limit=1)) == 1
+    assert [u.update_id for u in await tg.get_updates(offset=-1, timeout=0)] == [third + 1]
+    assert fake_api.is_confirmed(third)
+
+
+async def test_a_newer_get_updates_ends_the_waiting_one_with_409(tg, fake_api):
+    from telegram.error import Conflict
+
+    waiting = asyncio.create_task(tg.get_updates(timeout=5))
+    await wait_until(lambda: fake_api.calls_to("getUpdates"))
+    other = Bot(fake_api.token, base_url=f"{fake_api.api_url}/bot")  # a second process
+    async with other:
+        assert await other.get_updates(timeout=0) == ()
+    with pytest.raises(Conflict, match="terminated by other getUpdates"):
+        await asyncio.wait_for(waiting, 2)
+
+
+async def test_webhook_posts_again_until_answered_2xx_in_time(fake_api, chat):
+    """A webhook post that fails, is answered 500 or not at all in time is posted again; only
+    a 2xx answer confirms the update."""
+    from aiohttp import web
+
+    answers = ["500", "hang", "200"]
+    received: list[int] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append((await request.json())["update_id"])
+        answer = answers.pop(0) if answers else "200"
+        if answer == "hang":
+            await asyncio.sleep(2)
+        return web.Response(status=500 if answer == "500" else 200)
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    fake_api.webhook_timeout = 0.5
+    try:
+        fake_api.webhook = {"url": f"http://127.0.0.1:{port}/hook", "secret_token": None}
+        update_id = fake_api.push_update(_text_update(chat, "hallo"))
+        await wait_until(lambda: fake_api.is_confirmed(update_id), timeout=10)
+        assert received == [update_id] * 3
+        assert fake_api.webhook_failures == 2 and fake_api.deliveries[update_id] == 3
+    finally:
+        fake_api.webhook = None
+        await runner.cleanup()

@@ -12,9 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "handlers", "storage")
 # The modules of bot/ that know python-telegram-bot: the assembly and the runtime around
 # the handlers. Everything else in bot/ is the core, tested without Telegram.
-TELEGRAM_AWARE = {"bot.app", "bot.cli", "bot.context", "bot.health", "bot.jobs", "bot.replies",
-                  "bot.sender",
-                  "bot.updates"}
+TELEGRAM_AWARE = {"bot.app", "bot.cli", "bot.context", "bot.health", "bot.intake", "bot.jobs",
+                  "bot.replies", "bot.sender", "bot.updates", "bot.webhook"}
 
 
 def _modules() -> dict[str, ast.Module]:

@@ -3,6 +3,12 @@
 python-telegram-bot talks to it through its normal networking (`base_url`). Every call is
 recorded; faults (429 with retry_after, 5xx, slow answers, dropped connections) can be
 injected. Reusable outside the tests as an offline sandbox: nothing here imports pytest.
+
+Like Telegram it keeps every update until the bot confirms it: `getUpdates` hands out the
+pending updates from the offset on and forgets those below it (an update is confirmed by a
+later call with a higher offset, never by being fetched), a newer `getUpdates` ends an older
+one still waiting with 409, and a webhook post that fails or is not answered 2xx in time is
+posted again until it is.
 """
 
 from __future__ import annotations
@@ -259,14 +265,24 @@ class FakeBotApi:
         self.faults: list[Fault] = []
         self.users: dict[int, UserAccount] = {}
         self.groups: dict[int, GroupChat] = {}
-        self.updates: list[dict[str, Any]] = []
-        self.confirmed_offset = 0
+        self.updates: list[dict[str, Any]] = []  # not yet confirmed (and some that are)
+        self.confirmed_offset = 0  # every update below it is confirmed, and forgotten
         self.history: list[dict[str, Any]] = []  # every update, for redelivery
         # Deliver webhook updates to these addresses in turn (processes behind a proxy).
         self.webhook_spread: list[str] = []
         self._spread_turn = 0
         self.delivered_to: dict[str, int] = {}  # webhook address -> updates it accepted
         self.delivered: set[int] = set()
+        # How often each update was handed to the bot (getUpdates or a webhook post): more
+        # than once means it was delivered again, as it was not confirmed.
+        self.deliveries: dict[int, int] = {}
+        self.webhook_failures = 0  # webhook posts that failed or were not answered 2xx
+        # Telegram gives up on an unanswered post after a while and posts it again later.
+        self.webhook_timeout = 10.0
+        self.webhook_retry_seconds = 0.2
+        # Called with the update ids each time updates are handed to the bot (a getUpdates
+        # answer, a webhook post about to be sent): tests use it to kill the bot right then.
+        self.on_deliver: list[Callable[[list[int]], None]] = []
         self.messages: dict[int, list[dict[str, Any]]] = {}  # chat id -> every message
         self.callback_queries: dict[str, dict[str, Any]] = {}
         self.files: dict[str, StoredFile] = {}
@@ -277,7 +293,8 @@ class FakeBotApi:
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._file_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
-        self._new_update = asyncio.Event()
+        self._waiters: list[asyncio.Future[None]] = []  # woken when updates change
+        self._poll_generation = 0  # a newer getUpdates ends the one waiting before it
         self._activity = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._webhook_task: asyncio.Task[None] | None = None
@@ -317,6 +334,8 @@ class FakeBotApi:
         self.history.clear()
         self.confirmed_offset = 0
         self.delivered.clear()
+        self.deliveries.clear()
+        self.webhook_failures = 0
         self.messages.clear()
         self.callback_queries.clear()
         self.files.clear()
@@ -347,9 +366,7 @@ class FakeBotApi:
         update = {"update_id": update_id, **payload}
         self.updates.append(update)
         self.history.append(update)
-        self._new_update.set()
-        if self.webhook and self._webhook_task is None:
-            self._webhook_task = asyncio.create_task(self._deliver_webhooks())
+        self._changed()
         return update_id
 
     def redeliver_all(self) -> list[int]:
@@ -357,10 +374,33 @@ class FakeBotApi:
         timeout): here, every update ever sent, with its original id."""
         self.updates = [dict(u) for u in self.history]
         self.confirmed_offset = self.history[0]["update_id"] if self.history else 0
-        self._new_update.set()
+        self._changed()
+        return [u["update_id"] for u in self.history]
+
+    def pending(self) -> list[dict[str, Any]]:
+        """The updates not confirmed yet, oldest first (what Telegram would still deliver)."""
+        return [u for u in self.updates if u["update_id"] >= self.confirmed_offset]
+
+    def _changed(self) -> None:
+        """Wake whoever waits for updates (a long poll, the webhook delivery)."""
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
         if self.webhook and self._webhook_task is None:
             self._webhook_task = asyncio.create_task(self._deliver_webhooks())
-        return [u["update_id"] for u in self.history]
+
+    async def _wait_for_change(self, timeout: float) -> None:
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(waiter, max(timeout, 0))
+
+    def _handed_out(self, update_ids: list[int]) -> None:
+        for update_id in update_ids:
+            self.deliveries[update_id] = self.deliveries.get(update_id, 0) + 1
+        for listener in list(self.on_deliver):
+            listener(update_ids)
 
     def record_user_message(self, chat_id: int, message: dict[str, Any]) -> None:
         self.messages.setdefault(chat_id, []).append(message)
@@ -489,9 +529,10 @@ class FakeBotApi:
         return web.Response(status=404)
 
     def _pick_fault(self, method: str, chat_id: object = None) -> Fault | None:
-        if method in ("getUpdates", "getMe"):
-            return None  # faults target what the bot sends, not its own start-up
         for fault in self.faults:
+            if method in ("getUpdates", "getMe") and (fault.methods is None
+                                                      or method not in fault.methods):
+                continue  # faults target what the bot sends, unless these are named
             if fault.applies(method, self._rng, chat_id):
                 fault.injected += 1
                 return fault
@@ -583,25 +624,38 @@ class FakeBotApi:
         return True
 
     async def api_getUpdates(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        """As Telegram: `offset` confirms every update below it (they are forgotten); the
+        answer is the pending updates from there on, at most `limit`, waiting up to
+        `timeout` seconds for one. Fetching confirms nothing. A negative offset keeps only
+        that many of the newest. A newer call ends one still waiting with 409."""
         if self.webhook:
             raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
                                 "use deleteWebhook to delete the webhook first")
         offset = int(params.get("offset") or 0)
-        limit = int(params.get("limit") or 100)
+        limit = min(max(int(params.get("limit") or 100), 1), 100)
         timeout = float(params.get("timeout") or 0)
+        if offset < 0:
+            kept = self.pending()[offset:]
+            offset = kept[0]["update_id"] if kept else self.confirmed_offset
         if offset:
             self.confirmed_offset = max(self.confirmed_offset, offset)
-            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            self.updates = [u for u in self.updates if u["update_id"] >= self.confirmed_offset]
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self._changed()  # an older call still waiting ends now
         deadline = time.monotonic() + timeout
         while True:
-            pending = [u for u in self.updates if u["update_id"] >= self.confirmed_offset]
+            if generation != self._poll_generation:
+                raise ApiError(409, "Conflict: terminated by other getUpdates request; make "
+                                    "sure that only one bot instance is running")
+            pending = self.pending()
             if pending or time.monotonic() >= deadline:
                 break
-            self._new_update.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
+            await self._wait_for_change(deadline - time.monotonic())
         batch = pending[:limit]
         self.delivered.update(u["update_id"] for u in batch)
+        if batch:
+            self._handed_out([u["update_id"] for u in batch])
         return batch
 
     async def api_setWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
@@ -609,21 +663,29 @@ class FakeBotApi:
         if not url:
             self.webhook = None
             return True
-        self.webhook = {"url": url, "secret_token": params.get("secret_token")}
-        if self._webhook_task is None:
-            self._webhook_task = asyncio.create_task(self._deliver_webhooks())
+        self.webhook = {"url": url, "secret_token": params.get("secret_token"),
+                        "allowed_updates": params.get("allowed_updates"),
+                        "max_connections": params.get("max_connections")}
+        if params.get("drop_pending_updates"):
+            self._drop_pending()
+        self._changed()
         return True
+
+    def _drop_pending(self) -> None:
+        if self.updates:
+            self.confirmed_offset = max(self.confirmed_offset, self.updates[-1]["update_id"] + 1)
+        self.updates.clear()
 
     async def api_deleteWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         self.webhook = None
         if params.get("drop_pending_updates"):
-            self.updates.clear()
+            self._drop_pending()
+        self._changed()
         return True
 
     async def api_getWebhookInfo(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
-        pending = len([u for u in self.updates if u["update_id"] >= self.confirmed_offset])
         return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
-                "pending_update_count": pending}
+                "pending_update_count": len(self.pending())}
 
     async def api_setMyCommands(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         commands = params.get("commands") or []
@@ -767,36 +829,38 @@ class FakeBotApi:
 
     # ---- webhook delivery ---------------------------------------------------------------
     async def _deliver_webhooks(self) -> None:
-        """Push updates to the webhook one at a time, retrying until it answers 2xx."""
-        async with ClientSession(timeout=ClientTimeout(total=10)) as session:
+        """Post pending updates to the webhook one at a time, oldest first; an update is
+        confirmed only by a 2xx answer within `webhook_timeout`. A post that fails (refused,
+        dropped, an error status, no answer in time) is posted again after a short wait."""
+        async with ClientSession() as session:
             while True:
                 if not self.webhook:
                     self._webhook_task = None
                     return
-                pending = [u for u in self.updates if u["update_id"] >= self.confirmed_offset]
+                pending = self.pending()
                 if not pending:
-                    self._new_update.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._new_update.wait(), 0.5)
+                    await self._wait_for_change(0.5)
                     continue
                 update = pending[0]
                 headers = {}
                 if self.webhook.get("secret_token"):
                     headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+                target = self.webhook["url"]
+                if self.webhook_spread:  # several bot processes behind one address
+                    target = self.webhook_spread[self._spread_turn % len(self.webhook_spread)]
+                    self._spread_turn += 1
+                self._handed_out([update["update_id"]])
                 try:
-                    target = self.webhook["url"]
-                    if self.webhook_spread:  # several bot processes behind one address
-                        target = self.webhook_spread[self._spread_turn % len(self.webhook_spread)]
-                        self._spread_turn += 1
-                    async with session.post(target, json=update,
-                                            headers=headers) as response:
+                    async with session.post(target, json=update, headers=headers,
+                                            timeout=ClientTimeout(total=self.webhook_timeout)
+                                            ) as response:
                         ok = 200 <= response.status < 300
                 except Exception:
                     ok = False
                 if ok:
                     self.delivered_to[target] = self.delivered_to.get(target, 0) + 1
                     self.delivered.add(update["update_id"])
-                    self.confirmed_offset = update["update_id"] + 1
+                    self.confirmed_offset = max(self.confirmed_offset, update["update_id"] + 1)
                 else:
-                    await asyncio.sleep(0.2)
-
+                    self.webhook_failures += 1
+                    await asyncio.sleep(self.webhook_retry_seconds)
