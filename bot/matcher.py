@@ -570,6 +570,10 @@ def match(question: str, language: str) -> Match:
                  None)
     combined: dict[str, float] = {}
     for keywords, q in questions:
+        if guard is not None and not q.typos:
+            # another place or health named: only the names in the chosen or the message's
+            # own language count, not a word shared by every list ("schoolapp")
+            continue
         scores = keywords.score(q, turned, guarded=guard is not None)
         if q.typos:  # the chosen or the detected language decides on its own words
             topic = _decide(scores)
