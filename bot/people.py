@@ -49,7 +49,7 @@ def allowed_languages(role: Role) -> tuple[str, ...]:
 async def identify(session: AsyncSession, telegram_user_id: int,
                    telegram_language: str | None, default_language: str,
                    first_name: str | None = None) -> Person:
-    consultant = await people_repo.consultant_by_telegram_id(session, telegram_user_id)
+    consultant, partner, parent = await people_repo.roles_of(session, telegram_user_id)
     if (consultant is not None and first_name and first_name.strip()
             and consultant.name == people_repo.placeholder_name(telegram_user_id)):
         # Added by id alone: her colleagues see her Telegram first name, not a number.
@@ -57,20 +57,16 @@ async def identify(session: AsyncSession, telegram_user_id: int,
     if consultant is not None and consultant.active:
         role, stored = Role.CONSULTANT, consultant.language
         person = Person(telegram_user_id, role, "", consultant.id, consultant.name)
+    elif partner is not None and partner.revoked_at is None:
+        role, stored = Role.PARTNER, partner.language
+        person = Person(telegram_user_id, role, "", partner.id, partner.name,
+                        partner.organisation_id, partner.organisation.name)
+    elif parent is not None:
+        role, stored = Role.PARENT, parent.language
+        person = Person(telegram_user_id, role, "", parent.id, parent.name)
     else:
-        partner = await people_repo.partner_by_telegram_id(session, telegram_user_id)
-        if partner is not None and partner.revoked_at is None:
-            role, stored = Role.PARTNER, partner.language
-            person = Person(telegram_user_id, role, "", partner.id, partner.name,
-                            partner.organisation_id, partner.organisation.name)
-        else:
-            parent = await people_repo.parent_by_telegram_id(session, telegram_user_id)
-            if parent is not None:
-                role, stored = Role.PARENT, parent.language
-                person = Person(telegram_user_id, role, "", parent.id, parent.name)
-            else:
-                role, stored = Role.STRANGER, None
-                person = Person(telegram_user_id, role, "")
+        role, stored = Role.STRANGER, None
+        person = Person(telegram_user_id, role, "")
     person.stored_language = stored
     person.telegram_language = telegram_language
     person.language = choose_language(stored, telegram_language, allowed_languages(role),

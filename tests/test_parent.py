@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
+from bot import people
 from bot.answers import answer_text
 from bot.config import DEFAULT_FACTS_PATH
 from bot.facts import load_facts
 from bot.i18n import for_reader, load_catalogs, translator, use_language
+from bot.people import Role
 from storage.models import Base, Case, CaseEvent, Parent, ParentMessage
 from tests.conftest import CONSULTANT_ID
 from tests.harness import wait_until
@@ -470,3 +472,21 @@ def test_every_button_label_means_one_thing_in_every_language():
         for action, msgid in {**MENU_LABELS, "write": WRITE_HERE, "back": BACK}.items():
             shown = label(language, msgid)
             assert meaning.setdefault(shown, action) == action, (language, shown)
+
+
+async def test_the_sender_is_identified_in_one_query(bot):
+    parent = await parent_with_menu(bot, "en")
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = bot.services.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        async with bot.services.sessions() as session, session.begin():
+            person = await people.identify(session, parent.id, "en", "nl")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert person.role is Role.PARENT
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1

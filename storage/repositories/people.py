@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from storage.models import Consultant, Parent, Partner
 
@@ -24,6 +24,22 @@ async def partner_by_telegram_id(session: AsyncSession, telegram_user_id: int) -
         select(Partner).options(selectinload(Partner.organisation))
         .where(Partner.telegram_user_id == telegram_user_id)
         .order_by(Partner.id.desc()).limit(1))
+
+
+async def roles_of(session: AsyncSession, telegram_user_id: int
+                   ) -> tuple[Consultant | None, Partner | None, Parent | None]:
+    """Everything this Telegram user is to the bot, in one query: their consultant row, their
+    newest partner row (with its organisation) and their parent row, each None if none."""
+    user = select(literal(telegram_user_id).label("id")).subquery()
+    newest_partner = (select(Partner.id).where(Partner.telegram_user_id == telegram_user_id)
+                      .order_by(Partner.id.desc()).limit(1).scalar_subquery())
+    row = (await session.execute(
+        select(Consultant, Partner, Parent).select_from(user)
+        .outerjoin(Consultant, Consultant.telegram_user_id == user.c.id)
+        .outerjoin(Partner, Partner.id == newest_partner)
+        .outerjoin(Parent, Parent.telegram_user_id == user.c.id)
+        .options(joinedload(Partner.organisation)))).one()
+    return row[0], row[1], row[2]
 
 
 async def parent_by_telegram_id(session: AsyncSession, telegram_user_id: int) -> Parent | None:
