@@ -230,10 +230,11 @@ EXPORT_CHUNK = 1000  # cases per read: memory stays the same however many there 
 
 
 async def export_chunks(session: AsyncSession, start: datetime, end: datetime,
-                        chunk: int = EXPORT_CHUNK
+                        chunk: int | None = None
                         ) -> AsyncIterator[tuple[list[Row[Any]], dict[int, list[str]]]]:
     """The export's columns, `chunk` cases at a time in the order they came in (after the last
     id read: no OFFSET), each chunk with its cases' needs in alphabetical order."""
+    chunk = chunk or EXPORT_CHUNK
     last = 0
     while True:
         rows = list(await session.execute(
