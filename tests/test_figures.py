@@ -10,12 +10,13 @@ import statistics
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import selectinload
 
 from bot import figures
 from bot.cases import NEED_NAMES, OUTCOMES, STATUS_NAMES
 from bot.i18n import S_, Sngettext, use_language
+from storage.db import create_engine, create_session_factory, reading
 from storage.models import Case, CaseNeed, Organisation
 from storage.repositories import cases as cases_repo
 
@@ -185,3 +186,16 @@ async def test_the_export_in_small_chunks_is_the_same_file(bot, monkeypatch):
     # A typed place is opened (as the case shows it); the needs in alphabetical order.
     assert [row[5] for row in body] == [c.village or "" for c in cases]
     assert [row[8] for row in body] == [" ".join(n.need for n in c.needs) for c in cases]
+
+
+async def test_reading_is_a_read_only_snapshot(database_url):
+    engine = create_engine(database_url)
+    try:
+        async with reading(create_session_factory(engine)) as session:
+            if engine.dialect.name == "postgresql":
+                assert await session.scalar(text("SHOW transaction_isolation")) == "repeatable read"
+                assert await session.scalar(text("SHOW transaction_read_only")) == "on"
+            else:
+                assert await session.scalar(text("SELECT 1")) == 1
+    finally:
+        await engine.dispose()
