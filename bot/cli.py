@@ -33,6 +33,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy.engine import make_url
 
@@ -191,23 +192,34 @@ def cmd_export(args: argparse.Namespace) -> int:
     migrate(settings.database_url)
     masterkey.configure(settings)
 
-    async def export() -> tuple[bytes, int]:
+    output = args.output or f"cases-{period.label}.csv"
+    # Written as the cases are read (a chunk at a time), into a file that takes the name
+    # only once the audit entry of the export is committed.
+    partial = None if output == "-" else f"{output}.part"
+
+    async def export(out: BinaryIO) -> int:
         engine = create_engine(settings.database_url)
         try:
-            async with create_session_factory(engine)() as session, session.begin():
+            sessions = create_session_factory(engine)
+            async with sessions() as session, session.begin():
                 with use_language(settings.default_locale):  # the header row's language
-                    return await figures.export_csv(session, period, settings.zone)
+                    return await figures.write_export(out, session, period, settings.zone,
+                                                      sessions=sessions)
         finally:
             await engine.dispose()
 
-    content, rows = asyncio.run(export())
-    output = args.output or f"cases-{period.label}.csv"
-    if output == "-":
-        sys.stdout.buffer.write(content)
-    else:
-        with open(output, "wb") as handle:
-            handle.write(content)
-        print(f"{rows} cases written to {output}")
+    if partial is None:
+        rows = asyncio.run(export(sys.stdout.buffer))
+        sys.stdout.buffer.flush()
+        return 0
+    try:
+        with open(partial, "wb") as handle:
+            rows = asyncio.run(export(handle))
+        os.replace(partial, output)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+    print(f"{rows} cases written to {output}")
     return 0
 
 

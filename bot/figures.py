@@ -3,23 +3,32 @@ export without personal data."""
 
 from __future__ import annotations
 
+import io
 import re
 import statistics
 from collections import Counter
+from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import access, audit, spreadsheet
-from bot.cases import NEED_NAMES, OUTCOMES, STATUS_NAMES, source_name
+from bot.cases import NEED_NAMES, OUTCOMES, STATUS_NAMES
 from bot.i18n import NS_, S_, Sngettext, current_language
 from bot.people import Person
-from storage.models import Case, CaseEvent
+from storage.db import reading
+from storage.models import Case
 from storage.repositories import cases as cases_repo
+from storage.sealed import open_column
 
+# What a typed place was sealed under (storage.sealed: "table.attribute").
+VILLAGE_OTHER = f"{Case.__tablename__}.village_other"
 DECEMBER = 12  # the last month: the period "2025-12" ends when the next year starts
 
 # What the export holds: no names, phone numbers, notes, free text or Telegram ids.
@@ -73,47 +82,134 @@ def parse_period(text: str, zone: ZoneInfo, now: datetime | None = None) -> Peri
     raise PeriodError(text)
 
 
-def days_to_first_contact(case: Case) -> float | None:
-    if case.first_contact_at is None:
+def days_to_first_contact(created_at: datetime, first_contact_at: datetime | None
+                          ) -> float | None:
+    if first_contact_at is None:
         return None
-    return (case.first_contact_at - case.created_at).total_seconds() / 86400
+    return (first_contact_at - created_at).total_seconds() / 86400
 
 
-async def stats_text(session: AsyncSession, person: Person, period: Period,
-                     zone: ZoneInfo) -> str:
-    access.require(person, "stats")
-    found = await cases_repo.created_between(session, period.start, period.end)
-    await audit.record(session, person, "figures", period=period.label, cases=len(found))
+Counts = tuple[tuple[Any, int], ...]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The numbers behind /stats, in codes and names, not yet in anyone's language: one source
+    for the text here and for any later chart or report. Each `per_*` lists (value, cases) in
+    the order of each value's first case (so equal counts keep that order)."""
+
+    period: str
+    cases: int
+    per_month: Counts  # "2026-11", in the library's time zone
+    per_organisation: Counts  # the organisation's name; None: the parent came themselves
+    per_village: Counts  # the village or the place typed; None: none
+    per_need: Counts  # need codes ("reading")
+    per_status: Counts  # status codes ("contacted")
+    per_outcome: Counts  # outcome codes of closed cases ("boekstart")
+    median_days_to_first_contact: float | None
+    contacted: int  # the cases that median is over
+    helped: int  # families who said they got help
+    answered: int  # of the families who answered the question
+
+
+def _ordered(tally: Iterable[tuple[Any, int, int]]) -> Counts:
+    """(value, count, first case's id) → (value, count) by first case, equal values added."""
+    counts: dict[Any, int] = {}
+    for value, count, _first in sorted(tally, key=lambda row: row[2]):
+        counts[value] = counts.get(value, 0) + count
+    return tuple(counts.items())
+
+
+async def figures(session: AsyncSession, period: Period, zone: ZoneInfo) -> Figures:
+    """The numbers, from counts the database makes (a handful of queries, whatever the number
+    of cases) and two time stamps per case, no case loaded as an object."""
+    start, end = period.start, period.end
+    stamps = await cases_repo.created_and_first_contact(session, start, end)
+    months: dict[str, int] = {}
+    waits: list[float] = []
+    for created, first_contact in stamps:
+        month = created.astimezone(zone).strftime("%Y-%m")
+        months[month] = months.get(month, 0) + 1
+        wait = days_to_first_contact(created, first_contact)
+        if wait is not None:
+            waits.append(wait)
+    villages = await cases_repo.count_by(session, Case.village_known, start, end,
+                                         Case.village_known.is_not(None))
+    villages += [(open_column(sealed, wrapped, VILLAGE_OTHER), 1, case_id) for
+                 case_id, sealed, wrapped in await cases_repo.typed_villages(session, start, end)]
+    villages += await cases_repo.count_by(session, Case.village_known, start, end,
+                                          Case.village_known.is_(None),
+                                          Case.village_other_sealed.is_(None))
+    helped = {value: count for value, count, _first
+              in await cases_repo.count_by(session, Case.helped, start, end)}
+    return Figures(
+        period=period.label, cases=len(stamps), per_month=tuple(months.items()),
+        per_organisation=_ordered(await cases_repo.count_by_organisation(session, start, end)),
+        per_village=_ordered(villages),
+        per_need=_ordered(await cases_repo.count_by_need(session, start, end)),
+        per_status=_ordered(await cases_repo.count_by(session, Case.status, start, end)),
+        per_outcome=_ordered(row for row in await cases_repo.count_by(
+            session, Case.outcome, start, end) if row[0] is not None),
+        median_days_to_first_contact=statistics.median(waits) if waits else None,
+        contacted=len(waits), helped=helped.get(True, 0),
+        answered=helped.get(True, 0) + helped.get(False, 0))
+
+
+def render(numbers: Figures) -> str:
+    """The figures as /stats shows them, in the reader's language: words, not codes."""
     lines = [Sngettext("📊 Figures {period}: {count} case", "📊 Figures {period}: {count} cases",
-                       len(found)).format(period=period.label, count=len(found))]
-    if not found:
+                       numbers.cases).format(period=numbers.period, count=numbers.cases)]
+    if not numbers.cases:
         return lines[0]
 
-    def block(title: str, counts: Counter[str]) -> None:
+    def block(title: str, counts: Counts, name: Callable[[Any], str]) -> None:
+        named: Counter[str] = Counter()
+        for value, count in counts:
+            named[name(value)] += count
         lines.append("")
         lines.append(title)
-        lines.extend(f"  {name}: {count}" for name, count in counts.most_common())
+        lines.extend(f"  {label}: {count}" for label, count in named.most_common())
 
-    block(S_("Per month:"), Counter(c.created_at.astimezone(zone).strftime("%Y-%m")
-                                    for c in found))
-    block(S_("Per organisation:"), Counter(source_name(c) for c in found))
-    block(S_("Per village:"), Counter(c.village or "–" for c in found))
-    block(S_("Per need:"), Counter(S_(NEED_NAMES.get(n.need, n.need))
-                                   for c in found for n in c.needs))
-    block(S_("Per status:"), Counter(S_(STATUS_NAMES.get(c.status, c.status)) for c in found))
-    block(S_("Per outcome:"), Counter(S_(OUTCOMES[c.outcome]) for c in found
-                                      if c.outcome in OUTCOMES))
-    waits = [d for d in (days_to_first_contact(c) for c in found) if d is not None]
+    block(S_("Per month:"), numbers.per_month, str)
+    block(S_("Per organisation:"), numbers.per_organisation,
+          lambda name: S_("parent") if name is None else name)
+    block(S_("Per village:"), numbers.per_village, lambda village: village or "–")
+    block(S_("Per need:"), numbers.per_need, lambda need: S_(NEED_NAMES.get(need, need)))
+    block(S_("Per status:"), numbers.per_status,
+          lambda status: S_(STATUS_NAMES.get(status, status)))
+    block(S_("Per outcome:"), tuple((outcome, count) for outcome, count in numbers.per_outcome
+                                    if outcome in OUTCOMES),
+          lambda outcome: S_(OUTCOMES[outcome]))
+    median = numbers.median_days_to_first_contact
     lines.append("")
     lines.append(S_("⏱️ Median time to first contact: {time} ({cases})").format(
-        time=_days(statistics.median(waits)) if waits else "–",
-        cases=Sngettext("{count} case", "{count} cases", len(waits)).format(count=len(waits))))
-    answered = [c.helped for c in found if c.helped is not None]
-    if answered:
+        time=_days(median) if median is not None else "–",
+        cases=Sngettext("{count} case", "{count} cases", numbers.contacted).format(
+            count=numbers.contacted)))
+    if numbers.answered:
         lines.append(Sngettext("🙂 Families who got help: {yes} of {total} who answered",
                                "🙂 Families who got help: {yes} of {total} who answered",
-                               len(answered)).format(yes=sum(answered), total=len(answered)))
+                               numbers.answered).format(yes=numbers.helped,
+                                                        total=numbers.answered))
     return "\n".join(lines)
+
+
+def _reading(session: AsyncSession, sessions: async_sessionmaker[AsyncSession] | None
+             ) -> AbstractAsyncContextManager[AsyncSession]:
+    """Where a long read runs: a session of its own beside the update's (`sessions`), or, from
+    the command line, the one session there is."""
+    return reading(sessions) if sessions is not None else nullcontext(session)
+
+
+async def stats_text(session: AsyncSession, person: Person, period: Period, zone: ZoneInfo,
+                     sessions: async_sessionmaker[AsyncSession] | None = None) -> str:
+    """/stats: the figures read in a session of their own when `sessions` is given (the
+    update's transaction then only records that they were read)."""
+    access.require(person, "stats")
+    async with _reading(session, sessions) as source:
+        numbers = await figures(source, period, zone)
+    await audit.record(session, person, "figures", period=period.label, cases=numbers.cases)
+    return render(numbers)
 
 
 def _days(days: float) -> str:
@@ -122,19 +218,21 @@ def _days(days: float) -> str:
     return Sngettext("{days} day", "{days} days", 1 if days == 1 else 2).format(days=number)
 
 
-def _row(case: Case, zone: ZoneInfo) -> dict[str, str]:
-    wait = days_to_first_contact(case)
+def _row(case: Row[Any], needs: list[str], zone: ZoneInfo) -> dict[str, str]:
+    wait = days_to_first_contact(case.created_at, case.first_contact_at)
     created = case.created_at.astimezone(zone)
+    village = case.village_known or open_column(case.village_other_sealed, case.wrapped,
+                                                VILLAGE_OTHER)
     return {
         "reference": case.reference,
         "created": created.strftime("%Y-%m-%d"),
         "month": created.strftime("%Y-%m"),
         "source": case.source,
-        "organisation": case.organisation.name if case.organisation is not None else "",
-        "village": case.village or "",
+        "organisation": case.organisation or "",
+        "village": village or "",
         "family_language": case.family_language or "",
         "child_ages": " ".join(case.child_ages or []),
-        "needs": " ".join(n.need for n in case.needs),
+        "needs": " ".join(needs),
         "contact_method": case.contact_method or "",
         "status": case.status,
         "outcome": case.outcome or "",
@@ -146,23 +244,35 @@ def _row(case: Case, zone: ZoneInfo) -> dict[str, str]:
     }
 
 
-async def export_csv(session: AsyncSession, period: Period, zone: ZoneInfo,
-                     person: Person | None = None) -> tuple[bytes, int]:
-    """The CSV as bytes (UTF-8 with BOM and ';', as Dutch Excel opens it), and its row count.
+async def write_export(out: BinaryIO, session: AsyncSession, period: Period, zone: ZoneInfo,
+                       person: Person | None = None,
+                       sessions: async_sessionmaker[AsyncSession] | None = None) -> int:
+    """Write the CSV into `out` (UTF-8 with BOM and ';', as Dutch Excel opens it) as the cases
+    are read, a chunk at a time; returns its row count.
 
-    `person` None is the command line (the library's own server); each exported case gets an
-    "exported" event either way.
+    `person` None is the command line (the library's own server). The cases are read in a
+    session of their own when `sessions` is given; `session` records the one audit entry
+    that says who exported which cases (their references).
     """
     if person is not None:
         access.require(person, "export")
-    found = await cases_repo.created_between(session, period.start, period.end)
-    content = spreadsheet.to_csv(EXPORT_COLUMNS, [_row(case, zone) for case in found],
-                                 export_header())
-    actor_kind = person.role.value if person is not None else "system"
-    session.add_all([CaseEvent(case_id=c.id, kind="exported", actor_kind=actor_kind,
-                               actor_id=person.record_id if person else None,
-                               detail={"period": period.label}) for c in found])
-    await audit.record(session, person, "export", period=period.label, cases=len(found),
-                       references=[c.reference for c in found])
+    references: list[str] = []
+    async with _reading(session, sessions) as source:
+        writer = spreadsheet.CsvWriter(out, EXPORT_COLUMNS, export_header())
+        async for rows, needs in cases_repo.export_chunks(source, period.start, period.end):
+            writer.write(_row(row, needs.get(row.id, []), zone) for row in rows)
+            references.extend(row.reference for row in rows)
+    await audit.record(session, person, "export", period=period.label, cases=len(references),
+                       references=references)
     await session.flush()
-    return content, len(found)
+    return len(references)
+
+
+async def export_csv(session: AsyncSession, period: Period, zone: ZoneInfo,
+                     person: Person | None = None,
+                     sessions: async_sessionmaker[AsyncSession] | None = None
+                     ) -> tuple[bytes, int]:
+    """The CSV as bytes (to send as a document), and its row count."""
+    out = io.BytesIO()
+    rows = await write_export(out, session, period, zone, person, sessions)
+    return out.getvalue(), rows

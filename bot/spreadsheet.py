@@ -14,6 +14,7 @@ import codecs
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from typing import BinaryIO
 
 DELIMITER = ";"
 # What a spreadsheet program may have saved between the cells, the project's own first.
@@ -24,16 +25,34 @@ class SheetError(ValueError):
     """A file that cannot be read as a sheet; the message says why, for a person."""
 
 
+class CsvWriter:
+    """Writes a CSV into a binary file as it goes: the byte-order mark and a header (`columns`,
+    or these words for them) at once, then each batch of rows, so a long sheet is never held
+    in memory."""
+
+    def __init__(self, out: BinaryIO, columns: Sequence[str],
+                 header: Sequence[str] | None = None) -> None:
+        self.out = out
+        self.buffer = io.StringIO()
+        self.writer = csv.DictWriter(self.buffer, fieldnames=columns, delimiter=DELIMITER,
+                                     lineterminator="\r\n")
+        out.write(codecs.BOM_UTF8)
+        self.write([dict(zip(columns, header or columns, strict=True))])
+
+    def write(self, rows: Iterable[Mapping[str, str]]) -> None:
+        self.writer.writerows(rows)
+        self.out.write(self.buffer.getvalue().encode("utf-8"))
+        self.buffer.seek(0)
+        self.buffer.truncate()
+
+
 def to_csv(columns: Sequence[str], rows: Iterable[Mapping[str, str]],
            header: Sequence[str] | None = None) -> bytes:
     """The CSV as bytes: a header (`columns`, or these words for them), then one line per
     row."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, delimiter=DELIMITER,
-                            lineterminator="\r\n")
-    writer.writerow(dict(zip(columns, header or columns, strict=True)))
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    out = io.BytesIO()
+    CsvWriter(out, columns, header).write(rows)
+    return out.getvalue()
 
 
 def from_csv(data: bytes) -> list[list[str]]:

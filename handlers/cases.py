@@ -560,8 +560,10 @@ def _period(context: BotContext) -> figures.Period | None:
 async def stats_command(update: Update, context: BotContext) -> None:
     period = _period(context)
     if period is not None:
+        # Read in a session of their own: the update's transaction only records the read.
         context.reply(await figures.stats_text(context.session, context.person, period,
-                                               context.services.settings.zone))
+                                               context.services.settings.zone,
+                                               context.services.sessions))
 
 
 @allowed_to("export")
@@ -570,7 +572,8 @@ async def export_command(update: Update, context: BotContext) -> None:
     if period is None:
         return
     content, rows = await figures.export_csv(context.session, period,
-                                             context.services.settings.zone, context.person)
+                                             context.services.settings.zone, context.person,
+                                             context.services.sessions)
     context.reply_document(content, f"cases-{period.label}.csv",
                            caption=Sngettext("{count} case, without personal data.",
                                              "{count} cases, without personal data.",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
@@ -66,6 +68,21 @@ async def checkpoint(engine: AsyncEngine) -> None:
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: objects stay readable after the unit of work commits.
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session of its own for a long read beside a unit of work (the figures, an export):
+    on PostgreSQL one read-only snapshot for all its queries. It writes nothing and keeps no
+    lock another update waits for; it ends rolled back."""
+    async with sessions() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            await session.connection(execution_options={"isolation_level": "REPEATABLE READ",
+                                                        "postgresql_readonly": True})
+        try:
+            yield session
+        finally:
+            await session.rollback()
 
 
 def alembic_config(url: str) -> Config:

@@ -110,6 +110,17 @@ def data_key_of(obj: object) -> bytes | None:
     return crypto.unwrap(loaded.wrapped)
 
 
+def open_column(stored: str | None, wrapped: str | None, context: str) -> str | None:
+    """A sealed text column's plain value from the column and its owner's wrapped data key,
+    as `Sealed.open` reads it from a loaded object: for reads that load no objects (the
+    figures, the export). `context` is "table.attribute", as the value was sealed under."""
+    if stored is None or not crypto.is_sealed(stored):
+        return stored
+    if wrapped is None:
+        return None  # its data key was destroyed: shredded
+    return crypto.open_text(crypto.unwrap(wrapped), stored, context)
+
+
 def sealed_fields(cls: type) -> list[Sealed[Any]]:
     return [v for k in dir(cls) if isinstance(v := cls.__dict__.get(k), Sealed)]
 

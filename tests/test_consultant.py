@@ -17,7 +17,7 @@ import pytest
 from bot.figures import EXPORT_COLUMNS
 from bot.i18n import translator
 from bot.jobs import run_followups, run_morning
-from storage.models import Case, CaseEvent, ParentMessage
+from storage.models import AuditEntry, Case, CaseEvent, ParentMessage
 from storage.repositories import people as people_repo
 from tests.conftest import CONSULTANT_ID
 from tests.harness import BotHarness, wait_until
@@ -269,7 +269,10 @@ async def test_stats_and_export_without_personal_data(bot, tmp_path):
     assert len(rows[0]) == len(EXPORT_COLUMNS)
     assert "12345678" not in content.decode("utf-8-sig")
     assert "landlord" not in content.decode("utf-8-sig")
-    assert await bot.count(CaseEvent, CaseEvent.kind == "exported") == 2
+    # One audit entry says which cases went out; no event is written on each case.
+    assert await bot.count(CaseEvent, CaseEvent.kind == "exported") == 0
+    exports = await bot.rows(AuditEntry, AuditEntry.action == "export")
+    assert len(exports) == 1 and len(exports[0].detail["references"]) == 2
     assert "Which period" in answer(await consultant.send("/stats 2026-13"), "period")
     # The command line writes the same file.
     output = tmp_path / "cases.csv"
@@ -282,6 +285,10 @@ async def test_stats_and_export_without_personal_data(bot, tmp_path):
     assert result.returncode == 0, result.stderr
     lines = output.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].split(";")[:2] == ["Zaak", "Aangemaakt"] and len(lines) == 3
+    assert not (tmp_path / "cases.csv.part").exists()
+    exports = await bot.rows(AuditEntry, AuditEntry.action == "export")
+    assert [e.actor_role for e in exports] == ["consultant", "system"]
+    assert exports[1].detail["references"] == exports[0].detail["references"]
 
 
 CONSULTANT_COMMANDS = ("/cases", "/case {ref}", "/stats", "/export", "/invite Evil Corp",

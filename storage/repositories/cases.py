@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,8 @@ from storage.models import (
     Case,
     CaseEvent,
     CaseNeed,
+    DataKey,
+    Organisation,
     ParentMessage,
     ReferenceCounter,
     RetiredFamilyToken,
@@ -167,8 +170,91 @@ async def search(session: AsyncSession, wanted: CaseFilter, limit: int, offset: 
     return list(rows), total or 0
 
 
-async def created_between(session: AsyncSession, start: datetime, end: datetime) -> list[Case]:
-    rows = await session.scalars(
-        select(Case).options(selectinload(Case.organisation))
-        .where(Case.created_at >= start, Case.created_at < end).order_by(Case.id))
+# ---- the figures and the export: columns and counts, never a Case object per case ---------
+# Each count comes with the id of the first case that has the value, so the figures can list
+# equal counts in the order the cases came in.
+Tally = list[tuple[Any, int, int]]
+
+
+def _between(start: datetime, end: datetime) -> tuple[ColumnElement[bool], ...]:
+    return Case.created_at >= start, Case.created_at < end
+
+
+async def _tally(session: AsyncSession, query: Select[Any, int, int]) -> Tally:
+    return [(value, count, first) for value, count, first in await session.execute(query)]
+
+
+async def count_by(session: AsyncSession, column: Any, start: datetime, end: datetime,
+                   *where: ColumnElement[bool]) -> Tally:
+    """(value, cases, first case's id) per value of one of the case's own columns."""
+    return await _tally(session, select(column, func.count(Case.id), func.min(Case.id))
+                        .where(*_between(start, end), *where).group_by(column))
+
+
+async def count_by_organisation(session: AsyncSession, start: datetime, end: datetime
+                                ) -> Tally:
+    """Per organisation's name; None: cases a parent brought."""
+    return await _tally(session, select(Organisation.name, func.count(Case.id), func.min(Case.id))
+                        .outerjoin(Organisation, Organisation.id == Case.organisation_id)
+                        .where(*_between(start, end)).group_by(Organisation.name))
+
+
+async def count_by_need(session: AsyncSession, start: datetime, end: datetime) -> Tally:
+    return await _tally(session, select(CaseNeed.need, func.count(), func.min(CaseNeed.case_id))
+                        .join(Case, Case.id == CaseNeed.case_id)
+                        .where(*_between(start, end)).group_by(CaseNeed.need))
+
+
+async def typed_villages(session: AsyncSession, start: datetime, end: datetime
+                         ) -> list[Row[int, str | None, str | None]]:
+    """(id, sealed place, wrapped data key) of the cases without one of the library's
+    villages: a place typed instead (few), or none."""
+    rows = await session.execute(
+        select(Case.id, Case.village_other_sealed, DataKey.wrapped)
+        .outerjoin(DataKey, DataKey.id == Case.data_key_id)
+        .where(*_between(start, end), Case.village_known.is_(None),
+               Case.village_other_sealed.is_not(None)))
     return list(rows)
+
+
+async def created_and_first_contact(session: AsyncSession, start: datetime, end: datetime
+                                    ) -> list[Row[datetime, datetime | None]]:
+    """Two time stamps per case, in the order the cases came in: the months are counted in
+    the library's time zone, which SQLite does not know."""
+    rows = await session.execute(select(Case.created_at, Case.first_contact_at)
+                                 .where(*_between(start, end)).order_by(Case.id))
+    return list(rows)
+
+
+EXPORT_CHUNK = 1000  # cases per read: memory stays the same however many there are
+
+
+async def export_chunks(session: AsyncSession, start: datetime, end: datetime,
+                        chunk: int | None = None
+                        ) -> AsyncIterator[tuple[list[Row[Any]], dict[int, list[str]]]]:
+    """The export's columns, `chunk` cases at a time in the order they came in (after the last
+    id read: no OFFSET), each chunk with its cases' needs in alphabetical order."""
+    chunk = chunk or EXPORT_CHUNK
+    last = 0
+    while True:
+        rows = list(await session.execute(
+            select(Case.id, Case.reference, Case.created_at, Case.source,
+                   Organisation.name.label("organisation"), Case.village_known,
+                   Case.village_other_sealed, DataKey.wrapped, Case.family_language,
+                   Case.child_ages, Case.contact_method, Case.status, Case.outcome,
+                   Case.first_contact_at, Case.closed_at, Case.helped, Case.anonymised_at)
+            .outerjoin(Organisation, Organisation.id == Case.organisation_id)
+            .outerjoin(DataKey, DataKey.id == Case.data_key_id)
+            .where(*_between(start, end), Case.id > last).order_by(Case.id).limit(chunk)))
+        if not rows:
+            return
+        needs: dict[int, list[str]] = {}
+        for case_id, need in await session.execute(
+                select(CaseNeed.case_id, CaseNeed.need)
+                .where(CaseNeed.case_id.in_([row.id for row in rows]))
+                .order_by(CaseNeed.case_id, CaseNeed.need)):
+            needs.setdefault(case_id, []).append(need)
+        yield rows, needs
+        if len(rows) < chunk:
+            return
+        last = rows[-1].id
