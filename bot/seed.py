@@ -261,7 +261,7 @@ async def _people(connection: AsyncConnection, now: datetime
                           "name")
     found = dict((await connection.execute(
         select(Organisation.name, Organisation.id)
-        .where(Organisation.name.in_([n for _k, n, _w in ORGANISATIONS])))).tuples().all())
+        .where(Organisation.name.in_([n for _k, n, _w in ORGANISATIONS])))).all())
     wanted = [(PARTNER_TELEGRAM_BASE - index * 10 - number, f"Partner {number + 1} ({name})",
                found[name])
               for index, (_kind, name, _w) in enumerate(ORGANISATIONS)
@@ -277,7 +277,7 @@ async def _people(connection: AsyncConnection, now: datetime
     partner_ids = dict((await connection.execute(
         select(Partner.telegram_user_id, Partner.id).where(
             Partner.revoked_at.is_(None),
-            Partner.telegram_user_id.in_([w[0] for w in wanted])))).tuples().all())
+            Partner.telegram_user_id.in_([w[0] for w in wanted])))).all())
     partners = [(partner_ids[t], o) for t, _n, o in wanted]
     await _insert_or_skip(connection, Consultant.__table__, [
         {"telegram_user_id": CONSULTANT_TELEGRAM_BASE - i, "name": name, "language": "nl",
@@ -323,7 +323,7 @@ async def seed_cases(engine: AsyncEngine, count: int, *, villages: Sequence[str]
             raise AlreadySeeded(existing)
         partners, consultants = await _people(connection, now)
         counters = dict((await connection.execute(
-            select(ReferenceCounter.year, ReferenceCounter.last_number))).tuples().all())
+            select(ReferenceCounter.year, ReferenceCounter.last_number))).all())
         lowest = await connection.scalar(select(func.min(Parent.telegram_user_id)))
         ids = {"case": await _next_id(connection, Case.id),
                "parent": await _next_id(connection, Parent.id),
