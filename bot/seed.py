@@ -182,8 +182,8 @@ class _Maker:
             chosen = set(rng.sample(needs, rng.choice((1, 1, 1, 2, 2, 3))))
             rows.needs.extend({"case_id": case_id, "need": n} for n in NEEDS if n in chosen)
             if contact == "family" and rng.random() < 0.7:  # noqa: PLR2004
-                case["parent_id"] = self._parent(rows, at + timedelta(hours=rng.randint(1, 72)),
-                                                 language)
+                opened = min(self.now, at + timedelta(hours=rng.randint(1, 72)))
+                case["parent_id"] = self._parent(rows, opened, language)
             rows.events.append(_event(case_id, "created", "partner", partner_id, at,
                                       {"consent": True, "contact_method": contact}))
         last = at
