@@ -13,7 +13,7 @@ UV     := $(VENV)/bin/uv
 LOCK_FLAGS := --quiet --python-version 3.11 --python-platform linux --generate-hashes \
               --custom-compile-command "make lock"
 
-.PHONY: run test test-postgres bench soak install lock lock-upgrade translations catalogs catalogs-check migrate lint typecheck clean
+.PHONY: run test test-postgres bench bench-caseload soak install lock lock-upgrade translations catalogs catalogs-check migrate lint typecheck clean
 
 run: migrate
 	$(PY) main.py
@@ -97,6 +97,13 @@ test-postgres: translations
 # How well parents' questions are understood, on held-out questions nobody tuned on.
 bench: translations
 	$(PY) bench/faq_accuracy.py
+
+# How fast the inbox, a case view, /stats and the export are with N made-up cases (default
+# 100,000 over two years): a fresh SQLite file and, when a server answers on 127.0.0.1:5432,
+# a fresh PostgreSQL database (dropped after). A table per database, the targets beside it.
+N ?= 100000
+bench-caseload: translations
+	$(PY) bench/caseload.py $(N)
 
 # The crash, fault and fuzz tests at length, one after another, on SQLite and PostgreSQL: the
 # bot process killed with SIGKILL 200 times (`make test`: 8; the acknowledgement test half that

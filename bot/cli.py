@@ -10,6 +10,9 @@
     bieb-bot consultant add|remove TELEGRAM_USER_ID [--name NAME]
     bieb-bot export [--period 2026|2026-11|all] [--output FILE]
                                 cases without personal data as CSV (as /export sends)
+    bieb-bot seed-cases N [--years 2] [--force]
+                                N made-up cases (no personal data) for measuring; refuses a
+                                database that has cases unless --force
     bieb-bot backup PATH        a consistent copy of the database while the bot runs, without
                                 the data keys (see docs/deploy.md: back up the master key apart)
     bieb-bot rotate-key         a new master key: every data key wrapped again under it
@@ -37,7 +40,7 @@ from typing import BinaryIO
 
 from sqlalchemy.engine import make_url
 
-from bot import answers, figures, health, masterkey, matcher, review
+from bot import answers, figures, health, masterkey, matcher, review, seed
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.facts import load_facts
@@ -220,6 +223,37 @@ def cmd_export(args: argparse.Namespace) -> int:
         if os.path.exists(partial):
             os.remove(partial)
     print(f"{rows} cases written to {output}")
+    return 0
+
+
+def cmd_seed_cases(args: argparse.Namespace) -> int:
+    """Made-up cases for measuring (bot/seed.py), into the configured database."""
+    if args.count < 1 or args.years <= 0:
+        print("seed-cases needs a positive number of cases and of years", file=sys.stderr)
+        return 2
+    settings = _settings()
+    villages = load_facts(settings.library_facts_path).villages
+    migrate(settings.database_url)
+
+    def progress(done: int, total: int) -> None:
+        print(f"{done:,} of {total:,} cases", flush=True)
+
+    async def fill() -> seed.Seeded:
+        engine = create_engine(settings.database_url)
+        try:
+            return await seed.seed_cases(engine, args.count, villages=villages,
+                                         years=args.years, force=args.force,
+                                         seed=args.seed, progress=progress)
+        finally:
+            await engine.dispose()
+
+    try:
+        done = asyncio.run(fill())
+    except seed.AlreadySeeded as err:
+        print(f"{err}: nothing was added (seed-cases --force adds to them)", file=sys.stderr)
+        return 1
+    print(f"{done.cases:,} cases, {done.parents:,} parents, {done.events:,} events, "
+          f"{done.needs:,} needs and {done.messages:,} messages added in {done.seconds:.1f} s")
     return 0
 
 
@@ -408,6 +442,16 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--period", default="", help="2026, 2026-11 or all (default: this year)")
     export.add_argument("--output", help="file to write (default cases-PERIOD.csv; - for stdout)")
     export.set_defaults(func=cmd_export)
+    seed_cases = commands.add_parser(
+        "seed-cases", help="fill the database with made-up cases of the last years, without "
+                           "personal data (for measuring)")
+    seed_cases.add_argument("count", type=int, metavar="N", help="how many cases")
+    seed_cases.add_argument("--years", type=float, default=2.0,
+                            help="over how many years back (default 2)")
+    seed_cases.add_argument("--force", action="store_true",
+                            help="add them also when the database holds cases already")
+    seed_cases.add_argument("--seed", type=int, help="random seed, for the same cases again")
+    seed_cases.set_defaults(func=cmd_seed_cases)
     backup = commands.add_parser("backup", help="a consistent copy of the database, "
                                                 "also while the bot runs")
     backup.add_argument("path", help="the new file to write")
