@@ -31,6 +31,9 @@ Measured per bot and level, over LOAD_SECONDS after LOAD_WARMUP seconds:
                waited for, so the slowest count in the percentiles too)
 The driver's own CPU (the fake API and the parents, one process) is shown as a share of one
 core; near 100% the driver, not the bot, is the bottleneck, and the line says so.
+
+LOAD_PROFILE=/tmp/load runs this bot under cProfile and writes /tmp/load-<bot>-<users>.prof
+for each run (read with `python -m pstats`); the numbers of such a run are not comparable.
 """
 
 from __future__ import annotations
@@ -223,7 +226,7 @@ class FakeApi:
 class Phase:
     """What one bot did at one level."""
 
-    start: float = 0.0
+    start: float = float("inf")  # nothing is counted before the window starts (warm-up)
     end: float = float("inf")
     latencies: list[float] = field(default_factory=list)  # of updates pushed in the window
     answered: int = 0  # first replies that came in the window
@@ -405,8 +408,13 @@ async def measure(api: FakeApi, bot: Bot, users: int, seconds: float, warmup: fl
                 "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'bot.sqlite3'}",
                 "MASTER_KEY_FILE": str(folder / "master.key"), "REMINDERS": "off",
                 "CONSULTANT_IDS": str(CONSULTANT_ID), "PYTHONUNBUFFERED": "1", **bot.env})
+    args = bot.args
+    profile = os.environ.get("LOAD_PROFILE")
+    if profile and bot.args[0].endswith("main.py"):  # this bot under cProfile (slower)
+        slug = "".join(c if c.isalnum() else "-" for c in bot.name)
+        args = ("-m", "cProfile", "-o", f"{profile}-{slug}-{users}.prof", *bot.args)
     with (folder / "bot.log").open("wb") as log:
-        process = await asyncio.create_subprocess_exec(PYTHON, *bot.args, cwd=ROOT, env=env,
+        process = await asyncio.create_subprocess_exec(PYTHON, *args, cwd=ROOT, env=env,
                                                        stdout=log, stderr=log)
     try:
         ready = api.webhook_set if bot.webhook else api.polled
@@ -482,8 +490,7 @@ def report(users: int, results: list[Result], seconds: float, warmup: float) -> 
         print(row(result))
     bare = results[0]
     for result in results[1:]:
-        print(ratio_row(f"÷ bare: {result.bot.removeprefix('bieb-bot')}".rstrip(": "),
-                        result, bare))
+        print(ratio_row(f"÷ bare{result.bot.removeprefix('bieb-bot')}", result, bare))
     for result in results:
         busy = result.driver_cpu_share
         note = (" <- the driver is the bottleneck here" if busy >= DRIVER_BUSY
