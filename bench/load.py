@@ -129,11 +129,14 @@ class FakeApi:
 
     async def _post(self, update: dict[str, Any]) -> None:
         """One post per update, tried again until the bot answers 2xx (as Telegram does)."""
-        assert self.http is not None and self.webhook is not None
+        assert self.http is not None
+        url = self.webhook
         headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
         for _ in range(20):
+            if url is None or self.webhook != url:  # the bot stopped: the run is over
+                return
             try:
-                async with self.http.post(self.webhook, json=update, headers=headers) as reply:
+                async with self.http.post(url, json=update, headers=headers) as reply:
                     if reply.status < 300:
                         return
             except (OSError, TimeoutError):
