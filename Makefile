@@ -13,7 +13,7 @@ UV     := $(VENV)/bin/uv
 LOCK_FLAGS := --quiet --python-version 3.11 --python-platform linux --generate-hashes \
               --custom-compile-command "make lock"
 
-.PHONY: run test test-postgres bench bench-caseload soak install lock lock-upgrade translations catalogs catalogs-check migrate lint typecheck clean
+.PHONY: run test test-postgres bench bench-caseload bench-load soak install lock lock-upgrade translations catalogs catalogs-check migrate lint typecheck clean
 
 run: migrate
 	$(PY) main.py
@@ -104,6 +104,12 @@ bench: translations
 N ?= 100000
 bench-caseload: translations
 	$(PY) bench/caseload.py $(N)
+
+# Load: 1, 50 and 200 simulated parents against a fake Bot API, this bot next to a bare
+# python-telegram-bot echo bot (updates/s, latency, CPU per 1,000 updates, peak memory;
+# docs/performance.md). LOAD_USERS=1,50,200 LOAD_SECONDS=20 LOAD_WARMUP=5 change it.
+bench-load: translations
+	$(PY) bench/load.py
 
 # The crash, fault and fuzz tests at length, one after another, on SQLite and PostgreSQL: the
 # bot process killed with SIGKILL 200 times (`make test`: 8; the acknowledgement test half that

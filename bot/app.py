@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy.exc import IntegrityError
 from telegram import LinkPreviewOptions
@@ -78,7 +79,7 @@ def build_application(settings: Settings, *, token: str | None = None) -> BotApp
     services = Services(settings, facts, engine, sessions,
                         TranslationService(provider_for(settings), sessions,
                                            settings.translation_timeout))
-    application: BotApp = (
+    builder = (
         ApplicationBuilder()
         .application_class(BotApplication)
         .token(token or settings.telegram_bot_token or "")
@@ -90,13 +91,15 @@ def build_application(settings: Settings, *, token: str | None = None) -> BotApp
         .job_queue(JobQueue[BotContext]())
         .defaults(Defaults(tzinfo=settings.zone,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        # Telegram's overall pace; retries after a 429 are the caller's (bot.replies, the
-        # outbox relay), as the limiter's own would hold up every other send while it waits.
-        .rate_limiter(AIORateLimiter(max_retries=0))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .build()
     )
+    if settings.rate_limiter:
+        # Telegram's overall pace; retries after a 429 are the caller's (bot.replies, the
+        # outbox relay), as the limiter's own would hold up every other send while it waits.
+        application: BotApp = builder.rate_limiter(AIORateLimiter(max_retries=0)).build()
+    else:  # the same application without a limiter (its per-call arguments go unused)
+        application = cast("BotApp", builder.build())
     assert isinstance(application, BotApplication)
     application.bot_data["services"] = services
     register(application)
