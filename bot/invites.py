@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import access, audit, flows
+from bot import access, audit, flows, organisations
 from bot.i18n import DEFAULT_LANGUAGE, STAFF_LANGUAGES
 from bot.people import Person, Role
 from bot.tokens import INVITE_PREFIX, new_token, token_hash
@@ -49,7 +49,9 @@ def clean_organisation_name(raw: str) -> str | None:
 async def create_invite(session: AsyncSession, consultant: Person, organisation_name: str,
                         valid_days: int, max_uses: int) -> NewInvite:
     access.require(consultant, "invite")
-    organisation = await org_repo.get_or_create(session, organisation_name)
+    kind = organisations.guess_kind(organisation_name)
+    organisation = await org_repo.get_or_create(
+        session, organisation_name, kind, organisations.hands_out_bags_by_default(kind))
     token = new_token(INVITE_PREFIX)
     expires_at = datetime.now(UTC) + timedelta(days=valid_days)
     invite = await org_repo.add_invite(

@@ -257,7 +257,8 @@ async def _people(connection: AsyncConnection, now: datetime
                   ) -> tuple[list[tuple[int, int]], list[int]]:
     """The seeded organisations, partners and consultants (made once, found again after)."""
     await _insert_or_skip(connection, Organisation.__table__,
-                          [{"name": name, "created_at": now} for _k, name, _w in ORGANISATIONS],
+                          [{"name": name, "kind": kind, "hands_out_bags": kind == "ggd",
+                            "created_at": now} for kind, name, _w in ORGANISATIONS],
                           "name")
     found = dict((await connection.execute(
         select(Organisation.name, Organisation.id)

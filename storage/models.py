@@ -103,6 +103,10 @@ class Organisation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # bot.organisations.KINDS: ggd, daycare, school, welfare, other.
+    kind: Mapped[str] = mapped_column(String(16), default="other", server_default="other")
+    hands_out_bags: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                 server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     partners: Mapped[list[Partner]] = relationship(back_populates="organisation")

@@ -12,11 +12,13 @@ from sqlalchemy.orm import selectinload
 from storage.models import Invite, Organisation, Partner
 
 
-async def get_or_create(session: AsyncSession, name: str) -> Organisation:
+async def get_or_create(session: AsyncSession, name: str, kind: str = "other",
+                        hands_out_bags: bool = False) -> Organisation:
+    """The organisation of this name (any case); a new one gets the kind given."""
     organisation = await session.scalar(
         select(Organisation).where(func.lower(Organisation.name) == name.lower()))
     if organisation is None:
-        organisation = Organisation(name=name)
+        organisation = Organisation(name=name, kind=kind, hands_out_bags=hands_out_bags)
         session.add(organisation)
         await session.flush()
     return organisation
