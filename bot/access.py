@@ -31,6 +31,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "referral.create": frozenset({Role.PARTNER}),
     "referral.list_own": frozenset({Role.PARTNER}),
     "referral.new_family_link": frozenset({Role.PARTNER}),
+    "news.send": frozenset({Role.CONSULTANT}),
+    "news.receive": frozenset({Role.PARTNER}),
+    "organisations.edit": frozenset({Role.CONSULTANT}),
 }
 
 

@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import LinkPreviewOptions
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults, JobQueue
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
-from bot import delivery, i18n, masterkey, notify, people, redaction
+from bot import delivery, i18n, masterkey, news, notify, people, redaction
 from bot.config import Settings
 from bot.context import BotApp, BotContext
 from bot.facts import load_facts
@@ -23,6 +24,7 @@ from bot.translation import TranslationService, provider_for
 from bot.updates import BotApplication
 from handlers import publish_commands, register
 from storage.db import create_engine, create_session_factory
+from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,13 @@ async def _bootstrap_consultants(services: Services) -> None:
                 await people.ensure_consultants(session, services.settings.consultant_ids)
 
 
+async def _outbox_sent(session: AsyncSession, row: OutboxMessage, answer: object) -> None:
+    """What follows a delivered outbox row: a case notification is kept (bot.redaction), a
+    partner's news copy counts as received (bot.news)."""
+    await redaction.notification_sent(session, row, answer)
+    await news.copy_sent(session, row, answer)
+
+
 async def _post_init(application: BotApp) -> None:
     services: Services = application.bot_data["services"]
     me = await application.bot.get_me()
@@ -52,7 +61,7 @@ async def _post_init(application: BotApp) -> None:
         services.sessions, telegram_sender(application.bot, settings.outbox_send_timeout_seconds),
         chat_interval=settings.outbox_chat_interval_seconds,
         claim_seconds=settings.outbox_claim_seconds, on_dead=notify.dead_letter,
-        on_sent=redaction.notification_sent, prepare=delivery.preparer(services.translation))
+        on_sent=_outbox_sent, prepare=delivery.preparer(services.translation))
     if application.job_queue is not None:
         schedule_jobs(application.job_queue, settings)
 

@@ -261,3 +261,34 @@ class Dismiss(ButtonData):
 
     namespace: ClassVar[str] = "noop"
     reason: str = "none"
+
+
+@dataclass(frozen=True)
+class NewsButton(ButtonData):
+    """`news:<aud|send|cancel>:<generation>[:<audience>]`: the consultant composing news
+    (bot.news): the audience, then send or cancel after the preview."""
+
+    namespace: ClassVar[str] = "news"
+    action: Literal["aud", "send", "cancel"]
+    generation: int
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class NewsPartnerButton(ButtonData):
+    """`newsp:<useful|stop>:<news id>`: under a partner's copy of a news item."""
+
+    namespace: ClassVar[str] = "newsp"
+    action: Literal["useful", "stop"]
+    news_id: int
+
+
+@dataclass(frozen=True)
+class OrganisationButton(ButtonData):
+    """`org:<kind|setkind|note|back|cancel>:<organisation id>[:<kind>]`: in /partners,
+    correcting an organisation's kind or adding a contact note (bot.partnerships)."""
+
+    namespace: ClassVar[str] = "org"
+    action: Literal["kind", "setkind", "note", "back", "cancel"]
+    organisation_id: int
+    kind: str | None = None

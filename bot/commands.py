@@ -37,6 +37,9 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("export", N_("cases without personal data as a CSV file"), (Role.CONSULTANT,)),
     CommandInfo("recording", N_("answers parents can hear: list or record them "
                                 "(/recording library ar)"), (Role.CONSULTANT,)),
+    CommandInfo("news", N_("news and tips for partners: send one, see who received it"),
+                (Role.CONSULTANT,)),
+    CommandInfo("news", N_("news from the library: /news off or /news on"), (Role.PARTNER,)),
 )
 
 

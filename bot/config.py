@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     remind_idle_after_days: int = Field(default=7, ge=1, le=120)
     # Days after a case is closed as helped, the parent is asked whether they got help.
     followup_after_days: int = Field(default=14, ge=1, le=365)
+    # Partner organisations without contact (a referral, a news item opened, a note) for this
+    # many weeks are named in the consultant's Monday digest.
+    partner_quiet_weeks: int = Field(default=8, ge=1, le=104)
     # The master key that wraps the data keys (bot/masterkey.py): given directly, or a file
     # made on first start (relative to the working directory, like the database).
     master_key: str | None = Field(default=None, repr=False)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox
+from bot import outbox, partnerships
 from bot.callbacks import FollowupAnswer
 from bot.cases import HELPED_OUTCOMES
 from bot.config import Settings
@@ -128,6 +128,7 @@ async def send_digest(session: AsyncSession, settings: Settings,
     middle = sum(1 for a in ages if WEEK_DAYS <= a < MONTH_DAYS)
     old = sum(1 for a in ages if a >= MONTH_DAYS)
     year, week, _weekday = local.isocalendar()
+    quiet = await partnerships.quiet_organisations(session, settings.partner_quiet_weeks, now)
     queued = 0
     for consultant in await people_repo.active_consultants(session):
         with use_language(consultant.language or "nl"):
@@ -137,9 +138,29 @@ async def send_digest(session: AsyncSession, settings: Settings,
                 S_("Open now: {total} (under a week: {young}, 1–4 weeks: {middle}, "
                    "older: {old}).").format(total=len(ages), young=young, middle=middle,
                                             old=old),
+                *_quiet_lines(quiet, settings),
             ])
         if await outbox.queue_message(session, chat_id=consultant.telegram_user_id, text=text,
                                       dedupe_key=f"digest:{year}-{week}:{consultant.id}",
                                       language=consultant.language or "nl"):
             queued += 1
     return queued
+
+
+def _quiet_lines(quiet: list[partnerships.Quiet], settings: Settings) -> list[str]:
+    """The partner organisations nobody was in touch with for a while (bot.partnerships)."""
+    if not quiet:
+        return []
+    weeks = settings.partner_quiet_weeks
+    lines = ["", Sngettext("🤝 No contact for {weeks}+ week:", "🤝 No contact for {weeks}+ weeks:",
+                           weeks).format(weeks=weeks)]
+    for organisation in quiet[:20]:
+        if organisation.last_contact is None:
+            lines.append("• " + S_("{organisation} (no contact yet)").format(
+                organisation=organisation.name))
+        else:
+            lines.append("• " + S_("{organisation} (last contact {date})").format(
+                organisation=organisation.name,
+                date=organisation.last_contact.astimezone(settings.zone).strftime("%d-%m-%Y")))
+    lines.append(S_("See them in /partners; a note there counts as contact."))
+    return lines

@@ -32,6 +32,9 @@ from bot.callbacks import (
     InviteButton,
     LanguageChoice,
     ListenButton,
+    NewsButton,
+    NewsPartnerButton,
+    OrganisationButton,
     PartnerButton,
     PlaceButton,
     RecordingCancel,
@@ -41,6 +44,8 @@ from bot.commands import commands_for
 from bot.context import BotApp, BotContext
 from bot.flows import FlowState
 from bot.i18n import LANGUAGES, translator
+from bot.news import NEWS_FLOW
+from bot.partnerships import NOTE_FLOW
 from bot.people import Role
 from handlers import (
     cases,
@@ -53,6 +58,10 @@ from handlers import (
     recordings,
     referral,
 )
+from handlers import news as news_handlers
+from handlers import (
+    partnerships as partnership_handlers,
+)
 from handlers.common import Handler
 
 FlowHandler = Callable[[Update, BotContext, FlowState], Coroutine[Any, Any, None]]
@@ -64,11 +73,15 @@ TEXT_IN_FLOW: dict[str, FlowHandler] = {
     flows.CASE_NOTE: cases.on_text,
     flows.CASE_REPLY: cases.on_text,
     voice.RECORDING_FLOW: recordings.on_message,
+    NEWS_FLOW: news_handlers.on_text,
+    NOTE_FLOW: partnership_handlers.on_note_text,
 }
 OTHER_IN_FLOW: dict[str, FlowHandler] = {
     flows.REFERRAL: referral.on_other,
     flows.JOIN: onboarding.join_name,
     voice.RECORDING_FLOW: recordings.on_message,
+    NEWS_FLOW: news_handlers.on_other,
+    NOTE_FLOW: partnership_handlers.on_note_other,
 }
 
 
@@ -119,6 +132,7 @@ COMMAND_HANDLERS: tuple[tuple[str | list[str], Handler], ...] = (
     ("stats", cases.stats_command),
     ("export", cases.export_command),
     ("recording", recordings.recording_command),
+    ("news", news_handlers.news_command),
 )
 BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (LanguageChoice.filter(), onboarding.language_chosen),
@@ -147,6 +161,9 @@ BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (CaseButton.filter(action="eraseok"), cases.erase_parent),
     (InboxButton.filter(), cases.inbox_button),
     (Dismiss.filter(), fallback.dismiss),
+    (NewsButton.filter(), news_handlers.on_button),
+    (NewsPartnerButton.filter(), news_handlers.on_partner_button),
+    (OrganisationButton.filter(), partnership_handlers.on_button),
 )
 
 

@@ -9,6 +9,7 @@ from bot.callbacks import Dismiss, InviteButton, PartnerButton
 from bot.context import BotContext
 from bot.i18n import S_, Sngettext, _, ngettext
 from bot.tokens import deep_link, qr_png
+from handlers import partnerships
 from handlers.common import ButtonRow, allowed_to, edit_pressed, inline, pressed
 
 
@@ -36,6 +37,10 @@ async def invite(update: Update, context: BotContext) -> None:
 
 @allowed_to("partners.list")
 async def list_partners(update: Update, context: BotContext) -> None:
+    # First the organisations (staying in touch), then the professionals and invite links.
+    organisations = await partnerships.overview(context)
+    if organisations is not None:
+        context.reply(organisations[0], reply_markup=organisations[1])
     text, markup = await _overview(context)
     context.reply(text, reply_markup=markup)
 

@@ -480,6 +480,64 @@ class FlowState(Base):
     data = Sealed[dict[str, Any]]("data_sealed", json=True)
 
 
+class NewsItem(Base):
+    """A news item or tip the consultant sent to partner professionals (bot.news): a text,
+    or a photo or PDF (Telegram's file id) with a caption, for all partners or one kind of
+    organisation. One `NewsDelivery` per partner it was queued for."""
+
+    __tablename__ = "news_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultants.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))  # text | photo | document
+    text: Mapped[str | None] = mapped_column(Text)  # the text, or the file's caption
+    file_id: Mapped[str | None] = mapped_column(String(256))
+    audience: Mapped[str] = mapped_column(String(16))  # "all" or an organisation kind
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NewsDelivery(Base):
+    """One partner's copy of a news item: queued in the outbox (dedupe key
+    `news:<item>:<partner>`), delivered when Telegram took it, opened when they pressed its
+    button (that counts as contact with their organisation)."""
+
+    __tablename__ = "news_deliveries"
+    __table_args__ = (UniqueConstraint("news_id", "partner_id",
+                                       name="uq_news_deliveries_news_id_partner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    news_id: Mapped[int] = mapped_column(ForeignKey("news_items.id", ondelete="CASCADE"),
+                                         index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    delivered_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]
+
+
+class NewsStop(Base):
+    """A partner professional who stopped the news (one tap); `/news on` removes the row."""
+
+    __tablename__ = "news_stops"
+
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True,
+                                            autoincrement=False)
+    stopped_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OrganisationNote(Base):
+    """A contact note the consultant adds to an organisation in /partners (a visit, a call);
+    it counts as contact for staying in touch."""
+
+    __tablename__ = "organisation_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    consultant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultants.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 __all__ = [
     "AuditEntry",
     "Base",
@@ -490,7 +548,11 @@ __all__ = [
     "DataKey",
     "FlowState",
     "Invite",
+    "NewsDelivery",
+    "NewsItem",
+    "NewsStop",
     "Organisation",
+    "OrganisationNote",
     "OutboxMessage",
     "Parent",
     "ParentMessage",

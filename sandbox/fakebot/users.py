@@ -114,6 +114,17 @@ class FakeUser:
             message["caption"] = caption
         return await self._send_message(message)
 
+    async def send_document(self, content: bytes = b"%PDF-1.4 fake", file_name: str = "tips.pdf",
+                            mime_type: str = "application/pdf", caption: str | None = None
+                            ) -> list[dict[str, Any]]:
+        stored = self.server.store_file(content, file_name.rsplit(".", 1)[-1], file_name)
+        document = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                    "file_name": file_name, "mime_type": mime_type, "file_size": len(content)}
+        message = {**self._base_message(), "document": document}
+        if caption:
+            message["caption"] = caption
+        return await self._send_message(message)
+
     async def send_voice(self, content: bytes = b"OggS fake voice", duration: int = 3
                          ) -> list[dict[str, Any]]:
         stored = self.server.store_file(content, "ogg")
