@@ -49,9 +49,8 @@ async def overview(context: BotContext) -> tuple[str, InlineKeyboardMarkup | Non
         kind = S_(organisations.KIND_NAMES.get(summary.kind, summary.kind))
         lines.append("")
         lines.append(f"• {summary.name} ({kind})")
-        joined = (", ".join(summary.partners) if summary.partners
-                  else S_("nobody joined yet"))
-        lines.append("  " + S_("joined: {names}").format(names=joined))
+        lines.append("  " + (S_("joined: {names}").format(names=", ".join(summary.partners))
+                             if summary.partners else S_("nobody joined yet")))
         facts = [S_("referrals {year}: {count}").format(year=year,
                                                         count=summary.referrals_this_year)]
         if summary.bags_this_year is not None:  # the bags feature counts them
