@@ -8,11 +8,17 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import func, select, update
 
+from sandbox.fakebot import FakeUser
+from storage.db import create_engine, create_session_factory
 from storage.models import NewsDelivery, OutboxMessage
+from storage.repositories import organisations as org_repo
+from tests.conftest import CONSULTANT_ID
 from tests.harness import wait_until
 from tests.test_consultant import english_consultant
+from tests.test_crashes import Bot as CrashBot
 from tests.test_referral import join_as_partner
 
 HEADING = "📰 News from the library"
@@ -171,3 +177,69 @@ async def test_news_is_refused_to_others_and_stale_buttons_change_nothing(bot):
     await partner.press_data("newsp:useful:999")
     assert await bot.count(NewsDelivery) == 0
     assert news_in(partner) == []
+
+
+@pytest.mark.slow
+async def test_news_survives_a_sigkill_in_the_middle_of_sending(fake_api, database_url, tmp_path):
+    """The bot as its own process, killed with SIGKILL after three of seven daycares got the
+    item (the other four waiting on Telegram's errors): after the restart each of the seven
+    has it exactly once, and the GGD's nurse has nothing."""
+    engine = create_engine(database_url)
+    sessions = create_session_factory(engine)
+    ids = [700_001 + n for n in range(8)]
+    async with sessions() as session, session.begin():
+        for number, name in enumerate(DAYCARES):
+            organisation = await org_repo.get_or_create(session, name, "daycare")
+            await org_repo.add_partner(session, telegram_user_id=ids[number], name=f"Staff {number}",
+                                       organisation_id=organisation.id, invite_id=None,
+                                       language="en")
+        ggd = await org_repo.get_or_create(session, "GGD IJsselland", "ggd")
+        await org_repo.add_partner(session, telegram_user_id=ids[7], name="Nurse",
+                                   organisation_id=ggd.id, invite_id=None, language="en")
+    partners = [FakeUser(fake_api, user_id, "Staff", "en") for user_id in ids]
+    for partner in partners:
+        partner.account.started = True
+    daycare, nurse = partners[:7], partners[7]
+    process = CrashBot(fake_api, database_url, tmp_path / "bot.log")
+    consultant = FakeUser(fake_api, CONSULTANT_ID, "Bertine", "en")
+
+    async def delivered() -> int:
+        async with sessions() as session:
+            return await session.scalar(select(func.count()).select_from(NewsDelivery).where(
+                NewsDelivery.delivered_at.is_not(None))) or 0
+
+    async def pending() -> int:
+        async with sessions() as session:
+            return await session.scalar(select(func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.status == "pending")) or 0
+
+    await process.start()
+    try:
+        await consultant.send("/language")
+        await consultant.press("English")
+        fake_api.inject("503", methods={"sendMessage"}, chats={p.id for p in daycare[3:]})
+        await compose(consultant, "daycare (7)")
+        await consultant.press("📤 Send")
+        await wait_until(lambda: all(len(news_in(p)) == 1 for p in daycare[:3]), timeout=30)
+        for _ in range(300):  # the relay recorded the three as sent
+            if await delivered() == 3:
+                break
+            await asyncio.sleep(0.05)
+        process.kill()
+        assert process.process is not None
+        await process.process.wait()
+        fake_api.clear_faults()
+        assert await pending() == 4
+        await process.start()
+        await wait_until(lambda: all(len(news_in(p)) >= 1 for p in daycare), timeout=60)
+        for _ in range(600):
+            if await pending() == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert await pending() == 0
+        assert [len(news_in(p)) for p in daycare] == [1] * 7
+        assert news_in(nurse) == []
+        assert await delivered() == 7
+    finally:
+        await process.stop()
+        await engine.dispose()
