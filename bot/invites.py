@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import access, audit, flows, organisations
+from bot import access, audit, flows, news, organisations
 from bot.i18n import DEFAULT_LANGUAGE, STAFF_LANGUAGES
 from bot.people import Person, Role
 from bot.tokens import INVITE_PREFIX, new_token, token_hash
@@ -166,6 +166,7 @@ async def revoke_partner(session: AsyncSession, person: Person, partner_id: int
     await audit.record(session, person, "partner.revoke", partner_id=partner.id,
                        invites_withdrawn=withdrawn)
     await flows_repo.end(session, partner.telegram_user_id)
+    await news.withdraw_waiting(session, partner.id)  # no library news after removal
     await session.flush()
     return Removed(partner, withdrawn)
 

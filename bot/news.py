@@ -252,12 +252,18 @@ async def stop(session: AsyncSession, person: Person) -> bool:
     access.require(person, "news.receive")
     assert person.record_id is not None
     stopped = await news_repo.stop(session, person.record_id)
-    waiting = await news_repo.undelivered(session, person.record_id)
-    await outbox.withdraw(session, [f"{DEDUPE_PREFIX}{d.news_id}:{d.partner_id}"
-                                    for d in waiting])
+    await withdraw_waiting(session, person.record_id)
     if stopped:
         await audit.record(session, person, "news.stop")
     return stopped
+
+
+async def withdraw_waiting(session: AsyncSession, partner_id: int) -> int:
+    """Withdraw the partner's copies still waiting in the outbox (they stopped the news, or
+    were removed as a partner); how many went."""
+    waiting = await news_repo.undelivered(session, partner_id)
+    return await outbox.withdraw(session, [f"{DEDUPE_PREFIX}{d.news_id}:{d.partner_id}"
+                                           for d in waiting])
 
 
 async def resume(session: AsyncSession, person: Person) -> bool:

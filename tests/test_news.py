@@ -243,3 +243,23 @@ async def test_news_survives_a_sigkill_in_the_middle_of_sending(fake_api, databa
     finally:
         await process.stop()
         await engine.dispose()
+
+
+async def test_a_dutch_partner_reads_the_news_in_dutch_and_a_removed_one_gets_none(bot, fake_api):
+    consultant = await english_consultant(bot)
+    dutch, _, _ = await join_as_partner(bot, organisation=DAYCARES[0], consultant=consultant)
+    (removed,) = await partners_of(bot, consultant, DAYCARES[1:2], name="Bea Smit")
+    fake_api.inject("503", methods={"sendMessage"}, chats={removed.id})
+    await compose(consultant, "daycare (2)")
+    await consultant.press("📤 Send")
+    await wait_until(lambda: len(news_in(dutch)) == 0 and any(
+        "Nieuws van de bibliotheek" in t for t in dutch.texts()))
+    copy = dutch.last
+    assert copy["text"].startswith("📰 Nieuws van de bibliotheek")
+    assert dutch.buttons(copy) == ["👍 Nuttig", "🔕 Stop nieuws"]
+    await consultant.send("/partners")
+    await consultant.press("Remove Bea Smit")
+    await consultant.press("Yes, remove")
+    fake_api.clear_faults()
+    await bot.drain_outbox()
+    assert news_in(removed) == []
