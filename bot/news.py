@@ -260,10 +260,11 @@ async def stop(session: AsyncSession, person: Person) -> bool:
 
 async def withdraw_waiting(session: AsyncSession, partner_id: int) -> int:
     """Withdraw the partner's copies still waiting in the outbox (they stopped the news, or
-    were removed as a partner); how many went."""
+    were removed as a partner), also one the relay is trying at this moment: if that attempt
+    succeeds the copy arrives once, if it fails it is not tried again. How many went."""
     waiting = await news_repo.undelivered(session, partner_id)
-    return await outbox.withdraw(session, [f"{DEDUPE_PREFIX}{d.news_id}:{d.partner_id}"
-                                           for d in waiting])
+    return await news_repo.withdraw_copies(
+        session, [f"{DEDUPE_PREFIX}{d.news_id}:{d.partner_id}" for d in waiting])
 
 
 async def resume(session: AsyncSession, person: Person) -> bool:

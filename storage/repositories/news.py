@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +17,7 @@ from storage.models import (
     NewsStop,
     Organisation,
     OrganisationNote,
+    OutboxMessage,
     Partner,
     utcnow,
 )
@@ -59,6 +61,18 @@ async def delivery(session: AsyncSession, news_id: int, partner_id: int
 async def undelivered(session: AsyncSession, partner_id: int) -> list[NewsDelivery]:
     return list(await session.scalars(select(NewsDelivery).where(
         NewsDelivery.partner_id == partner_id, NewsDelivery.delivered_at.is_(None))))
+
+
+async def withdraw_copies(session: AsyncSession, dedupe_keys: list[str]) -> int:
+    """Delete these news copies while they are pending, also one a relay is trying right now
+    (unlike the outbox's own withdraw): that attempt then records nothing, so a copy failing
+    and retried is never sent again. How many went."""
+    if not dedupe_keys:
+        return 0
+    result = cast("CursorResult[Any]", await session.execute(
+        delete(OutboxMessage).where(OutboxMessage.dedupe_key.in_(dedupe_keys),
+                                    OutboxMessage.status == "pending")))
+    return result.rowcount
 
 
 async def recent_items(session: AsyncSession, limit: int = 5) -> list[NewsItem]:
