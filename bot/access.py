@@ -31,6 +31,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "referral.create": frozenset({Role.PARTNER}),
     "referral.list_own": frozenset({Role.PARTNER}),
     "referral.new_family_link": frozenset({Role.PARTNER}),
+    "activity.create": frozenset({Role.CONSULTANT}),
+    "activity.list": frozenset({Role.CONSULTANT, Role.PARTNER}),
+    "activity.attendance": frozenset({Role.CONSULTANT, Role.PARTNER}),
 }
 
 

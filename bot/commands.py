@@ -37,6 +37,9 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("export", N_("cases without personal data as a CSV file"), (Role.CONSULTANT,)),
     CommandInfo("recording", N_("answers parents can hear: list or record them "
                                 "(/recording library ar)"), (Role.CONSULTANT,)),
+    CommandInfo("activities", N_("the library's activities: sign-ups, who came"),
+                (Role.CONSULTANT, Role.PARTNER)),
+    CommandInfo("newactivity", N_("plan an activity or a weekly series"), (Role.CONSULTANT,)),
 )
 
 

@@ -20,8 +20,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot import activities as activities_core
 from bot import flows, voice
 from bot.callbacks import (
+    ActivityButton,
+    ActivityFlowButton,
     AnswerFeedback,
     CaseButton,
     Dismiss,
@@ -43,6 +46,7 @@ from bot.flows import FlowState
 from bot.i18n import LANGUAGES, translator
 from bot.people import Role
 from handlers import (
+    activities,
     cases,
     consultant,
     errors,
@@ -64,11 +68,15 @@ TEXT_IN_FLOW: dict[str, FlowHandler] = {
     flows.CASE_NOTE: cases.on_text,
     flows.CASE_REPLY: cases.on_text,
     voice.RECORDING_FLOW: recordings.on_message,
+    activities_core.FLOW: activities.on_flow_text,
+    activities_core.COUNT_FLOW: activities.on_count_text,
 }
 OTHER_IN_FLOW: dict[str, FlowHandler] = {
     flows.REFERRAL: referral.on_other,
     flows.JOIN: onboarding.join_name,
     voice.RECORDING_FLOW: recordings.on_message,
+    activities_core.FLOW: activities.on_flow_other,
+    activities_core.COUNT_FLOW: activities.on_count_other,
 }
 
 
@@ -119,6 +127,8 @@ COMMAND_HANDLERS: tuple[tuple[str | list[str], Handler], ...] = (
     ("stats", cases.stats_command),
     ("export", cases.export_command),
     ("recording", recordings.recording_command),
+    (["activities", "activiteiten"], activities.activities_command),
+    (["newactivity", "nieuweactiviteit"], activities.new_activity),
 )
 BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (LanguageChoice.filter(), onboarding.language_chosen),
@@ -147,6 +157,8 @@ BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (CaseButton.filter(action="eraseok"), cases.erase_parent),
     (InboxButton.filter(), cases.inbox_button),
     (Dismiss.filter(), fallback.dismiss),
+    (ActivityButton.filter(), activities.on_button),
+    (ActivityFlowButton.filter(), activities.on_flow_button),
 )
 
 

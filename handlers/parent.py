@@ -23,6 +23,7 @@ from bot.facts import LibraryFacts
 from bot.i18n import LANGUAGES, N_, _, language_name, ngettext, translator
 from bot.people import Role
 from bot.referrals import display_phone
+from handlers import activities
 from handlers.common import (
     ButtonRow,
     close_question,
@@ -123,6 +124,8 @@ async def _on_button(context: BotContext, action: str) -> None:
         rows = [*place_rows(answer.choices, context.services.facts, "show"),
                 *await _listen(context, "library")]
         context.reply(answer.text, reply_markup=inline(rows) if rows else menu_keyboard())
+    elif action == "activities":  # the planned ones to sign up for; else the usual answer
+        await activities.parent_list(context)
     elif action in matcher.TOPICS and action != "contact":
         listen = await _listen(context, action)
         # With 🔊 the answer carries the button; the menu stays as it was.
