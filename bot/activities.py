@@ -725,6 +725,20 @@ async def record_count(session: AsyncSession, person: Person, state: flows.FlowS
     return activity
 
 
+async def my_signups(session: AsyncSession, person: Person, zone: ZoneInfo) -> str:
+    """The parent's sign-ups for their /mydata, in their language ("" without any)."""
+    if person.role is not Role.PARENT or person.record_id is None:
+        return ""
+    lines = []
+    for row in await repo.signups_of(session, person.record_id):
+        activity = await repo.get(session, row.activity_id)
+        if activity is not None:
+            mark = "✅" if row.status == "booked" else "⏳"
+            lines.append(f"{mark} {name(activity)}, "
+                         f"{when_text(activity, zone, person.language)}")
+    return "\n".join([_("📅 Your sign-ups for activities:"), *lines]) if lines else ""
+
+
 async def forget_parent(session: AsyncSession, parent_id: int) -> None:
     await repo.forget_parent(session, parent_id)
 

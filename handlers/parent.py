@@ -9,6 +9,7 @@ from typing import Literal
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
+from bot import activities as activities_core
 from bot import answers, cases, matcher, parents, people, privacy, voice
 from bot.callbacks import (
     AnswerFeedback,
@@ -288,6 +289,7 @@ async def privacy_command(update: Update, context: BotContext) -> None:
              _("• your language"),
              _("• your phone number, if you shared it"),
              _("• your messages, voice messages and photos to the library"),
+             _("• your sign-ups for activities"),
              _("Only the library's staff who help you can see it. We never give it to others."),
              ""]
     if stored is None:
@@ -313,6 +315,10 @@ async def mydata_command(update: Update, context: BotContext) -> None:
         show_menu(context, _("Now we keep nothing about you."))
         return
     text = privacy.data_text(data, context.services.settings.zone)
+    signups = await activities_core.my_signups(context.session, context.person,
+                                               context.services.settings.zone)
+    if signups:
+        text += "\n\n" + signups
     if len(text) <= MAX_TEXT:
         show_menu(context, text)
         return

@@ -138,6 +138,10 @@ async def test_summer_tent_sign_up_waiting_list_and_reminders(bot):
     assert t("pl", "⏰ Tomorrow! You are signed up for:") in ola.last_text
     assert "Dalfsen" in ola.last_text
 
+    # The right of access: /mydata lists the sign-ups.
+    mydata = (await ola.send("/mydata"))[-1]["text"]
+    assert t("pl", "📅 Your sign-ups for activities:") in mydata and "środa" in mydata
+
     # Too late: the tent has started.
     freeze(bot, datetime(2027, 7, 19, 12, 30, tzinfo=UTC))
     await tap(ola, "join", monday.id)  # the button on the older list
