@@ -23,7 +23,6 @@ from handlers.common import (
     allowed_to,
     edit_pressed,
     inline,
-    menu_keyboard,
     pressed,
     show_menu,
     text_of,
@@ -238,6 +237,9 @@ async def staff_list(context: BotContext) -> None:
 
 
 async def _staff_button(context: BotContext, query_id: str, button: ActivityButton) -> None:
+    if not context.person.is_staff:  # a forged button: a parent has none of these
+        context.answer(query_id, _("This button does not work any more."))
+        return
     now = context.services.now()
     if button.action == "new":
         if context.person.role is not Role.CONSULTANT:
@@ -410,5 +412,5 @@ def _cancelled(context: BotContext, query_id: str, done: activities.SignedUp) ->
         show_menu(context, _("✅ Cancelled. Thank you for telling us!"))
 
 
-__all__ = ["activities_command", "menu_keyboard", "new_activity", "on_button",
+__all__ = ["activities_command", "new_activity", "on_button",
            "on_count_text", "on_flow_button", "on_flow_text", "parent_list"]

@@ -246,6 +246,7 @@ async def test_bad_input_changes_nothing(bot):
     await parent.press_data(f"act:kids:{koffie.id}:2")  # not signed up
     assert t("tr", "This button does not work any more.") == parent.callback_answer()
     await parent.press_data("act:count:1")  # a partner's button
+    assert t("tr", "This button does not work any more.") == parent.callback_answer()
     await parent.press_data("actf:save:1:summary")  # the consultant's flow
     assert await bot.count(ActivitySignup) == 0
     assert await bot.count(Activity) == 19
