@@ -180,6 +180,14 @@ async def test_partner_at_the_tent_refers_and_counts_and_the_figures(bot):
     await worker.press("✅ Ja, ze stemden in – versturen")
     (case,) = await bot.rows(Case)
     assert case.met_at_activity_id == monday.id
+    # The family opens the link: their village's activities come first (Nieuwleusen on
+    # Monday 26 July before Dalfsen on Wednesday 21 July).
+    link = next(text for text in worker.texts() if "start=f_" in text)
+    family = bot.user(first_name="Amal", language_code="ar")
+    await family.send("/start " + link.split("start=", 1)[1].split()[0])
+    listing = (await family.send(t("ar", "📖 Reading & activities")))[-1]["text"]
+    first, second = listing.split("\n\n")[2:4]
+    assert "Nieuwleusen" in first and "Dalfsen" not in first and "Nieuwleusen" in second
 
     await worker.send("/activities")
     await tap(worker, "count", monday.id)
