@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -737,6 +737,18 @@ async def my_signups(session: AsyncSession, person: Person, zone: ZoneInfo) -> s
             lines.append(f"{mark} {name(activity)}, "
                          f"{when_text(activity, zone, person.language)}")
     return "\n".join([_("📅 Your sign-ups for activities:"), *lines]) if lines else ""
+
+
+async def met_at(session: AsyncSession, activity_id: int | None) -> Callable[[], str]:
+    """For a referral's notification: a line naming the activity where the partner met the
+    family (rendered later, in each consultant's language), or nothing."""
+    activity = await repo.get(session, activity_id) if activity_id is not None else None
+    if activity is None:
+        return lambda: ""
+    where = activity.place or activity.village or "–"
+    day = f"{activity.starts_at:%d-%m-%Y}"
+    return lambda: "\n" + S_("⛺ Met at: {activity}, {place}, {day}").format(
+        activity=staff_name(activity), place=where, day=day)
 
 
 async def forget_parent(session: AsyncSession, parent_id: int) -> None:

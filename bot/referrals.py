@@ -11,7 +11,7 @@ from typing import Any
 import phonenumbers
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import access, flows, notify
+from bot import access, activities, flows, notify
 from bot.flows import FlowState
 from bot.i18n import LANGUAGES, N_, _, language_name, ngettext
 from bot.people import Person
@@ -411,8 +411,9 @@ async def submit(session: AsyncSession, person: Person, data: dict[str, Any], co
     await cases_repo.add_event(session, case.id, "created", "partner", person.record_id,
                                {"consent": consent, "contact_method": case.contact_method})
     organisation = person.organisation_name or ""
+    met = await activities.met_at(session, case.met_at_activity_id)
     await notify.consultants(session, case, f"case-new:{case.id}",
-                             lambda: notification_text(case, organisation))
+                             lambda: notification_text(case, organisation) + met())
     await flows.end(session, person)
     return Submitted(case, family_token)
 

@@ -180,6 +180,9 @@ async def test_partner_at_the_tent_refers_and_counts_and_the_figures(bot):
     await worker.press("✅ Ja, ze stemden in – versturen")
     (case,) = await bot.rows(Case)
     assert case.met_at_activity_id == monday.id
+    await bot.drain_outbox()
+    note = next(text for text in consultant.texts() if case.reference in text and "🆕" in text)
+    assert "Met at: ⛺ Reading tent, Nieuwleusen, 19-07-2027" in note
     # The family opens the link: their village's activities come first (Nieuwleusen on
     # Monday 26 July before Dalfsen on Wednesday 21 July).
     link = next(text for text in worker.texts() if "start=f_" in text)
