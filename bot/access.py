@@ -34,6 +34,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "news.send": frozenset({Role.CONSULTANT}),
     "news.receive": frozenset({Role.PARTNER}),
     "organisations.edit": frozenset({Role.CONSULTANT}),
+    "activity.create": frozenset({Role.CONSULTANT}),
+    "activity.list": frozenset({Role.CONSULTANT, Role.PARTNER}),
+    "activity.attendance": frozenset({Role.CONSULTANT, Role.PARTNER}),
 }
 
 

@@ -292,3 +292,30 @@ class OrganisationButton(ButtonData):
     action: Literal["kind", "setkind", "note", "back", "cancel"]
     organisation_id: int
     kind: str | None = None
+
+
+ActivityAction = Literal["join", "wait", "cancel", "kids", "list", "sub", "unsub", "refer",
+                         "count", "new"]
+
+
+@dataclass(frozen=True)
+class ActivityButton(ButtonData):
+    """`act:<action>:<activity id>[:<number>]`: a parent signing up for an activity (or on
+    the waiting list, cancelling, how many children), "tell me about new ones", a partner
+    referring a family from an activity or recording who came (bot.activities)."""
+
+    namespace: ClassVar[str] = "act"
+    action: ActivityAction
+    activity: int
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class ActivityFlowButton(ButtonData):
+    """`actf:<action>:<generation>:<step>[:<value>]`: a step of creating an activity."""
+
+    namespace: ClassVar[str] = "actf"
+    action: Literal["pick", "tog", "next", "save", "cancel"]
+    generation: int
+    step: str
+    value: str | None = None

@@ -40,6 +40,9 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("news", N_("news and tips for partners: send one, see who received it"),
                 (Role.CONSULTANT,)),
     CommandInfo("news", N_("news from the library: /news off or /news on"), (Role.PARTNER,)),
+    CommandInfo("activities", N_("the library's activities: sign-ups, who came"),
+                (Role.CONSULTANT, Role.PARTNER)),
+    CommandInfo("newactivity", N_("plan an activity or a weekly series"), (Role.CONSULTANT,)),
 )
 
 

@@ -18,7 +18,7 @@ from babel.numbers import format_decimal
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import access, audit, spreadsheet
+from bot import access, activities, audit, spreadsheet
 from bot.cases import NEED_NAMES, OUTCOMES, STATUS_NAMES
 from bot.i18n import NS_, S_, Sngettext, current_language
 from bot.people import Person
@@ -208,8 +208,10 @@ async def stats_text(session: AsyncSession, person: Person, period: Period, zone
     access.require(person, "stats")
     async with _reading(session, sessions) as source:
         numbers = await figures(source, period, zone)
+        held = activities.figures_text(
+            await activities.figures(source, period.start, period.end), zone)
     await audit.record(session, person, "figures", period=period.label, cases=numbers.cases)
-    return render(numbers)
+    return render(numbers) + held
 
 
 def _days(days: float) -> str:
@@ -276,3 +278,13 @@ async def export_csv(session: AsyncSession, period: Period, zone: ZoneInfo,
     out = io.BytesIO()
     rows = await write_export(out, session, period, zone, person, sessions)
     return out.getvalue(), rows
+
+
+async def export_activities(session: AsyncSession, period: Period, zone: ZoneInfo,
+                            person: Person | None = None) -> tuple[bytes, int]:
+    """The activities of the period as a CSV (counts only, no parents), and its row count."""
+    if person is not None:
+        access.require(person, "export")
+    rows = activities.export_rows(await activities.figures(session, period.start, period.end),
+                                  zone)
+    return spreadsheet.to_csv(activities.EXPORT_COLUMNS, rows), len(rows)

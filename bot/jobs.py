@@ -8,7 +8,7 @@ from datetime import datetime
 
 from telegram.ext import JobQueue
 
-from bot import privacy, redaction, schedule
+from bot import activities, privacy, redaction, schedule
 from bot.config import Settings
 from bot.context import BotContext
 from bot.services import Services
@@ -30,6 +30,16 @@ async def run_morning(services: Services, now: datetime | None = None) -> int:
 async def run_followups(services: Services, now: datetime | None = None) -> int:
     async with services.sessions() as session, session.begin():
         queued = await schedule.ask_followups(session, services.settings, now)
+    if queued and services.relay is not None:
+        await services.relay.run_once()
+    return queued
+
+
+async def run_activity_reminders(services: Services, now: datetime | None = None) -> int:
+    """Parents with a place at an activity tomorrow hear of it (bot.activities), once."""
+    async with services.sessions() as session, session.begin():
+        queued = await activities.send_reminders(session, services.facts,
+                                                 services.settings.zone, now or services.now())
     if queued and services.relay is not None:
         await services.relay.run_once()
     return queued
@@ -65,6 +75,7 @@ async def run_redaction(services: Services, now: datetime | None = None) -> int:
 
 async def _hourly(context: BotContext) -> None:
     await run_followups(context.services)
+    await run_activity_reminders(context.services)
     await run_retention(context.services)
     await run_redaction(context.services)
 

@@ -28,6 +28,7 @@ from bot.people import Person, Role
 from bot.referrals import display_phone
 from storage import keys
 from storage.models import Case, CaseEvent, FlowState, OutboxMessage, Parent, ParentMessage
+from storage.repositories import activities as activities_repo
 from storage.repositories import cases as cases_repo
 from storage.repositories import outbox as outbox_repo
 from storage.repositories import translations as translations_repo
@@ -317,6 +318,7 @@ async def _erase(session: AsyncSession, parent: Parent, actor: Person,
     cases = list(await session.scalars(select(Case).where(Case.parent_id == parent.id)))
 
     await session.execute(delete(ParentMessage).where(ParentMessage.parent_id == parent.id))
+    await activities_repo.forget_parent(session, parent.id)
     if telegram_user_id is not None:
         # Queued or sent messages to the parent hold their words too.
         await session.execute(

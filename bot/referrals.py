@@ -11,7 +11,7 @@ from typing import Any
 import phonenumbers
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import access, flows, notify
+from bot import access, activities, flows, notify
 from bot.flows import FlowState
 from bot.i18n import LANGUAGES, N_, _, language_name, ngettext
 from bot.people import Person
@@ -332,10 +332,13 @@ def type_answer(step: str, data: Answers, text: str) -> Moved | str | None:
 
 
 # ---- state changes ---------------------------------------------------------------------
-async def start(session: AsyncSession, person: Person) -> FlowState:
-    """A new referral (replacing any other flow the partner was in)."""
+async def start(session: AsyncSession, person: Person, activity_id: int | None = None
+                ) -> FlowState:
+    """A new referral (replacing any other flow the partner was in); `activity_id`: the
+    library's activity where the partner met the family (bot.activities)."""
     access.require(person, "referral.create")
-    return await flows.begin(session, person, FLOW, "language", {})
+    return await flows.begin(session, person, FLOW, "language",
+                             {} if activity_id is None else {"activity": activity_id})
 
 
 async def in_progress(session: AsyncSession, person: Person) -> FlowState | None:
@@ -397,6 +400,7 @@ async def submit(session: AsyncSession, person: Person, data: dict[str, Any], co
         consent_recorded_by_partner_id=person.record_id if consent else None,
         consent_at=now if consent else None,
         family_token_hash=token_hash(family_token),
+        met_at_activity_id=data.get("activity"),
         created_at=now,
         updated_at=now,
     )
@@ -407,8 +411,9 @@ async def submit(session: AsyncSession, person: Person, data: dict[str, Any], co
     await cases_repo.add_event(session, case.id, "created", "partner", person.record_id,
                                {"consent": consent, "contact_method": case.contact_method})
     organisation = person.organisation_name or ""
+    met = await activities.met_at(session, case.met_at_activity_id)
     await notify.consultants(session, case, f"case-new:{case.id}",
-                             lambda: notification_text(case, organisation))
+                             lambda: notification_text(case, organisation) + met())
     await flows.end(session, person)
     return Submitted(case, family_token)
 

@@ -20,8 +20,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot import activities as activities_core
 from bot import flows, voice
 from bot.callbacks import (
+    ActivityButton,
+    ActivityFlowButton,
     AnswerFeedback,
     CaseButton,
     Dismiss,
@@ -48,6 +51,7 @@ from bot.news import NEWS_FLOW
 from bot.partnerships import NOTE_FLOW
 from bot.people import Role
 from handlers import (
+    activities,
     cases,
     consultant,
     errors,
@@ -75,6 +79,8 @@ TEXT_IN_FLOW: dict[str, FlowHandler] = {
     voice.RECORDING_FLOW: recordings.on_message,
     NEWS_FLOW: news_handlers.on_text,
     NOTE_FLOW: partnership_handlers.on_note_text,
+    activities_core.FLOW: activities.on_flow_text,
+    activities_core.COUNT_FLOW: activities.on_count_text,
 }
 OTHER_IN_FLOW: dict[str, FlowHandler] = {
     flows.REFERRAL: referral.on_other,
@@ -82,6 +88,8 @@ OTHER_IN_FLOW: dict[str, FlowHandler] = {
     voice.RECORDING_FLOW: recordings.on_message,
     NEWS_FLOW: news_handlers.on_other,
     NOTE_FLOW: partnership_handlers.on_note_other,
+    activities_core.FLOW: activities.on_flow_other,
+    activities_core.COUNT_FLOW: activities.on_count_other,
 }
 
 
@@ -133,6 +141,8 @@ COMMAND_HANDLERS: tuple[tuple[str | list[str], Handler], ...] = (
     ("export", cases.export_command),
     ("recording", recordings.recording_command),
     ("news", news_handlers.news_command),
+    (["activities", "activiteiten"], activities.activities_command),
+    (["newactivity", "nieuweactiviteit"], activities.new_activity),
 )
 BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (LanguageChoice.filter(), onboarding.language_chosen),
@@ -164,6 +174,8 @@ BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (NewsButton.filter(), news_handlers.on_button),
     (NewsPartnerButton.filter(), news_handlers.on_partner_button),
     (OrganisationButton.filter(), partnership_handlers.on_button),
+    (ActivityButton.filter(), activities.on_button),
+    (ActivityFlowButton.filter(), activities.on_flow_button),
 )
 
 

@@ -578,3 +578,13 @@ async def export_command(update: Update, context: BotContext) -> None:
                            caption=Sngettext("{count} case, without personal data.",
                                              "{count} cases, without personal data.",
                                              rows).format(count=rows))
+    sheet, sessions = await figures.export_activities(context.session, period,
+                                                      context.services.settings.zone,
+                                                      context.person)
+    if sessions:
+        context.reply_document(sheet, f"activities-{period.label}.csv",
+                               caption=Sngettext("{count} activity session: sign-ups, waiting "
+                                                 "lists and who came.",
+                                                 "{count} activity sessions: sign-ups, waiting "
+                                                 "lists and who came.", sessions).format(
+                                                     count=sessions))

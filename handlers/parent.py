@@ -9,6 +9,7 @@ from typing import Literal
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
+from bot import activities as activities_core
 from bot import answers, cases, matcher, parents, people, privacy, voice
 from bot.callbacks import (
     AnswerFeedback,
@@ -23,6 +24,7 @@ from bot.facts import LibraryFacts
 from bot.i18n import LANGUAGES, N_, _, language_name, ngettext, translator
 from bot.people import Role
 from bot.referrals import display_phone
+from handlers import activities
 from handlers.common import (
     ButtonRow,
     close_question,
@@ -123,6 +125,8 @@ async def _on_button(context: BotContext, action: str) -> None:
         rows = [*place_rows(answer.choices, context.services.facts, "show"),
                 *await _listen(context, "library")]
         context.reply(answer.text, reply_markup=inline(rows) if rows else menu_keyboard())
+    elif action == "activities":  # the planned ones to sign up for; else the usual answer
+        await activities.parent_list(context)
     elif action in matcher.TOPICS and action != "contact":
         listen = await _listen(context, action)
         # With 🔊 the answer carries the button; the menu stays as it was.
@@ -285,6 +289,7 @@ async def privacy_command(update: Update, context: BotContext) -> None:
              _("• your language"),
              _("• your phone number, if you shared it"),
              _("• your messages, voice messages and photos to the library"),
+             _("• your sign-ups for activities"),
              _("Only the library's staff who help you can see it. We never give it to others."),
              ""]
     if stored is None:
@@ -310,6 +315,10 @@ async def mydata_command(update: Update, context: BotContext) -> None:
         show_menu(context, _("Now we keep nothing about you."))
         return
     text = privacy.data_text(data, context.services.settings.zone)
+    signups = await activities_core.my_signups(context.session, context.person,
+                                               context.services.settings.zone)
+    if signups:
+        text += "\n\n" + signups
     if len(text) <= MAX_TEXT:
         show_menu(context, text)
         return

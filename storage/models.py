@@ -237,6 +237,8 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     anonymised_at: Mapped[datetime | None]
     data_key_id: Mapped[str | None] = mapped_column(String(32))
+    # A partner referred the family at one of the library's activities (bot.activities).
+    met_at_activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
 
     data_key: Mapped[DataKey | None] = _key_relationship("Case")
     family_language_other = Sealed[str | None]("family_language_other_sealed")
@@ -538,7 +540,60 @@ class OrganisationNote(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Activity(Base):
+    """One session of an activity (the reading tent in one village on one day, a story
+    hour, a workshop for parents): a kind from bot.activities, or "other" with a typed title.
+    A weekly series shares its `series` number."""
+
+    __tablename__ = "activities"
+    __table_args__ = (Index("ix_activities_starts", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(String(100))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    village: Mapped[str | None] = mapped_column(String(100))
+    place: Mapped[str | None] = mapped_column(String(100))  # typed; None: the village's branch
+    capacity: Mapped[int] = mapped_column(Integer)
+    languages: Mapped[list[Any]] = mapped_column(default=list)
+    series: Mapped[int | None] = mapped_column(Integer)
+    created_by_consultant_id: Mapped[int | None] = mapped_column(ForeignKey("consultants.id"))
+    attended_parents: Mapped[int | None] = mapped_column(Integer)
+    attended_children: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ActivitySignup(Base):
+    """A parent's place at an activity: "booked", "waiting" or "cancelled"."""
+
+    __tablename__ = "activity_signups"
+    __table_args__ = (UniqueConstraint("activity_id", "parent_id",
+                                       name="uq_activity_signups_activity_parent"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    parent_id: Mapped[int] = mapped_column(ForeignKey("parents.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    children: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reminded_at: Mapped[datetime | None]
+
+
+class ActivitySubscriber(Base):
+    """A parent who asked to hear of each new activity."""
+
+    __tablename__ = "activity_subscribers"
+
+    parent_id: Mapped[int] = mapped_column(ForeignKey("parents.id"), primary_key=True,
+                                           autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 __all__ = [
+    "Activity",
+    "ActivitySignup",
+    "ActivitySubscriber",
     "AuditEntry",
     "Base",
     "Case",
