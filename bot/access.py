@@ -31,6 +31,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "referral.create": frozenset({Role.PARTNER}),
     "referral.list_own": frozenset({Role.PARTNER}),
     "referral.new_family_link": frozenset({Role.PARTNER}),
+    "bag.record": frozenset({Role.PARTNER}),
+    "bags.manage": frozenset({Role.CONSULTANT}),
 }
 
 

@@ -37,6 +37,9 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("export", N_("cases without personal data as a CSV file"), (Role.CONSULTANT,)),
     CommandInfo("recording", N_("answers parents can hear: list or record them "
                                 "(/recording library ar)"), (Role.CONSULTANT,)),
+    CommandInfo("boekstart", N_("record a BoekStart bag handed out"), (Role.PARTNER,)),
+    CommandInfo("bags", N_("BoekStart bags: stock per organisation (/bags GGD +20)"),
+                (Role.CONSULTANT,)),
 )
 
 

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     remind_idle_after_days: int = Field(default=7, ge=1, le=120)
     # Days after a case is closed as helped, the parent is asked whether they got help.
     followup_after_days: int = Field(default=14, ge=1, le=365)
+    # The consultants hear (once) when an organisation has fewer BoekStart bags than this.
+    bag_stock_alert_below: int = Field(default=5, ge=0, le=1000)
     # The master key that wraps the data keys (bot/masterkey.py): given directly, or a file
     # made on first start (relative to the working directory, like the database).
     master_key: str | None = Field(default=None, repr=False)

@@ -20,9 +20,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot import bags as bag_rules
 from bot import flows, voice
 from bot.callbacks import (
     AnswerFeedback,
+    BagButton,
+    BagReferButton,
+    BagStockButton,
     CaseButton,
     Dismiss,
     FamilyLinkButton,
@@ -43,6 +47,7 @@ from bot.flows import FlowState
 from bot.i18n import LANGUAGES, translator
 from bot.people import Role
 from handlers import (
+    bags,
     cases,
     consultant,
     errors,
@@ -64,11 +69,13 @@ TEXT_IN_FLOW: dict[str, FlowHandler] = {
     flows.CASE_NOTE: cases.on_text,
     flows.CASE_REPLY: cases.on_text,
     voice.RECORDING_FLOW: recordings.on_message,
+    bag_rules.FLOW: bags.on_other,
 }
 OTHER_IN_FLOW: dict[str, FlowHandler] = {
     flows.REFERRAL: referral.on_other,
     flows.JOIN: onboarding.join_name,
     voice.RECORDING_FLOW: recordings.on_message,
+    bag_rules.FLOW: bags.on_other,
 }
 
 
@@ -119,6 +126,8 @@ COMMAND_HANDLERS: tuple[tuple[str | list[str], Handler], ...] = (
     ("stats", cases.stats_command),
     ("export", cases.export_command),
     ("recording", recordings.recording_command),
+    ("boekstart", bags.boekstart),
+    ("bags", bags.bags_command),
 )
 BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (LanguageChoice.filter(), onboarding.language_chosen),
@@ -147,6 +156,9 @@ BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (CaseButton.filter(action="eraseok"), cases.erase_parent),
     (InboxButton.filter(), cases.inbox_button),
     (Dismiss.filter(), fallback.dismiss),
+    (BagButton.filter(), bags.on_button),
+    (BagReferButton.filter(), bags.refer),
+    (BagStockButton.filter(), bags.stock_button),
 )
 
 
