@@ -221,3 +221,16 @@ async def test_figures_and_export_count_the_bags(bot):
     assert {r["Village"] for r in bag_rows} == {"Nieuwleusen", "Dalfsen"}
     assert {r["BoekStart link opened"] for r in bag_rows} == {"yes", "no"}
     assert bag_rows[0]["Children's ages"] == "0-3" and bag_rows[0]["Month"] == "2026-03"
+
+
+async def test_a_parent_who_asks_to_be_forgotten_gets_no_more_tips(bot):
+    freeze(bot, HANDED_OUT)
+    _consultant, nurse = await setup(bot)
+    await record_bag(nurse, age="7–12 months", language="Türkçe", tips="✅ Yes")
+    token = next(t for t in nurse.texts() if "start=b_" in t).split("start=", 1)[1].split()[0]
+    parent = bot.user(language_code="tr")
+    await parent.send(f"/start {token}")
+    await parent.send("/forget")
+    await parent.press(parent.buttons()[0])
+    assert (await bot.rows(BagHandout))[0].parent_id is None
+    assert await run_bag_tips(bot.services, HANDED_OUT + timedelta(days=60)) == 0
