@@ -125,6 +125,12 @@ async def _pick(context: BotContext, query: CallbackQuery, state: FlowState,
         context.answer(query.id)
         edit_pressed(context, query, *render(state, villages))
         return
+    if not await bags.hands_out_bags(context.session, context.person):  # switched off since
+        await bags.cancel(context.session, context.person)
+        context.answer(query.id)
+        edit_pressed(context, query, S_("Your organisation does not hand out BoekStart bags "
+                                        "here. The library's consultant can change that."))
+        return
     await _record(context, query, data)
 
 

@@ -234,3 +234,17 @@ async def test_a_parent_who_asks_to_be_forgotten_gets_no_more_tips(bot):
     await parent.press(parent.buttons()[0])
     assert (await bot.rows(BagHandout))[0].parent_id is None
     assert await run_bag_tips(bot.services, HANDED_OUT + timedelta(days=60)) == 0
+
+
+async def test_bags_switched_off_mid_way_record_nothing(bot):
+    freeze(bot, HANDED_OUT)
+    consultant, nurse = await setup(bot)
+    await nurse.send("/boekstart")
+    for label in ("Dalfsen", "older", "English"):
+        await nurse.press(label)
+    await consultant.send("/bags")
+    await consultant.press("🚫 Stop bags")
+    assert "no longer hands out BoekStart bags" in consultant.last_text
+    await nurse.press("No")
+    assert "does not hand out BoekStart bags" in nurse.last_text
+    assert await bot.count(BagHandout) == 0 and await bot.count(FlowState) == 0
