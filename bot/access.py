@@ -37,6 +37,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "activity.create": frozenset({Role.CONSULTANT}),
     "activity.list": frozenset({Role.CONSULTANT, Role.PARTNER}),
     "activity.attendance": frozenset({Role.CONSULTANT, Role.PARTNER}),
+    "bag.record": frozenset({Role.PARTNER}),
+    "bags.manage": frozenset({Role.CONSULTANT}),
 }
 
 

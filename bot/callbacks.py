@@ -319,3 +319,35 @@ class ActivityFlowButton(ButtonData):
     generation: int
     step: str
     value: str | None = None
+
+
+@dataclass(frozen=True)
+class BagButton(ButtonData):
+    """`bag:<pick|back|cancel>:<generation>:<step>[:<value>]`: a step of recording a BoekStart
+    bag handed out (bot.bags)."""
+
+    namespace: ClassVar[str] = "bag"
+    action: Literal["pick", "back", "cancel"]
+    generation: int
+    step: str
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class BagReferButton(ButtonData):
+    """`bagref:refer:<hand-out id>`: refer the family of a bag just recorded, village and
+    language filled in."""
+
+    namespace: ClassVar[str] = "bagref"
+    action: Literal["refer"]
+    handout_id: int
+
+
+@dataclass(frozen=True)
+class BagStockButton(ButtonData):
+    """`bags:<add|toggle>:<organisation id>[:<count>]`: the consultant's buttons on /bags."""
+
+    namespace: ClassVar[str] = "bags"
+    action: Literal["add", "toggle"]
+    organisation_id: int
+    count: int | None = None

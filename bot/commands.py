@@ -43,6 +43,9 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("activities", N_("the library's activities: sign-ups, who came"),
                 (Role.CONSULTANT, Role.PARTNER)),
     CommandInfo("newactivity", N_("plan an activity or a weekly series"), (Role.CONSULTANT,)),
+    CommandInfo("boekstart", N_("record a BoekStart bag handed out"), (Role.PARTNER,)),
+    CommandInfo("bags", N_("BoekStart bags: stock per organisation (/bags GGD +20)"),
+                (Role.CONSULTANT,)),
 )
 
 

@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     # Partner organisations without contact (a referral, a news item opened, a note) for this
     # many weeks are named in the consultant's Monday digest.
     partner_quiet_weeks: int = Field(default=8, ge=1, le=104)
+    # The consultants hear (once) when an organisation has fewer BoekStart bags than this.
+    bag_stock_alert_below: int = Field(default=5, ge=0, le=1000)
     # The master key that wraps the data keys (bot/masterkey.py): given directly, or a file
     # made on first start (relative to the working directory, like the database).
     master_key: str | None = Field(default=None, repr=False)

@@ -18,7 +18,7 @@ from babel.numbers import format_decimal
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import access, activities, audit, spreadsheet
+from bot import access, activities, audit, bags, spreadsheet
 from bot.cases import NEED_NAMES, OUTCOMES, STATUS_NAMES
 from bot.i18n import NS_, S_, Sngettext, current_language
 from bot.people import Person
@@ -34,7 +34,8 @@ DECEMBER = 12  # the last month: the period "2025-12" ends when the next year st
 # What the export holds: no names, phone numbers, notes, free text or Telegram ids.
 EXPORT_COLUMNS = ("reference", "created", "month", "source", "organisation", "village",
                   "family_language", "child_ages", "needs", "contact_method", "status",
-                  "outcome", "days_to_first_contact", "closed", "family_got_help", "anonymised")
+                  "outcome", "days_to_first_contact", "closed", "family_got_help", "anonymised",
+                  "bag_link_opened")
 # The header row, in the reader's language (the values stay codes a spreadsheet can count).
 EXPORT_HEADERS: dict[str, str] = {
     "reference": NS_("Case"), "created": NS_("Created"), "month": NS_("Month"),
@@ -44,6 +45,7 @@ EXPORT_HEADERS: dict[str, str] = {
     "outcome": NS_("Outcome"), "days_to_first_contact": NS_("Days to first contact"),
     "closed": NS_("Closed"), "family_got_help": NS_("Family got help"),
     "anonymised": NS_("Anonymised"),
+    "bag_link_opened": NS_("BoekStart link opened"),
 }
 
 
@@ -210,8 +212,10 @@ async def stats_text(session: AsyncSession, person: Person, period: Period, zone
         numbers = await figures(source, period, zone)
         held = activities.figures_text(
             await activities.figures(source, period.start, period.end), zone)
+        bag_numbers = await bags.bag_figures(source, period.start, period.end, zone)
     await audit.record(session, person, "figures", period=period.label, cases=numbers.cases)
-    return render(numbers) + held
+    parts = (render(numbers), bags.render_figures(bag_numbers), held.strip("\n"))
+    return "\n\n".join(part for part in parts if part)
 
 
 def _days(days: float) -> str:
@@ -264,6 +268,7 @@ async def write_export(out: BinaryIO, session: AsyncSession, period: Period, zon
         async for rows, needs in cases_repo.export_chunks(source, period.start, period.end):
             writer.write(_row(row, needs.get(row.id, []), zone) for row in rows)
             references.extend(row.reference for row in rows)
+        writer.write(await bags.export_rows(source, period.start, period.end, zone))
     await audit.record(session, person, "export", period=period.label, cases=len(references),
                        references=references)
     await session.flush()

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from telegram.ext import JobQueue
 
-from bot import activities, privacy, redaction, schedule
+from bot import activities, bags, privacy, redaction, schedule
 from bot.config import Settings
 from bot.context import BotContext
 from bot.services import Services
@@ -73,9 +73,19 @@ async def run_redaction(services: Services, now: datetime | None = None) -> int:
     return queued
 
 
+async def run_bag_tips(services: Services, now: datetime | None = None) -> int:
+    """BoekStart tips due to parents who opened the link of a bag (bot.bags)."""
+    async with services.sessions() as session, session.begin():
+        queued = await bags.send_tips(session, now or services.now())
+    if queued and services.relay is not None:
+        await services.relay.run_once()
+    return queued
+
+
 async def _hourly(context: BotContext) -> None:
     await run_followups(context.services)
     await run_activity_reminders(context.services)
+    await run_bag_tips(context.services)
     await run_retention(context.services)
     await run_redaction(context.services)
 

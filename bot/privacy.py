@@ -29,6 +29,7 @@ from bot.referrals import display_phone
 from storage import keys
 from storage.models import Case, CaseEvent, FlowState, OutboxMessage, Parent, ParentMessage
 from storage.repositories import activities as activities_repo
+from storage.repositories import bags as bags_repo
 from storage.repositories import cases as cases_repo
 from storage.repositories import outbox as outbox_repo
 from storage.repositories import translations as translations_repo
@@ -326,6 +327,7 @@ async def _erase(session: AsyncSession, parent: Parent, actor: Person,
         await session.execute(
             delete(FlowState).where(FlowState.telegram_user_id == telegram_user_id))
     await _anonymise(session, cases, known_villages, now)
+    await bags_repo.forget_parent(session, parent.id)  # no more BoekStart tips
     for case in cases:
         await cases_repo.add_event(session, case.id, "erased_on_request", actor.role.value,
                                    None if actor.role is Role.PARENT else actor.record_id)

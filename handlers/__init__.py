@@ -21,11 +21,15 @@ from telegram.ext import (
 )
 
 from bot import activities as activities_core
+from bot import bags as bag_rules
 from bot import flows, voice
 from bot.callbacks import (
     ActivityButton,
     ActivityFlowButton,
     AnswerFeedback,
+    BagButton,
+    BagReferButton,
+    BagStockButton,
     CaseButton,
     Dismiss,
     FamilyLinkButton,
@@ -52,6 +56,7 @@ from bot.partnerships import NOTE_FLOW
 from bot.people import Role
 from handlers import (
     activities,
+    bags,
     cases,
     consultant,
     errors,
@@ -81,6 +86,7 @@ TEXT_IN_FLOW: dict[str, FlowHandler] = {
     NOTE_FLOW: partnership_handlers.on_note_text,
     activities_core.FLOW: activities.on_flow_text,
     activities_core.COUNT_FLOW: activities.on_count_text,
+    bag_rules.FLOW: bags.on_other,
 }
 OTHER_IN_FLOW: dict[str, FlowHandler] = {
     flows.REFERRAL: referral.on_other,
@@ -90,6 +96,7 @@ OTHER_IN_FLOW: dict[str, FlowHandler] = {
     NOTE_FLOW: partnership_handlers.on_note_other,
     activities_core.FLOW: activities.on_flow_other,
     activities_core.COUNT_FLOW: activities.on_count_other,
+    bag_rules.FLOW: bags.on_other,
 }
 
 
@@ -143,6 +150,8 @@ COMMAND_HANDLERS: tuple[tuple[str | list[str], Handler], ...] = (
     ("news", news_handlers.news_command),
     (["activities", "activiteiten"], activities.activities_command),
     (["newactivity", "nieuweactiviteit"], activities.new_activity),
+    ("boekstart", bags.boekstart),
+    ("bags", bags.bags_command),
 )
 BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (LanguageChoice.filter(), onboarding.language_chosen),
@@ -176,6 +185,9 @@ BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (OrganisationButton.filter(), partnership_handlers.on_button),
     (ActivityButton.filter(), activities.on_button),
     (ActivityFlowButton.filter(), activities.on_flow_button),
+    (BagButton.filter(), bags.on_button),
+    (BagReferButton.filter(), bags.refer),
+    (BagStockButton.filter(), bags.stock_button),
 )
 
 

@@ -7,6 +7,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot import answers, family, invites, people, referrals
+from bot.bags import BAG_PREFIX
 from bot.callbacks import LanguageChoice
 from bot.commands import commands_for
 from bot.context import BotContext
@@ -23,6 +24,7 @@ from bot.i18n import (
 )
 from bot.people import Role
 from bot.tokens import FAMILY_PREFIX, INVITE_PREFIX
+from handlers import bags
 from handlers.common import edit_pressed, language_picker, pressed, show_menu, text_of
 
 
@@ -82,6 +84,9 @@ async def start(update: Update, context: BotContext) -> None:
         return
     if payload.startswith(f"{FAMILY_PREFIX}_"):
         await _open_family_link(context, payload)
+        return
+    if payload.startswith(f"{BAG_PREFIX}_"):
+        await bags.open_link(context, payload)
         return
     if payload:
         context.reply(_("This link does not work. Please ask for a new link."))

@@ -107,6 +107,9 @@ class Organisation(Base):
     kind: Mapped[str] = mapped_column(String(16), default="other", server_default="other")
     hands_out_bags: Mapped[bool] = mapped_column(Boolean, default=False,
                                                  server_default=text("false"))
+    # When the consultants were told its BoekStart bags run low (bot.bags); cleared when a
+    # delivery brings the stock back up, so they hear it once per shortage.
+    bags_alerted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     partners: Mapped[list[Partner]] = relationship(back_populates="organisation")
@@ -590,11 +593,49 @@ class ActivitySubscriber(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class BagHandout(Base):
+    """A BoekStart bag a partner professional handed out (bot.bags): the village, the baby's
+    age band, the home language and whether the parents want tips. No name, no phone number;
+    `parent_id` only while tips are still to come to the parent who opened the link."""
+
+    __tablename__ = "bag_handouts"
+    __table_args__ = (Index("ix_bag_handouts_created", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    village: Mapped[str] = mapped_column(String(100))  # a library village, or "other"
+    age_band: Mapped[str] = mapped_column(String(8))  # bot.bags.AGE_BANDS
+    language: Mapped[str] = mapped_column(String(8))  # a language code, or "other"
+    wants_tips: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    opened_at: Mapped[datetime | None]
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("parents.id"), index=True)
+    six_months_sent_at: Mapped[datetime | None]
+    fifteen_months_sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BagDelivery(Base):
+    """BoekStart bags the consultant delivered to an organisation (a negative count corrects
+    an earlier one); the stock is the deliveries less the hand-outs."""
+
+    __tablename__ = "bag_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    count: Mapped[int] = mapped_column(Integer)
+    consultant_id: Mapped[int | None] = mapped_column(ForeignKey("consultants.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 __all__ = [
     "Activity",
     "ActivitySignup",
     "ActivitySubscriber",
     "AuditEntry",
+    "BagDelivery",
+    "BagHandout",
     "Base",
     "Case",
     "CaseEvent",
