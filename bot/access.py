@@ -31,6 +31,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "referral.create": frozenset({Role.PARTNER}),
     "referral.list_own": frozenset({Role.PARTNER}),
     "referral.new_family_link": frozenset({Role.PARTNER}),
+    "presence.manage": frozenset({Role.CONSULTANT}),
+    "presence.view": frozenset({Role.CONSULTANT, Role.PARTNER}),
+    "presence.handover": frozenset({Role.PARTNER}),
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bot import presence
 from bot.facts import LibraryFacts, Place, ReadingTent, date_text, hours_lines, names_list
 from bot.i18n import N_, _, current_language, ngettext
 
@@ -98,6 +99,8 @@ def answer_text(topic: str, facts: LibraryFacts, today: dt.date | None = None) -
                 + "\n\n" + _reading_tent(tent, language, today))
     if topic == "contact":
         return contact_question()
+    if topic == "meet":  # without the database (`main.py ask`): no sessions known
+        return presence.parent_where(facts, ())
     raise KeyError(topic)
 
 

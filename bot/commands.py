@@ -37,6 +37,8 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("export", N_("cases without personal data as a CSV file"), (Role.CONSULTANT,)),
     CommandInfo("recording", N_("answers parents can hear: list or record them "
                                 "(/recording library ar)"), (Role.CONSULTANT,)),
+    CommandInfo("presence", N_("your presence hours at the baby clinics"), (Role.CONSULTANT,)),
+    CommandInfo("consultant", N_("when and where the library's consultant is next"), STAFF),
 )
 
 

@@ -25,6 +25,7 @@ from bot.people import Person
 from storage.db import reading
 from storage.models import Case
 from storage.repositories import cases as cases_repo
+from storage.repositories import presence as presence_repo
 from storage.sealed import open_column
 
 # What a typed place was sealed under (storage.sealed: "table.attribute").
@@ -34,7 +35,7 @@ DECEMBER = 12  # the last month: the period "2025-12" ends when the next year st
 # What the export holds: no names, phone numbers, notes, free text or Telegram ids.
 EXPORT_COLUMNS = ("reference", "created", "month", "source", "organisation", "village",
                   "family_language", "child_ages", "needs", "contact_method", "status",
-                  "outcome", "days_to_first_contact", "closed", "family_got_help", "anonymised")
+                  "outcome", "days_to_first_contact", "closed", "family_got_help", "anonymised", "in_person")
 # The header row, in the reader's language (the values stay codes a spreadsheet can count).
 EXPORT_HEADERS: dict[str, str] = {
     "reference": NS_("Case"), "created": NS_("Created"), "month": NS_("Month"),
@@ -44,6 +45,7 @@ EXPORT_HEADERS: dict[str, str] = {
     "outcome": NS_("Outcome"), "days_to_first_contact": NS_("Days to first contact"),
     "closed": NS_("Closed"), "family_got_help": NS_("Family got help"),
     "anonymised": NS_("Anonymised"),
+    "in_person": NS_("In person (presence hours)"),
 }
 
 
@@ -110,6 +112,7 @@ class Figures:
     contacted: int  # the cases that median is over
     helped: int  # families who said they got help
     answered: int  # of the families who answered the question
+    in_person: int = 0  # referrals made in person during presence hours (warm handovers)
 
 
 def _ordered(tally: Iterable[tuple[Any, int, int]]) -> Counts:
@@ -152,7 +155,8 @@ async def figures(session: AsyncSession, period: Period, zone: ZoneInfo) -> Figu
             session, Case.outcome, start, end) if row[0] is not None),
         median_days_to_first_contact=statistics.median(waits) if waits else None,
         contacted=len(waits), helped=helped.get(True, 0),
-        answered=helped.get(True, 0) + helped.get(False, 0))
+        answered=helped.get(True, 0) + helped.get(False, 0),
+        in_person=await presence_repo.count_in_person(session, start, end))
 
 
 def render(numbers: Figures) -> str:
@@ -191,6 +195,8 @@ def render(numbers: Figures) -> str:
                                "🙂 Families who got help: {yes} of {total} who answered",
                                numbers.answered).format(yes=numbers.helped,
                                                         total=numbers.answered))
+    lines.append(S_("🤝 Referred in person during presence hours: {count}").format(
+        count=numbers.in_person))
     return "\n".join(lines)
 
 
@@ -241,6 +247,7 @@ def _row(case: Row[Any], needs: list[str], zone: ZoneInfo) -> dict[str, str]:
         if case.closed_at else "",
         "family_got_help": "" if case.helped is None else ("yes" if case.helped else "no"),
         "anonymised": "yes" if case.anonymised_at else "no",
+        "in_person": "yes" if case.in_person else "no",
     }
 
 

@@ -28,12 +28,15 @@ from bot.callbacks import (
     FamilyLinkButton,
     FollowupAnswer,
     ForgetConfirm,
+    HandoverButton,
     InboxButton,
     InviteButton,
     LanguageChoice,
     ListenButton,
     PartnerButton,
     PlaceButton,
+    PresenceButton,
+    PresenceSessionButton,
     RecordingCancel,
     ReferralButton,
 )
@@ -50,6 +53,7 @@ from handlers import (
     onboarding,
     parent,
     partner,
+    presence,
     recordings,
     referral,
 )
@@ -64,11 +68,15 @@ TEXT_IN_FLOW: dict[str, FlowHandler] = {
     flows.CASE_NOTE: cases.on_text,
     flows.CASE_REPLY: cases.on_text,
     voice.RECORDING_FLOW: recordings.on_message,
+    flows.PRESENCE: presence.on_text,
+    flows.HANDOVER: presence.handover_room,
 }
 OTHER_IN_FLOW: dict[str, FlowHandler] = {
     flows.REFERRAL: referral.on_other,
     flows.JOIN: onboarding.join_name,
     voice.RECORDING_FLOW: recordings.on_message,
+    flows.PRESENCE: presence.on_other,
+    flows.HANDOVER: presence.handover_other,
 }
 
 
@@ -107,7 +115,7 @@ COMMAND_HANDLERS: tuple[tuple[str | list[str], Handler], ...] = (
     ("start", onboarding.start),
     ("help", onboarding.help_command),
     (["language", "taal"], onboarding.language_command),
-    (["refer", "verwijs"], referral.refer),
+    (["refer", "verwijs"], presence.refer),
     ("privacy", parent.privacy_command),
     ("mydata", parent.mydata_command),
     ("forget", parent.forget_command),
@@ -119,6 +127,8 @@ COMMAND_HANDLERS: tuple[tuple[str | list[str], Handler], ...] = (
     ("stats", cases.stats_command),
     ("export", cases.export_command),
     ("recording", recordings.recording_command),
+    ("presence", presence.presence_command),
+    ("consultant", presence.consultant_command),
 )
 BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (LanguageChoice.filter(), onboarding.language_chosen),
@@ -147,6 +157,9 @@ BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (CaseButton.filter(action="eraseok"), cases.erase_parent),
     (InboxButton.filter(), cases.inbox_button),
     (Dismiss.filter(), fallback.dismiss),
+    (PresenceButton.filter(), presence.on_button),
+    (PresenceSessionButton.filter(), presence.on_session_button),
+    (HandoverButton.filter(), presence.handover_button),
 )
 
 

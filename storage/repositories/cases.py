@@ -242,7 +242,8 @@ async def export_chunks(session: AsyncSession, start: datetime, end: datetime,
                    Organisation.name.label("organisation"), Case.village_known,
                    Case.village_other_sealed, DataKey.wrapped, Case.family_language,
                    Case.child_ages, Case.contact_method, Case.status, Case.outcome,
-                   Case.first_contact_at, Case.closed_at, Case.helped, Case.anonymised_at)
+                   Case.first_contact_at, Case.closed_at, Case.helped, Case.anonymised_at,
+                   Case.in_person)
             .outerjoin(Organisation, Organisation.id == Case.organisation_id)
             .outerjoin(DataKey, DataKey.id == Case.data_key_id)
             .where(*_between(start, end), Case.id > last).order_by(Case.id).limit(chunk)))
