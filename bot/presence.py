@@ -305,8 +305,8 @@ def here_now(occurrences: Sequence[Occurrence], now: dt.datetime) -> Occurrence 
 def date_label(day: dt.date, language: str | None = None) -> str:
     """"Tuesday 8 December", in the reader's language (Babel)."""
     language = language or current_language()
-    text: str = format_skeleton("MMMMEEEEd", day, locale=language)
-    return text[:1].upper() + text[1:]
+    weekday = day_name(WEEKDAYS[day.weekday()], language)
+    return f"{weekday} {format_skeleton('MMMMd', day, locale=language)}"
 
 
 def times_label(starts: str, ends: str, language: str | None = None) -> str:
@@ -405,7 +405,7 @@ def handover_alert(case: Case, organisation: str, room: str, place: str) -> str:
     """The consultant's alert: unlike a new referral's, it says to go now."""
     return "\n".join([
         S_("🚨🤝 WARM HANDOVER {reference}").format(reference=case.reference),
-        S_("A family is waiting for you now: {place}, room {room}.").format(place=place,
+        S_("A family is waiting for you now: {place}, {room}.").format(place=place,
                                                                            room=room),
         S_("🏢 From: {organisation}").format(organisation=organisation),
     ])
