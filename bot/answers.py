@@ -4,6 +4,7 @@ sentences from the catalog around the library's own facts."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot import presence
@@ -97,10 +98,11 @@ def answer_text(topic: str, facts: LibraryFacts, today: dt.date | None = None) -
                   "It is free.") + "\n"
                 + _where_and_when(facts, facts.reading_aloud.village, facts.reading_aloud.hours)
                 + "\n\n" + _reading_tent(tent, language, today))
-    if topic == "contact":
-        return contact_question()
-    if topic == "meet":  # without the database (`main.py ask`): no sessions known
-        return presence.parent_where(facts, ())
+    # "meet" here is without the database (`main.py ask`): no sessions known.
+    others: dict[str, Callable[[], str]] = {
+        "contact": contact_question, "meet": lambda: presence.parent_where(facts, ())}
+    if topic in others:
+        return others[topic]()
     raise KeyError(topic)
 
 

@@ -35,7 +35,8 @@ DECEMBER = 12  # the last month: the period "2025-12" ends when the next year st
 # What the export holds: no names, phone numbers, notes, free text or Telegram ids.
 EXPORT_COLUMNS = ("reference", "created", "month", "source", "organisation", "village",
                   "family_language", "child_ages", "needs", "contact_method", "status",
-                  "outcome", "days_to_first_contact", "closed", "family_got_help", "anonymised", "in_person")
+                  "outcome", "days_to_first_contact", "closed", "family_got_help", "anonymised",
+                  "in_person")
 # The header row, in the reader's language (the values stay codes a spreadsheet can count).
 EXPORT_HEADERS: dict[str, str] = {
     "reference": NS_("Case"), "created": NS_("Created"), "month": NS_("Month"),

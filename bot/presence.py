@@ -391,7 +391,8 @@ async def warm_handover(session: AsyncSession, person: Person, facts: LibraryFac
     if room is None:
         return Refused(Problem.BAD_ROOM)
     village = current.session.village if current.session.village in facts.villages else None
-    data = {"village": village, "contact": "partner", "needs": [], "ages": []}
+    data: dict[str, object] = {"village": village, "contact": "partner", "needs": [],
+                               "ages": []}
     place = current.session.place
     submitted = await referrals.submit(
         session, person, data, consent=False, now=now,

@@ -47,7 +47,6 @@ def _problem(refused: Refused) -> str:
 
 # ---- the consultant: /presence --------------------------------------------------------------
 def _list(context: BotContext, rows: list[Any]) -> tuple[str, InlineKeyboardMarkup]:
-    facts = context.services.facts
     if rows:
         lines = [S_("🗓️ Your presence hours (every week):")]
         lines += [f"{i}. {presence.session_label(row)}" for i, row in enumerate(rows, 1)]
@@ -130,9 +129,9 @@ async def on_session_button(update: Update, context: BotContext) -> None:
 async def on_button(update: Update, context: BotContext) -> None:
     query, button = pressed(update, PresenceButton)
     if button.action == "add":
-        state = await flows.begin(context.session, context.person, flows.PRESENCE, "weekday")
+        started = await flows.begin(context.session, context.person, flows.PRESENCE, "weekday")
         context.answer(query.id)
-        context.reply(*_step(context, state))
+        context.reply(*_step(context, started))
         return
     state = await flows.current(context.session, context.person)
     if (state is None or state.flow != flows.PRESENCE

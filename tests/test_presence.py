@@ -18,6 +18,8 @@ MONDAY_MORNING = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
 # The same Monday at 10:00 and 13:00 in Amsterdam.
 MONDAY_TEN = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 MONDAY_ONE = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+TUESDAY_TR = "Salı 8 Aralık"  # noqa: RUF001 (the Turkish dotless i)
+THURSDAY_TR = "Perşembe 10 Aralık"  # noqa: RUF001 (the Turkish dotless i)
 
 
 def freeze(bot, moment: datetime) -> None:
@@ -212,16 +214,16 @@ async def test_a_parent_asking_where_to_meet_her_gets_the_next_sessions_in_their
     await add_hours(consultant, "Tuesday", "09:00-11:30", "Consultatiebureau Dalfsen")
     await add_hours(consultant, "Thursday", "13:30-15:00", "Consultatiebureau Lemelerveld")
 
-    question = "Kütüphane danışmanı ile nerede buluşabilirim?"
+    question = "Kütüphane danışmanı ile nerede buluşabilirim?"  # noqa: RUF001
     assert match(question, "tr").topic == "meet"
     parent = bot.user(first_name="Ayşe", language_code="tr")
     await parent.send("/start")
     await parent.press("Türkçe")
     await parent.send(question)
     answer = parent.last_text
-    assert "Salı 8 Aralık" in answer and "Perşembe 10 Aralık" in answer  # Babel, in Turkish
+    assert TUESDAY_TR in answer and THURSDAY_TR in answer  # Babel, in Turkish
     assert "Consultatiebureau Dalfsen" in answer and "Consultatiebureau Lemelerveld" in answer
-    assert answer.index("Salı 8 Aralık") < answer.index("Perşembe 10 Aralık")
+    assert answer.index(TUESDAY_TR) < answer.index(THURSDAY_TR)
     assert "Bertine" in answer
 
     arabic = bot.user(first_name="Amal", language_code="ar")
