@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_skeleton
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import access, organisations, outbox, referrals
+from bot import access, answers, organisations, outbox, referrals
 from bot.facts import LTR_ISOLATE, POP_ISOLATE, WEEKDAYS, LibraryFacts, PresencePlace, day_name
-from bot.i18n import NS_, S_, STAFF_LANGUAGES, _, current_language, is_rtl, use_language
+from bot.i18n import NS_, S_, STAFF_LANGUAGES, current_language, is_rtl, use_language
 from bot.people import Person
 from storage.models import Case, PresenceCancellation, PresenceSession
 from storage.repositories import presence as presence_repo
@@ -354,16 +354,7 @@ def staff_where(facts: LibraryFacts, occurrences: Sequence[Occurrence],
 
 def parent_where(facts: LibraryFacts, occurrences: Sequence[Occurrence]) -> str:
     """The parent's answer to "where can I meet her", in their language."""
-    name = facts.consultant.name
-    if not occurrences:
-        return _("🤝 {name} helps families with reading and with learning Dutch. At the moment "
-                 "she has no hours at the baby clinic planned. Tap 📞 Contact me and she will "
-                 "get in touch.").format(name=name)
-    return "\n".join([
-        _("🤝 {name} helps families with reading and with learning Dutch. You can meet her, "
-          "without an appointment:").format(name=name),
-        *(occurrence_line(facts, o) for o in occurrences),
-    ])
+    return answers.meet_answer(facts, [occurrence_line(facts, o) for o in occurrences])
 
 
 # ---- the warm handover ----------------------------------------------------------------------
