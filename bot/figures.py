@@ -25,7 +25,6 @@ from bot.people import Person
 from storage.db import reading
 from storage.models import Case
 from storage.repositories import cases as cases_repo
-from storage.repositories import presence as presence_repo
 from storage.sealed import open_column
 
 # What a typed place was sealed under (storage.sealed: "table.attribute").
@@ -131,7 +130,7 @@ async def figures(session: AsyncSession, period: Period, zone: ZoneInfo) -> Figu
     stamps = await cases_repo.created_and_first_contact(session, start, end)
     months: dict[str, int] = {}
     waits: list[float] = []
-    for created, first_contact in stamps:
+    for created, first_contact, _in_person in stamps:
         month = created.astimezone(zone).strftime("%Y-%m")
         months[month] = months.get(month, 0) + 1
         wait = days_to_first_contact(created, first_contact)
@@ -157,7 +156,7 @@ async def figures(session: AsyncSession, period: Period, zone: ZoneInfo) -> Figu
         median_days_to_first_contact=statistics.median(waits) if waits else None,
         contacted=len(waits), helped=helped.get(True, 0),
         answered=helped.get(True, 0) + helped.get(False, 0),
-        in_person=await presence_repo.count_in_person(session, start, end))
+        in_person=sum(1 for row in stamps if row.in_person))
 
 
 def render(numbers: Figures) -> str:
@@ -196,8 +195,9 @@ def render(numbers: Figures) -> str:
                                "🙂 Families who got help: {yes} of {total} who answered",
                                numbers.answered).format(yes=numbers.helped,
                                                         total=numbers.answered))
-    lines.append(S_("🤝 Referred in person during presence hours: {count}").format(
-        count=numbers.in_person))
+    if numbers.in_person:
+        lines.append(S_("🤝 Referred in person during presence hours: {count}").format(
+            count=numbers.in_person))
     return "\n".join(lines)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, Organisation, Partner, PresenceCancellation, PresenceSession
@@ -73,9 +73,3 @@ async def partners_to_tell(session: AsyncSession, kinds: tuple[str, ...], villag
              .order_by(Partner.id))
     return list((await session.scalars(query)).all())
 
-
-async def count_in_person(session: AsyncSession, start: datetime, end: datetime) -> int:
-    """Cases made in person during presence hours (a warm handover) in the period."""
-    found = await session.scalar(select(func.count(Case.id)).where(
-        Case.in_person.is_(True), Case.created_at >= start, Case.created_at < end))
-    return int(found or 0)
