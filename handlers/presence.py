@@ -270,28 +270,31 @@ async def on_other(update: Update, context: BotContext, state: FlowState) -> Non
 
 
 # ---- nurses: /consultant, /refer, the warm handover -----------------------------------------
-async def _where(context: BotContext) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _where(context: BotContext) -> tuple[str, InlineKeyboardMarkup | None, bool]:
+    """Where she is next (and whether any hours are planned), with the 🤝 button for a
+    nurse while she is here now."""
     now = context.services.now()
     occurrences = await presence.upcoming(context.session, now, context.services.settings.zone)
     text = presence.staff_where(context.services.facts, occurrences, now)
     here = presence.here_now(occurrences, now) is not None
     markup = (inline([[(S_("🤝 Warm handover: the family is with me now"), HandoverButton())]])
               if here and context.person.role is Role.PARTNER else None)
-    return text, markup
+    return text, markup, bool(occurrences)
 
 
 @allowed_to("presence.view")
 async def consultant_command(update: Update, context: BotContext) -> None:
     """/consultant: when and where she is next, "here now" during a session."""
-    text, markup = await _where(context)
+    text, markup, _planned = await _where(context)
     context.reply(text, reply_markup=markup)
 
 
 @allowed_to("referral.create")
 async def refer(update: Update, context: BotContext) -> None:
-    """/refer with the presence line above the referral's first question."""
-    text, markup = await _where(context)
-    context.reply(text, reply_markup=markup)
+    """/refer with her next presence hours (if any) above the referral's first question."""
+    text, markup, planned = await _where(context)
+    if planned:
+        context.reply(text, reply_markup=markup)
     await referral.refer(update, context)
 
 

@@ -150,8 +150,10 @@ async def test_a_warm_handover_during_a_session_alerts_the_consultant_and_become
     nurse, _, _ = await join_as_partner(bot, "GGD IJsselland", "Anja", consultant, "en")
     await add_hours(consultant, "Monday", "09:00-12:00", "Consultatiebureau Nieuwleusen")
 
-    # Before the session: no handover.
+    # Before the session: where she will be, and no handover.
     await nurse.send("/refer")
+    assert any("Monday December 7 09:00–12:00: Consultatiebureau Nieuwleusen" in t
+               for t in nurse.texts())
     assert not any("here now" in t for t in nurse.texts())
     assert "🤝 Warm handover: the family is with me now" not in [
         b for m in nurse.inbox for b in nurse.buttons(m)]
