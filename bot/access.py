@@ -39,6 +39,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "activity.attendance": frozenset({Role.CONSULTANT, Role.PARTNER}),
     "bag.record": frozenset({Role.PARTNER}),
     "bags.manage": frozenset({Role.CONSULTANT}),
+    "presence.manage": frozenset({Role.CONSULTANT}),
+    "presence.view": frozenset({Role.CONSULTANT, Role.PARTNER}),
+    "presence.handover": frozenset({Role.PARTNER}),
 }
 
 

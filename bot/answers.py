@@ -4,6 +4,7 @@ sentences from the catalog around the library's own facts."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.facts import LibraryFacts, Place, ReadingTent, date_text, hours_lines, names_list
@@ -96,9 +97,27 @@ def answer_text(topic: str, facts: LibraryFacts, today: dt.date | None = None) -
                   "It is free.") + "\n"
                 + _where_and_when(facts, facts.reading_aloud.village, facts.reading_aloud.hours)
                 + "\n\n" + _reading_tent(tent, language, today))
-    if topic == "contact":
-        return contact_question()
+    # "meet" here is without the database (`main.py ask`): no sessions known.
+    others: dict[str, Callable[[], str]] = {
+        "contact": contact_question, "meet": lambda: meet_answer(facts, [])}
+    if topic in others:
+        return others[topic]()
     raise KeyError(topic)
+
+
+def meet_answer(facts: LibraryFacts, sessions: list[str]) -> str:
+    """Where and when to meet the consultant: the next presence hours, one line each
+    (`bot.presence.parent_where` makes them from the database)."""
+    name = facts.consultant.name
+    if not sessions:
+        return _("🤝 {name} helps families with reading and with learning Dutch. At the moment "
+                 "she has no hours at the baby clinic planned. Tap 📞 Contact me and she will "
+                 "get in touch.").format(name=name)
+    return "\n".join([
+        _("🤝 {name} helps families with reading and with learning Dutch. You can meet her, "
+          "without an appointment:").format(name=name),
+        *sessions,
+    ])
 
 
 def _reading_tent(tent: ReadingTent, language: str, today: dt.date) -> str:

@@ -203,7 +203,7 @@ class AnswerFeedback(ButtonData):
 
 
 # bot.matcher.TOPICS and bot.i18n.LANGUAGES (tests/test_voice.py checks they agree).
-Topic = Literal["library", "boekstart", "dutch", "digital", "activities", "contact"]
+Topic = Literal["library", "boekstart", "dutch", "digital", "activities", "contact", "meet"]
 Language = Literal["nl", "en", "ar", "tr", "pl", "uk", "ti", "fa", "so"]
 
 
@@ -261,6 +261,38 @@ class Dismiss(ButtonData):
 
     namespace: ClassVar[str] = "noop"
     reason: str = "none"
+
+
+PresenceAction = Literal["add", "day", "place", "date", "why", "cancel"]
+
+
+@dataclass(frozen=True)
+class PresenceButton(ButtonData):
+    """`pres:<action>:<generation>[:<value>]`: a button of the consultant's /presence flow
+    (add hours: a weekday, a place; cancel a date: the date, the reason)."""
+
+    namespace: ClassVar[str] = "pres"
+    action: PresenceAction
+    generation: int
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class PresenceSessionButton(ButtonData):
+    """`presn:<off|remove>:<session id>`: under /presence's list, cancel one date of a
+    session, or remove the session."""
+
+    namespace: ClassVar[str] = "presn"
+    action: Literal["off", "remove"]
+    session_id: int
+
+
+@dataclass(frozen=True)
+class HandoverButton(ButtonData):
+    """`handover:start`: a nurse's warm handover while the consultant is here now."""
+
+    namespace: ClassVar[str] = "handover"
+    action: Literal["start"] = "start"
 
 
 @dataclass(frozen=True)

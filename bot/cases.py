@@ -409,7 +409,9 @@ TEMPLATES: dict[str, str] = {
                       "message 🎤."),
     "received": N_("✅ We have your message. We will help you soon."),
 }
-PREPARED: tuple[str, ...] = (*TEMPLATES, *(t for t in TOPICS if t != "contact"))
+# Not "meet": its answer lists the consultant's next presence hours (bot.presence), from
+# the database, which a prepared answer does not read.
+PREPARED: tuple[str, ...] = (*TEMPLATES, *(t for t in TOPICS if t not in ("contact", "meet")))
 PREPARED_LABELS: dict[str, str] = {
     "call_this_week": NS_("📞 We will call you this week"),
     "come_to_library": NS_("🏛️ Come to the library (+ hours)"),

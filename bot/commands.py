@@ -46,6 +46,8 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("boekstart", N_("record a BoekStart bag handed out"), (Role.PARTNER,)),
     CommandInfo("bags", N_("BoekStart bags: stock per organisation (/bags GGD +20)"),
                 (Role.CONSULTANT,)),
+    CommandInfo("presence", N_("your presence hours at the baby clinics"), (Role.CONSULTANT,)),
+    CommandInfo("consultant", N_("when and where the library's consultant is next"), STAFF),
 )
 
 

@@ -84,6 +84,14 @@ class ReadingTent(_Strict):
         return self
 
 
+class PresencePlace(_Strict):
+    """A baby clinic (consultatiebureau) where the consultant can hold presence hours."""
+
+    village: Text
+    name: Text
+    address: Text
+
+
 class LibraryFacts(_Strict):
     library: Library
     consultant: Consultant
@@ -92,6 +100,7 @@ class LibraryFacts(_Strict):
     digital_help: Weekly
     reading_aloud: Weekly
     reading_tent: ReadingTent
+    presence_places: list[PresencePlace] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _known_villages(self) -> LibraryFacts:
@@ -113,6 +122,14 @@ class LibraryFacts(_Strict):
 
     def place(self, village: str) -> Place:
         return next(p for p in self.places if p.village == village)
+
+    @property
+    def presence_spots(self) -> tuple[PresencePlace, ...]:
+        """Where the consultant can hold presence hours: the baby clinics, then the
+        library's branches (their position here is what a place button carries)."""
+        branches = tuple(PresencePlace(village=p.village, name=p.name, address=p.address)
+                         for p in self.places)
+        return (*self.presence_places, *branches)
 
 
 def load_facts(path: Path) -> LibraryFacts:

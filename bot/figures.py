@@ -35,7 +35,7 @@ DECEMBER = 12  # the last month: the period "2025-12" ends when the next year st
 EXPORT_COLUMNS = ("reference", "created", "month", "source", "organisation", "village",
                   "family_language", "child_ages", "needs", "contact_method", "status",
                   "outcome", "days_to_first_contact", "closed", "family_got_help", "anonymised",
-                  "bag_link_opened")
+                  "bag_link_opened", "in_person")
 # The header row, in the reader's language (the values stay codes a spreadsheet can count).
 EXPORT_HEADERS: dict[str, str] = {
     "reference": NS_("Case"), "created": NS_("Created"), "month": NS_("Month"),
@@ -46,6 +46,7 @@ EXPORT_HEADERS: dict[str, str] = {
     "closed": NS_("Closed"), "family_got_help": NS_("Family got help"),
     "anonymised": NS_("Anonymised"),
     "bag_link_opened": NS_("BoekStart link opened"),
+    "in_person": NS_("In person (presence hours)"),
 }
 
 
@@ -112,6 +113,7 @@ class Figures:
     contacted: int  # the cases that median is over
     helped: int  # families who said they got help
     answered: int  # of the families who answered the question
+    in_person: int = 0  # referrals made in person during presence hours (warm handovers)
 
 
 def _ordered(tally: Iterable[tuple[Any, int, int]]) -> Counts:
@@ -129,7 +131,7 @@ async def figures(session: AsyncSession, period: Period, zone: ZoneInfo) -> Figu
     stamps = await cases_repo.created_and_first_contact(session, start, end)
     months: dict[str, int] = {}
     waits: list[float] = []
-    for created, first_contact in stamps:
+    for created, first_contact, _in_person in stamps:
         month = created.astimezone(zone).strftime("%Y-%m")
         months[month] = months.get(month, 0) + 1
         wait = days_to_first_contact(created, first_contact)
@@ -154,7 +156,8 @@ async def figures(session: AsyncSession, period: Period, zone: ZoneInfo) -> Figu
             session, Case.outcome, start, end) if row[0] is not None),
         median_days_to_first_contact=statistics.median(waits) if waits else None,
         contacted=len(waits), helped=helped.get(True, 0),
-        answered=helped.get(True, 0) + helped.get(False, 0))
+        answered=helped.get(True, 0) + helped.get(False, 0),
+        in_person=sum(1 for row in stamps if row.in_person))
 
 
 def render(numbers: Figures) -> str:
@@ -193,6 +196,9 @@ def render(numbers: Figures) -> str:
                                "🙂 Families who got help: {yes} of {total} who answered",
                                numbers.answered).format(yes=numbers.helped,
                                                         total=numbers.answered))
+    if numbers.in_person:
+        lines.append(S_("🤝 Referred in person during presence hours: {count}").format(
+            count=numbers.in_person))
     return "\n".join(lines)
 
 
@@ -247,6 +253,7 @@ def _row(case: Row[Any], needs: list[str], zone: ZoneInfo) -> dict[str, str]:
         if case.closed_at else "",
         "family_got_help": "" if case.helped is None else ("yes" if case.helped else "no"),
         "anonymised": "yes" if case.anonymised_at else "no",
+        "in_person": "yes" if case.in_person else "no",
     }
 
 

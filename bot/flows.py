@@ -18,8 +18,11 @@ JOIN = "join"
 REFERRAL = "referral"
 CASE_NOTE = "case_note"
 CASE_REPLY = "case_reply"
+PRESENCE = "presence"  # the consultant adds presence hours or cancels a date (bot.presence)
+HANDOVER = "handover"  # a nurse's warm handover: which room
 
-__all__ = ["CASE_NOTE", "CASE_REPLY", "JOIN", "REFERRAL", "FlowState", "begin", "current",
+__all__ = ["CASE_NOTE", "CASE_REPLY", "HANDOVER", "JOIN", "PRESENCE", "REFERRAL",
+           "FlowState", "begin", "current",
            "end", "move"]
 
 

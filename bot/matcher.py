@@ -38,7 +38,8 @@ from rapidfuzz.distance import OSA
 
 from bot.i18n import LANGUAGES, LOCALES_DIR
 
-TOPICS: tuple[str, ...] = ("library", "boekstart", "dutch", "digital", "activities", "contact")
+TOPICS: tuple[str, ...] = ("library", "boekstart", "dutch", "digital", "activities", "contact",
+                           "meet")
 SMALLTALK = "smalltalk"
 GUARDS: tuple[str, ...] = ("elsewhere", "medical")
 STRONG, WEAK = 2.0, 1.0

@@ -364,6 +364,17 @@ async def own_referrals(session: AsyncSession, person: Person, limit: int = 20) 
     return await cases_repo.by_partner(session, person.record_id, limit)
 
 
+@dataclass(frozen=True)
+class InPerson:
+    """A referral made in person during the consultant's presence hours (a warm handover,
+    bot.presence): where the family waits, and the consultants' alert instead of the usual
+    new-case message."""
+
+    room: str
+    place: str
+    alert: Callable[[Case, str], str]
+
+
 @dataclass
 class Submitted:
     case: Case
@@ -371,7 +382,7 @@ class Submitted:
 
 
 async def submit(session: AsyncSession, person: Person, data: dict[str, Any], consent: bool,
-                 now: datetime | None = None) -> Submitted:
+                 now: datetime | None = None, in_person: InPerson | None = None) -> Submitted:
     """The case, its first audit event and one outbox message per consultant, together."""
     access.require(person, "referral.create")
     now = now or datetime.now(UTC)
@@ -403,17 +414,25 @@ async def submit(session: AsyncSession, person: Person, data: dict[str, Any], co
         met_at_activity_id=data.get("activity"),
         created_at=now,
         updated_at=now,
+        in_person=in_person is not None,
     )
     if data.get("village") == OTHER:
         case.village_other = village_label(data)  # typed: sealed, unlike a known village
     case.needs = [CaseNeed(need=n) for n in NEEDS if n in data.get("needs", [])]
     await cases_repo.add(session, case)
-    await cases_repo.add_event(session, case.id, "created", "partner", person.record_id,
-                               {"consent": consent, "contact_method": case.contact_method})
+    detail: dict[str, Any] = {"consent": consent, "contact_method": case.contact_method}
+    if in_person is not None:
+        detail.update(in_person=True, place=in_person.place, room=in_person.room)
+    await cases_repo.add_event(session, case.id, "created", "partner", person.record_id, detail)
     organisation = person.organisation_name or ""
     met = await activities.met_at(session, case.met_at_activity_id)
-    await notify.consultants(session, case, f"case-new:{case.id}",
-                             lambda: notification_text(case, organisation) + met())
+    if in_person is not None:
+        alert = in_person.alert
+        await notify.consultants(session, case, f"case-handover:{case.id}",
+                                 lambda: alert(case, organisation) + met())
+    else:
+        await notify.consultants(session, case, f"case-new:{case.id}",
+                                 lambda: notification_text(case, organisation) + met())
     await flows.end(session, person)
     return Submitted(case, family_token)
 

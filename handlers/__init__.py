@@ -35,6 +35,7 @@ from bot.callbacks import (
     FamilyLinkButton,
     FollowupAnswer,
     ForgetConfirm,
+    HandoverButton,
     InboxButton,
     InviteButton,
     LanguageChoice,
@@ -44,6 +45,8 @@ from bot.callbacks import (
     OrganisationButton,
     PartnerButton,
     PlaceButton,
+    PresenceButton,
+    PresenceSessionButton,
     RecordingCancel,
     ReferralButton,
 )
@@ -64,6 +67,7 @@ from handlers import (
     onboarding,
     parent,
     partner,
+    presence,
     recordings,
     referral,
 )
@@ -87,6 +91,8 @@ TEXT_IN_FLOW: dict[str, FlowHandler] = {
     activities_core.FLOW: activities.on_flow_text,
     activities_core.COUNT_FLOW: activities.on_count_text,
     bag_rules.FLOW: bags.on_other,
+    flows.PRESENCE: presence.on_text,
+    flows.HANDOVER: presence.handover_room,
 }
 OTHER_IN_FLOW: dict[str, FlowHandler] = {
     flows.REFERRAL: referral.on_other,
@@ -97,6 +103,8 @@ OTHER_IN_FLOW: dict[str, FlowHandler] = {
     activities_core.FLOW: activities.on_flow_other,
     activities_core.COUNT_FLOW: activities.on_count_other,
     bag_rules.FLOW: bags.on_other,
+    flows.PRESENCE: presence.on_other,
+    flows.HANDOVER: presence.handover_other,
 }
 
 
@@ -135,7 +143,7 @@ COMMAND_HANDLERS: tuple[tuple[str | list[str], Handler], ...] = (
     ("start", onboarding.start),
     ("help", onboarding.help_command),
     (["language", "taal"], onboarding.language_command),
-    (["refer", "verwijs"], referral.refer),
+    (["refer", "verwijs"], presence.refer),
     ("privacy", parent.privacy_command),
     ("mydata", parent.mydata_command),
     ("forget", parent.forget_command),
@@ -152,6 +160,8 @@ COMMAND_HANDLERS: tuple[tuple[str | list[str], Handler], ...] = (
     (["newactivity", "nieuweactiviteit"], activities.new_activity),
     ("boekstart", bags.boekstart),
     ("bags", bags.bags_command),
+    ("presence", presence.presence_command),
+    ("consultant", presence.consultant_command),
 )
 BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (LanguageChoice.filter(), onboarding.language_chosen),
@@ -188,6 +198,9 @@ BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (BagButton.filter(), bags.on_button),
     (BagReferButton.filter(), bags.refer),
     (BagStockButton.filter(), bags.stock_button),
+    (PresenceButton.filter(), presence.on_button),
+    (PresenceSessionButton.filter(), presence.on_session_button),
+    (HandoverButton.filter(), presence.handover_button),
 )
 
 

@@ -10,7 +10,7 @@ from typing import Literal
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
 from bot import activities as activities_core
-from bot import answers, cases, matcher, parents, people, privacy, voice
+from bot import answers, cases, matcher, parents, people, presence, privacy, voice
 from bot.callbacks import (
     AnswerFeedback,
     Dismiss,
@@ -161,6 +161,11 @@ async def _on_question(context: BotContext, text: str) -> None:
     message = await parents.record_question(context.session, context.person, text, found.topic)
     if found.topic == "contact":
         await _ask_contact(context)
+    elif found.topic == "meet":  # the consultant's next presence hours, from the database
+        occurrences = await presence.upcoming(context.session, context.services.now(),
+                                              context.services.settings.zone)
+        context.reply(presence.parent_where(context.services.facts, occurrences) + "\n\n"
+                      + _("Did this help?"), reply_markup=inline([feedback_row(message.id)]))
     elif found.topic is not None:
         answer = (await _library(context) if found.topic == "library"
                   else answers.Answer(answers.answer_text(found.topic, context.services.facts)))

@@ -5,13 +5,14 @@ Telegram ids are 64-bit (`BigInteger`); 32-bit ids were a real bug elsewhere.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -234,6 +235,9 @@ class Case(Base):
     outcome: Mapped[str | None] = mapped_column(String(32))
     # The parent's answer to "did you get the help you needed?" some days after closing.
     helped: Mapped[bool | None] = mapped_column(Boolean)
+    # A warm handover: made in person during the consultant's presence hours (bot.presence).
+    in_person: Mapped[bool] = mapped_column(Boolean, default=False,
+                                            server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     first_contact_at: Mapped[datetime | None]
@@ -629,6 +633,36 @@ class BagDelivery(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class PresenceSession(Base):
+    """The consultant's weekly presence hours at a place (bot.presence): weekday 0 = Monday,
+    times "HH:MM" in the library's time zone; `place` is the place's name in the facts file."""
+
+    __tablename__ = "presence_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultant_id: Mapped[int] = mapped_column(ForeignKey("consultants.id"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    starts: Mapped[str] = mapped_column(String(5))
+    ends: Mapped[str] = mapped_column(String(5))
+    place: Mapped[str] = mapped_column(String(200))
+    village: Mapped[str] = mapped_column(String(100))
+    removed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PresenceCancellation(Base):
+    """One date on which a presence session does not take place (holiday, sick day)."""
+
+    __tablename__ = "presence_cancellations"
+    __table_args__ = (UniqueConstraint("session_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("presence_sessions.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(16))  # holiday | sick | other
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 __all__ = [
     "Activity",
     "ActivitySignup",
@@ -653,6 +687,8 @@ __all__ = [
     "Parent",
     "ParentMessage",
     "Partner",
+    "PresenceCancellation",
+    "PresenceSession",
     "ProcessedUpdate",
     "ReferenceCounter",
     "Translation",

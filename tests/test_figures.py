@@ -100,6 +100,10 @@ def _plain_text(found: list[Case], period: str, zone) -> str:
         lines.append(Sngettext("🙂 Families who got help: {yes} of {total} who answered",
                                "🙂 Families who got help: {yes} of {total} who answered",
                                len(answered)).format(yes=sum(answered), total=len(answered)))
+    in_person = sum(1 for c in found if c.in_person)
+    if in_person:
+        lines.append(S_("🤝 Referred in person during presence hours: {count}").format(
+            count=in_person))
     return "\n".join(lines)
 
 

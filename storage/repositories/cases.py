@@ -218,10 +218,11 @@ async def typed_villages(session: AsyncSession, start: datetime, end: datetime
 
 
 async def created_and_first_contact(session: AsyncSession, start: datetime, end: datetime
-                                    ) -> list[Row[datetime, datetime | None]]:
+                                    ) -> list[Row[datetime, datetime | None, bool]]:
     """Two time stamps per case, in the order the cases came in: the months are counted in
-    the library's time zone, which SQLite does not know."""
-    rows = await session.execute(select(Case.created_at, Case.first_contact_at)
+    the library's time zone, which SQLite does not know; and whether the case was made in
+    person during presence hours."""
+    rows = await session.execute(select(Case.created_at, Case.first_contact_at, Case.in_person)
                                  .where(*_between(start, end)).order_by(Case.id))
     return list(rows)
 
@@ -242,7 +243,8 @@ async def export_chunks(session: AsyncSession, start: datetime, end: datetime,
                    Organisation.name.label("organisation"), Case.village_known,
                    Case.village_other_sealed, DataKey.wrapped, Case.family_language,
                    Case.child_ages, Case.contact_method, Case.status, Case.outcome,
-                   Case.first_contact_at, Case.closed_at, Case.helped, Case.anonymised_at)
+                   Case.first_contact_at, Case.closed_at, Case.helped, Case.anonymised_at,
+                   Case.in_person)
             .outerjoin(Organisation, Organisation.id == Case.organisation_id)
             .outerjoin(DataKey, DataKey.id == Case.data_key_id)
             .where(*_between(start, end), Case.id > last).order_by(Case.id).limit(chunk)))

@@ -3,7 +3,7 @@ parents' sign-ups and waiting lists, who wants to hear of new ones, and the acti
 partner met a family they referred
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-01 17:30:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
