@@ -24,17 +24,13 @@ __all__ = ["CASE_NOTE", "CASE_REPLY", "JOIN", "REFERRAL", "FlowState", "begin", 
 
 
 async def current(session: AsyncSession, person: Person) -> FlowState | None:
-    if person.in_flow is False:  # the update's first query found none (bot.people.identify)
-        return None
     return await flows_repo.get(session, person.telegram_user_id)
 
 
 async def begin(session: AsyncSession, person: Person, flow: str, step: str,
                 data: dict[str, Any] | None = None) -> FlowState:
     """Start a flow, replacing any other one the person was in."""
-    state = await flows_repo.begin(session, person.telegram_user_id, flow, step, data)
-    person.in_flow = True
-    return state
+    return await flows_repo.begin(session, person.telegram_user_id, flow, step, data)
 
 
 async def move(session: AsyncSession, state: FlowState, step: str, data: dict[str, Any]) -> None:
@@ -42,6 +38,4 @@ async def move(session: AsyncSession, state: FlowState, step: str, data: dict[st
 
 
 async def end(session: AsyncSession, person: Person) -> None:
-    if person.in_flow is not False:
-        await flows_repo.end(session, person.telegram_user_id)
-    person.in_flow = False
+    await flows_repo.end(session, person.telegram_user_id)

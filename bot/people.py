@@ -31,9 +31,8 @@ class Person:
     organisation_name: str | None = None
     stored_language: str | None = None
     telegram_language: str | None = None  # the language Telegram reports for them
-    # What the update's first query told (bot.flows, bot.parents skip a query on it); None:
-    # not known, ask the database.
-    in_flow: bool | None = None
+    # Whether their parent record has cases, as the update's first query told (bot.parents
+    # skips a query when it has none); None: not known, ask the database.
     has_cases: bool | None = None
     # The rows that query loaded, held for the update: the session's identity map keeps
     # them only while something does, and then need not load them again.
@@ -78,7 +77,6 @@ async def identify(session: AsyncSession, telegram_user_id: int,
         person = Person(telegram_user_id, role, "")
     person.stored_language = stored
     person.telegram_language = telegram_language
-    person.in_flow = who.flow is not None
     person.has_cases = who.parent_has_cases if role is Role.PARENT else None
     person.loaded = tuple(row for row in who if row is not None and not isinstance(row, bool))
     person.language = choose_language(stored, telegram_language, allowed_languages(role),

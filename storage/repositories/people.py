@@ -46,8 +46,8 @@ class Who(NamedTuple):
 
 
 async def who_is(session: AsyncSession, telegram_user_id: int) -> Who:
-    """`roles_of`, with the flow state and whether the parent has cases, in the same query:
-    an update need not ask again (most parents are in no flow and have no case)."""
+    """`roles_of`, with the flow state (kept in the session for bot.flows) and whether the
+    parent has cases, in the same query: most parents have no case, and need not be asked."""
     user = select(literal(telegram_user_id).label("id")).subquery()
     newest_partner = (select(Partner.id).where(Partner.telegram_user_id == telegram_user_id)
                       .order_by(Partner.id.desc()).limit(1).scalar_subquery())
