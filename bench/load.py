@@ -14,7 +14,7 @@ has been quiet in that chat for QUIET seconds (so late replies are not taken for
 to the next action), then acts again: a closed loop, no think time beyond that.
 
 Each bot runs in its own process, on a fresh SQLite database, in turn at every level: the
-bare echo bot (bench/echo_bot.py), `python main.py run` (long polling, AIORateLimiter on),
+bare echo bot (bench/echo_bot.py), `python main.py run` (long polling, the bot's rate limiter on),
 the same with RATE_LIMITER=off (LOAD_NO_LIMITER=0: not), and `run --webhook` (LOAD_WEBHOOK=0:
 not; the fake API posts each update to the bot's webhook, one post per update over at most 40
 connections, Telegram's default max_connections, until the bot answers 2xx).

@@ -9,7 +9,7 @@ from typing import cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import LinkPreviewOptions
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults, JobQueue
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, JobQueue
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from bot import delivery, i18n, masterkey, news, notify, people, redaction
@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.context import BotApp, BotContext
 from bot.facts import load_facts
 from bot.jobs import schedule_jobs
+from bot.limiter import ReplyFirstLimiter
 from bot.outbox import OutboxRelay
 from bot.sender import telegram_sender
 from bot.services import Services
@@ -104,9 +105,8 @@ def build_application(settings: Settings, *, token: str | None = None) -> BotApp
         .post_shutdown(_post_shutdown)
     )
     if settings.rate_limiter:
-        # Telegram's overall pace; retries after a 429 are the caller's (bot.replies, the
-        # outbox relay), as the limiter's own would hold up every other send while it waits.
-        application: BotApp = builder.rate_limiter(AIORateLimiter(max_retries=0)).build()
+        # Replies first; the outbox relay's sends at Telegram's overall pace (bot.limiter).
+        application: BotApp = builder.rate_limiter(ReplyFirstLimiter()).build()
     else:  # the same application without a limiter (its per-call arguments go unused)
         application = cast("BotApp", builder.build())
     assert isinstance(application, BotApplication)

@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     health_port: int = Field(default=8081, ge=0, le=65535)
     # Where `make run` without a token serves the sandbox (bieb-bot sandbox --port sets it too).
     sandbox_port: int = Field(default=8080, ge=0, le=65535)
-    # python-telegram-bot's AIORateLimiter (Telegram's overall pace); off: none (the load
+    # bot.limiter: replies first, bulk sends at Telegram's overall pace; off: none (the load
     # benchmark measures the bot with and without it).
     rate_limiter: bool = True
     # Weekday mornings each consultant hears which cases wait (time in TIMEZONE); off: never.

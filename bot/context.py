@@ -14,7 +14,7 @@ from bot.people import Person
 from bot.services import Services
 from bot.voice import Voice
 
-# The bot as assembled in bot.app: its rate limiter (`AIORateLimiter`) takes int arguments.
+# The bot as assembled in bot.app: its rate limiter (bot.limiter) takes int arguments.
 RateLimitedBot = ExtBot[int]
 # The application as assembled in bot.app (PTB's generic parameters spelt out once). The
 # user, chat and bot data are PTB's plain dicts; only `bot_data["services"]` is used.

@@ -50,6 +50,7 @@ async def open_family_link(session: AsyncSession, person: Person, token: str
         return None, FamilyLinkProblem.OTHER_FAMILY
     if case.parent_id is None:
         case.parent_id = parent_id
+        person.has_cases = True
         await cases_repo.add_event(session, case.id, "family_linked", "parent", parent_id)
     # The referral's language, unless the parent already chose one.
     if person.stored_language is None and case.family_language in LANGUAGES:

@@ -54,6 +54,7 @@ async def _case_for(session: AsyncSession, person: Person, now: datetime) -> tup
                 contact_method="chat", consent=True, consent_source="parent", consent_at=now,
                 created_at=now, updated_at=now)
     await cases_repo.add(session, case)
+    person.has_cases = True
     await cases_repo.add_event(session, case.id, "created", "parent", person.record_id,
                                {"source": "parent"})
     return case, True
@@ -84,7 +85,7 @@ CONVERSATION_DAYS = 14
 async def in_conversation(session: AsyncSession, person: Person,
                           now: datetime | None = None) -> bool:
     """The library wrote to this parent on an open case lately: their texts are answers."""
-    if person.role is not Role.PARENT or person.record_id is None:
+    if person.role is not Role.PARENT or person.record_id is None or person.has_cases is False:
         return False
     case = await open_case(session, person.record_id)
     if case is None:
@@ -102,7 +103,7 @@ async def home_village(session: AsyncSession, person: Person, villages: Sequence
     """The village the library knows this parent lives in: that of their newest case that
     names one of the library's villages (a referral does), else None. The parent record
     itself keeps no village."""
-    if person.role is not Role.PARENT or person.record_id is None:
+    if person.role is not Role.PARENT or person.record_id is None or person.has_cases is False:
         return None
     village = await session.scalar(
         select(Case.village_known).where(Case.parent_id == person.record_id,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +31,12 @@ class Person:
     organisation_name: str | None = None
     stored_language: str | None = None
     telegram_language: str | None = None  # the language Telegram reports for them
+    # Whether their parent record has cases, as the update's first query told (bot.parents
+    # skips a query when it has none); None: not known, ask the database.
+    has_cases: bool | None = None
+    # The rows that query loaded, held for the update: the session's identity map keeps
+    # them only while something does, and then need not load them again.
+    loaded: tuple[Any, ...] = field(default=(), repr=False, compare=False)
 
     def picker_first(self) -> str:
         """The language the language picker offers first (`bot.i18n.picker_first`)."""
@@ -49,7 +56,8 @@ def allowed_languages(role: Role) -> tuple[str, ...]:
 async def identify(session: AsyncSession, telegram_user_id: int,
                    telegram_language: str | None, default_language: str,
                    first_name: str | None = None) -> Person:
-    consultant, partner, parent = await people_repo.roles_of(session, telegram_user_id)
+    who = await people_repo.who_is(session, telegram_user_id)
+    consultant, partner, parent = who.consultant, who.partner, who.parent
     if (consultant is not None and first_name and first_name.strip()
             and consultant.name == people_repo.placeholder_name(telegram_user_id)):
         # Added by id alone: her colleagues see her Telegram first name, not a number.
@@ -69,6 +77,8 @@ async def identify(session: AsyncSession, telegram_user_id: int,
         person = Person(telegram_user_id, role, "")
     person.stored_language = stored
     person.telegram_language = telegram_language
+    person.has_cases = who.parent_has_cases if role is Role.PARENT else None
+    person.loaded = tuple(row for row in who if row is not None and not isinstance(row, bool))
     person.language = choose_language(stored, telegram_language, allowed_languages(role),
                                       default_language)
     return person

@@ -1,11 +1,10 @@
 """The sender's replies: typed Bot API calls, made only after the update's transaction
 committed (see bot.updates), each retried briefly on network trouble.
 
-python-telegram-bot's `AIORateLimiter` keeps to Telegram's overall pace but does not retry
-(its retries would also catch the outbox relay's sends, which keep their own pace per chat and
-their own schedule in the database). Here tenacity retries a reply on network trouble and
-timeouts, and after a 429 when Telegram asks for a short wait; a refusal (blocked, bad request)
-is not retried.
+The rate limiter (bot.limiter) lets replies go before the outbox relay's bulk sends and
+waits out a short 429 itself. Here tenacity retries a reply on network trouble and timeouts,
+and after a 429 that reaches it (the limiter's retries used up, or no limiter) when Telegram
+asks for a short wait; a refusal (blocked, bad request) is not retried.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBUserWarning
 
+from bot.limiter import bulk
 from bot.outbox import Permanent, Sender, Transient
 from bot.outbox import RetryAfter as OutboxRetryAfter
 from bot.replies import retry_seconds
@@ -22,7 +23,9 @@ warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWa
 def telegram_sender(bot: Bot, timeout: float) -> Sender:
     async def send(method: str, payload: dict[str, Any]) -> object:
         try:
-            return await bot.do_api_request(method, api_kwargs=dict(payload), read_timeout=timeout)
+            with bulk():  # paced behind the replies (bot.limiter)
+                return await bot.do_api_request(method, api_kwargs=dict(payload),
+                                                read_timeout=timeout)
         except RetryAfter as err:
             raise OutboxRetryAfter(retry_seconds(err)) from err
         except BadRequest as err:

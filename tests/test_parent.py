@@ -489,4 +489,6 @@ async def test_the_sender_is_identified_in_one_query(bot):
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert person.role is Role.PARENT
-    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+    # (The outbox relay's clock job may look for due messages meanwhile: not the sender's.)
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")
+                and not s.lstrip().startswith("SELECT outbox.")]) == 1

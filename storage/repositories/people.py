@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
-from sqlalchemy import literal, select
+from sqlalchemy import exists, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from storage.models import Consultant, Parent, Partner
+from storage.models import Case, Consultant, FlowState, Parent, Partner
 
 
 async def consultant_by_telegram_id(session: AsyncSession, telegram_user_id: int
@@ -30,16 +31,35 @@ async def roles_of(session: AsyncSession, telegram_user_id: int
                    ) -> tuple[Consultant | None, Partner | None, Parent | None]:
     """Everything this Telegram user is to the bot, in one query: their consultant row, their
     newest partner row (with its organisation) and their parent row, each None if none."""
+    who = await who_is(session, telegram_user_id)
+    return who.consultant, who.partner, who.parent
+
+
+class Who(NamedTuple):
+    """What one query tells about a Telegram user at the start of an update."""
+
+    consultant: Consultant | None
+    partner: Partner | None  # the newest partner row, with its organisation
+    parent: Parent | None  # with its data key
+    flow: FlowState | None  # the guided flow they are in
+    parent_has_cases: bool  # whether any case names their parent row
+
+
+async def who_is(session: AsyncSession, telegram_user_id: int) -> Who:
+    """`roles_of`, with the flow state (kept in the session for bot.flows) and whether the
+    parent has cases, in the same query: most parents have no case, and need not be asked."""
     user = select(literal(telegram_user_id).label("id")).subquery()
     newest_partner = (select(Partner.id).where(Partner.telegram_user_id == telegram_user_id)
                       .order_by(Partner.id.desc()).limit(1).scalar_subquery())
+    has_cases = exists().where(Case.parent_id == Parent.id).label("has_cases")
     row = (await session.execute(
-        select(Consultant, Partner, Parent).select_from(user)
+        select(Consultant, Partner, Parent, FlowState, has_cases).select_from(user)
         .outerjoin(Consultant, Consultant.telegram_user_id == user.c.id)
         .outerjoin(Partner, Partner.id == newest_partner)
         .outerjoin(Parent, Parent.telegram_user_id == user.c.id)
+        .outerjoin(FlowState, FlowState.telegram_user_id == user.c.id)
         .options(joinedload(Partner.organisation)))).one()
-    return row[0], row[1], row[2]
+    return Who(row[0], row[1], row[2], row[3], bool(row[4]) and row[2] is not None)
 
 
 async def parent_by_telegram_id(session: AsyncSession, telegram_user_id: int) -> Parent | None:
