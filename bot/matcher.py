@@ -254,6 +254,7 @@ class Keywords:
     guards: dict[str, list[Keyword]] = field(default_factory=dict)  # elsewhere, medical
     negation_before: tuple[tuple[str, ...], ...] = ()
     negation_after: tuple[tuple[str, ...], ...] = ()
+    negation_naming: frozenset[tuple[str, ...]] = frozenset()  # "before" cues with a topic word
     stem: Callable[[str], str] | None = None
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
 
@@ -295,8 +296,8 @@ class Keywords:
             found |= part.insides & vocabulary.inside
             if typos:
                 found.update(w for form in part.forms for w in vocabulary.typo_matches(form))
-            if self.stem is not None:
-                found.update(vocabulary.stems.get(self.stem(token), ()))
+            if typos and self.stem is not None:  # one language's stemmer on another's
+                found.update(vocabulary.stems.get(self.stem(token), ()))  # words misleads
             for word in found:
                 matched.setdefault(word, set()).add(position)
         return Question(tokens, typos, {w: frozenset(p) for w, p in matched.items()},
@@ -309,8 +310,13 @@ class Keywords:
         for cue in self.negation_before:
             for start in _phrase_starts(tokens, cue):
                 end = start + len(cue)
-                turned.update(i for i in range(end, min(end + NEGATION_REACH, len(tokens)))
-                              if clauses[i] == clauses[start])
+                if cue in self.negation_naming:  # "не компютер", "already a member": the
+                    turned.update(range(start, end))  # cue names what is not wanted
+                    continue
+                for i in range(end, min(end + NEGATION_REACH, len(tokens))):
+                    if clauses[i] != clauses[start] or tokens[i] == cue[-1]:
+                        break  # "I don't want a robot, I want a person": "want" again
+                    turned.add(i)
         for cue in self.negation_after:
             for start in _phrase_starts(tokens, cue):
                 turned.update(i for i in range(max(0, start - NEGATION_REACH), start)
@@ -413,6 +419,8 @@ def load_keywords(path: Path, language: str = "") -> Keywords:
             known = ", ".join((*TOPICS, SMALLTALK, *GUARDS, "negation"))
             raise KeywordFileError(f"{path}: unknown section [{section}]; use {known}")
     result.index()
+    result.negation_naming = frozenset(
+        cue for cue in result.negation_before if result.score(result.question(cue, False)))
     return result
 
 
