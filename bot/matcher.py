@@ -57,6 +57,7 @@ ONE_TYPO_FROM, TWO_TYPOS_FROM = 5, 9
 MOST_TYPOS = 2
 NEGATION_REACH = 3  # a negation word turns down this many words after it (or before it)
 DETECT_CONFIDENCE = 0.9
+SMALLTALK_MOST_WORDS, SMALLTALK_OTHER_WORDS = 5, 1  # "thanks Bertine": small talk too
 
 STEMMERS = {"nl": "dutch", "en": "english", "ar": "arabic", "tr": "turkish", "pl": "polish",
             "fa": "persian"}
@@ -527,16 +528,25 @@ def _passes(language: str, detected: str | None) -> list[tuple[Keywords, bool]]:
     return passes
 
 
-def _smalltalk(tokens: tuple[str, ...], questions: list[tuple[Keywords, Question]]
-               ) -> str | None:
+def _smalltalk(tokens: tuple[str, ...], questions: list[tuple[Keywords, Question]],
+               lenient: bool = False) -> str | None:
+    """"hello" or "thanks" when the message is only greetings and thanks. `lenient` (no topic
+    word anywhere): one other word may be among them ("thanks Bertine", "all clear, thanks"),
+    when a greeting or thanks of the parent's own language, not a short word, is there."""
     covered: set[int] = set()
+    own: set[int] = set()
     kinds: set[str] = set()
     for keywords, question in questions:
         found, kind = keywords.smalltalk_kind(question)
         covered |= found
+        if question.typos:
+            own |= found
         if kind:
             kinds.add(kind)
-    if len(covered) < len(tokens):
+    missing = len(tokens) - len(covered)
+    if missing and not (
+            lenient and missing <= SMALLTALK_OTHER_WORDS and len(tokens) <= SMALLTALK_MOST_WORDS
+            and any(len(tokens[i]) >= MIN_PREFIX for i in own)):
         return None
     return "thanks" if "thanks" in kinds else "hello"
 
@@ -591,7 +601,7 @@ def match(question: str, language: str) -> Match:
             combined[name] = max(combined.get(name, 0.0), value)
     topic = _decide(combined)
     if topic is None and guard is None:
-        kind = _smalltalk(tokens, questions)
+        kind = _smalltalk(tokens, questions, lenient=not combined)
         if kind is not None:
             return Match(None, combined, smalltalk=kind)
     return Match(topic, combined, guard=guard)
