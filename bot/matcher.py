@@ -84,6 +84,7 @@ _FOLD.update({source + order: chr(target + order)
 _FOLD[0x12A0] = _FOLD[0x12D0] = "\u12a3"  # both first forms of a: the Tigrinya a, in one step
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
+_TIGRINYA_PREFIXES = frozenset("ብን")
 # Chat alphabet for Arabic and Persian in Latin letters: 3 = ع, 7 = ح, 2 = ء, 5 = خ, 9 = ق.
 # Only inside a word with letters, so "3 maanden" keeps its number.
 _CHAT_DIGITS = {"2": "", "3": "a", "5": "kh", "6": "t", "7": "h", "8": "gh", "9": "q"}
@@ -132,10 +133,13 @@ def _spell_chat_digits(word: str) -> str:
 
 
 def _variants(token: str) -> tuple[str, ...]:
-    """A word and the word without an Arabic article or conjunction in front."""
+    """A word and the word without an Arabic article or conjunction in front, or without the
+    Tigrinya "by, with" or "for, to" in front (ብዲጂድ, ንቆልዑ)."""
     for prefix in _ARABIC_PREFIXES:
         if token.startswith(prefix) and len(token) - len(prefix) >= MIN_STEM:
             return token, token[len(prefix):]
+    if token[:1] in _TIGRINYA_PREFIXES and len(token) - 1 >= MIN_STEM:
+        return token, token[1:]
     return (token,)
 
 
