@@ -185,7 +185,7 @@ def _reference_positions(keywords: matcher.Keywords, tokens: tuple[str, ...], ty
                 if keyword.whole:
                     continue
                 if matcher.word_matches(word, token, typos) or (
-                        len(stem) >= matcher.MIN_PREFIX and keywords.stem is not None
+                        typos and len(stem) >= matcher.MIN_PREFIX and keywords.stem is not None
                         and keywords.stem(token) == stem):
                     matched.setdefault(word, set()).add(position)
     return matched, exact
