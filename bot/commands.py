@@ -37,6 +37,7 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("export", N_("cases without personal data as a CSV file"), (Role.CONSULTANT,)),
     CommandInfo("recording", N_("answers parents can hear: list or record them "
                                 "(/recording library ar)"), (Role.CONSULTANT,)),
+    CommandInfo("report", N_("the yearly report as a PDF (/report 2026)"), (Role.CONSULTANT,)),
 )
 
 

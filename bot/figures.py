@@ -10,11 +10,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -110,6 +110,12 @@ class Figures:
     contacted: int  # the cases that median is over
     helped: int  # families who said they got help
     answered: int  # of the families who answered the question
+    # ((month, organisation kind or None for a parent who came themselves), cases): the chart.
+    per_month_kind: Counts = ()
+    # Cases contacted by the end of the second working day after the day they came in, of
+    # the cases whose two working days are over (or that were contacted in them).
+    contacted_in_time: int = 0
+    due: int = 0
 
 
 def _ordered(tally: Iterable[tuple[Any, int, int]]) -> Counts:
@@ -120,19 +126,53 @@ def _ordered(tally: Iterable[tuple[Any, int, int]]) -> Counts:
     return tuple(counts.items())
 
 
-async def figures(session: AsyncSession, period: Period, zone: ZoneInfo) -> Figures:
+WORKING_DAYS_TO_CONTACT = 2
+_WEEKEND = 5  # date.weekday(): Saturday and Sunday are 5 and 6
+
+
+def working_days_between(first: date, last: date) -> int:
+    """Monday to Friday from `first` (counted) to `last` (not counted): from a Friday to the
+    Tuesday after, 2 (Friday, Monday)."""
+    if last <= first:
+        return 0
+    weeks, rest = divmod((last - first).days, 7)
+    return weeks * 5 + sum((first.weekday() + day) % 7 < _WEEKEND for day in range(rest))
+
+
+def contact_deadline(created: date) -> date:
+    """The first day on which contact is late: after the second working day following
+    `created`."""
+    day = created
+    while working_days_between(created, day) <= WORKING_DAYS_TO_CONTACT:
+        day += timedelta(days=1)
+    return day
+
+
+async def figures(session: AsyncSession, period: Period, zone: ZoneInfo,
+                  now: datetime | None = None) -> Figures:
     """The numbers, from counts the database makes (a handful of queries, whatever the number
     of cases) and two time stamps per case, no case loaded as an object."""
     start, end = period.start, period.end
+    today = (now or datetime.now(UTC)).astimezone(zone).date()
     stamps = await cases_repo.created_and_first_contact(session, start, end)
     months: dict[str, int] = {}
+    month_kinds: dict[tuple[str, str | None], int] = {}
     waits: list[float] = []
-    for created, first_contact in stamps:
-        month = created.astimezone(zone).strftime("%Y-%m")
+    deadlines: dict[date, date] = {}
+    in_time = due = 0
+    for created, first_contact, kind in stamps:
+        local = created.astimezone(zone)
+        month = local.strftime("%Y-%m")
         months[month] = months.get(month, 0) + 1
+        month_kinds[month, kind] = month_kinds.get((month, kind), 0) + 1
         wait = days_to_first_contact(created, first_contact)
         if wait is not None:
             waits.append(wait)
+        day = local.date()
+        deadline = deadlines.get(day) or deadlines.setdefault(day, contact_deadline(day))
+        met = first_contact is not None and first_contact.astimezone(zone).date() < deadline
+        in_time += met
+        due += met or today >= deadline
     villages = await cases_repo.count_by(session, Case.village_known, start, end,
                                          Case.village_known.is_not(None))
     villages += [(open_column(sealed, wrapped, VILLAGE_OTHER), 1, case_id) for
@@ -152,7 +192,8 @@ async def figures(session: AsyncSession, period: Period, zone: ZoneInfo) -> Figu
             session, Case.outcome, start, end) if row[0] is not None),
         median_days_to_first_contact=statistics.median(waits) if waits else None,
         contacted=len(waits), helped=helped.get(True, 0),
-        answered=helped.get(True, 0) + helped.get(False, 0))
+        answered=helped.get(True, 0) + helped.get(False, 0),
+        per_month_kind=tuple(month_kinds.items()), contacted_in_time=in_time, due=due)
 
 
 def render(numbers: Figures) -> str:
@@ -186,6 +227,10 @@ def render(numbers: Figures) -> str:
         time=_days(median) if median is not None else "–",
         cases=Sngettext("{count} case", "{count} cases", numbers.contacted).format(
             count=numbers.contacted)))
+    if numbers.due:
+        lines.append(S_("📞 Contacted within two working days: {share} ({count} of {total})")
+                     .format(share=percent(numbers.contacted_in_time, numbers.due),
+                             count=numbers.contacted_in_time, total=numbers.due))
     if numbers.answered:
         lines.append(Sngettext("🙂 Families who got help: {yes} of {total} who answered",
                                "🙂 Families who got help: {yes} of {total} who answered",
@@ -201,15 +246,28 @@ def _reading(session: AsyncSession, sessions: async_sessionmaker[AsyncSession] |
     return reading(sessions) if sessions is not None else nullcontext(session)
 
 
-async def stats_text(session: AsyncSession, person: Person, period: Period, zone: ZoneInfo,
-                     sessions: async_sessionmaker[AsyncSession] | None = None) -> str:
+async def stats(session: AsyncSession, person: Person, period: Period, zone: ZoneInfo,
+                sessions: async_sessionmaker[AsyncSession] | None = None,
+                now: datetime | None = None) -> Figures:
     """/stats: the figures read in a session of their own when `sessions` is given (the
-    update's transaction then only records that they were read)."""
+    update's transaction then only records that they were read). The text (`render`) and
+    the chart (bot.charts) are both made from them."""
     access.require(person, "stats")
     async with _reading(session, sessions) as source:
-        numbers = await figures(source, period, zone)
+        numbers = await figures(source, period, zone, now)
     await audit.record(session, person, "figures", period=period.label, cases=numbers.cases)
-    return render(numbers)
+    return numbers
+
+
+async def stats_text(session: AsyncSession, person: Person, period: Period, zone: ZoneInfo,
+                     sessions: async_sessionmaker[AsyncSession] | None = None) -> str:
+    return render(await stats(session, person, period, zone, sessions))
+
+
+def percent(part: int, whole: int) -> str:
+    """A share as the reader's language writes it, whole percents: "83%" ("83 %" in Dutch)."""
+    return format_percent(part / whole if whole else 0, format="0%",
+                          locale=current_language())
 
 
 def _days(days: float) -> str:

@@ -52,6 +52,7 @@ from handlers import (
     partner,
     recordings,
     referral,
+    report,
 )
 from handlers.common import Handler
 
@@ -119,6 +120,7 @@ COMMAND_HANDLERS: tuple[tuple[str | list[str], Handler], ...] = (
     ("stats", cases.stats_command),
     ("export", cases.export_command),
     ("recording", recordings.recording_command),
+    ("report", report.report_command),
 )
 BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (LanguageChoice.filter(), onboarding.language_chosen),

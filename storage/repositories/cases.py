@@ -218,10 +218,12 @@ async def typed_villages(session: AsyncSession, start: datetime, end: datetime
 
 
 async def created_and_first_contact(session: AsyncSession, start: datetime, end: datetime
-                                    ) -> list[Row[datetime, datetime | None]]:
-    """Two time stamps per case, in the order the cases came in: the months are counted in
-    the library's time zone, which SQLite does not know."""
-    rows = await session.execute(select(Case.created_at, Case.first_contact_at)
+                                    ) -> list[Row[datetime, datetime | None, str | None]]:
+    """Two time stamps per case and the kind of organisation that referred it (None: the
+    parent came themselves), in the order the cases came in: the months are counted in the
+    library's time zone, which SQLite does not know."""
+    rows = await session.execute(select(Case.created_at, Case.first_contact_at, Organisation.kind)
+                                 .outerjoin(Organisation, Organisation.id == Case.organisation_id)
                                  .where(*_between(start, end)).order_by(Case.id))
     return list(rows)
 
