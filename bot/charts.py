@@ -19,6 +19,7 @@ import json
 import os
 import tempfile
 import threading
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,13 +38,14 @@ from bot.organisations import KIND_NAMES, KINDS
 if "MPLCONFIGDIR" not in os.environ and not os.access(os.path.expanduser("~"), os.W_OK):
     os.environ["MPLCONFIGDIR"] = os.path.join(tempfile.gettempdir(), "bieb-matplotlib")
 
-import matplotlib  # noqa: E402  (after MPLCONFIGDIR)
+import matplotlib
 
 matplotlib.use("Agg")
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 16,
                             "axes.titlesize": 20, "axes.titleweight": "bold",
@@ -52,8 +54,8 @@ matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 16,
                             "pdf.fonttype": 42})
 
 # bot.report draws with these too (imported from here: MPLCONFIGDIR is set first).
-__all__ = ["PANELS", "POOLED", "Figure", "FigureCanvasAgg", "Line2D", "Panel", "draw",
-           "drawing", "first_contact", "months_by_kind", "needs", "number", "outcomes",
+__all__ = ["PANELS", "POOLED", "Figure", "FigureCanvasAgg", "Line2D", "Panel", "PdfPages",
+           "draw", "drawing", "first_contact", "months_by_kind", "needs", "number", "outcomes",
            "panels", "render_png"]
 
 # Okabe & Ito (2008): told apart with every common colour blindness.
@@ -68,6 +70,7 @@ POOLED_NAME = NS_("fewer than 5 (together)")
 WIDTH_INCHES = 7.2
 DPI = 150  # 1080 pixels wide: sharp on a phone, small enough to send
 _drawing = threading.Lock()
+LAST_PLAIN = 0xFFFF  # beyond: emoji and other pictures
 
 
 def drawing() -> threading.Lock:
@@ -85,8 +88,8 @@ def kind_name(kind: str | None) -> str:
 
 def plain(label: str) -> str:
     """A label without the emoji DejaVu Sans does not have ("📚 joined BoekStart")."""
-    return "".join(char for char in label if ord(char) <= 0xFFFF
-                   and char not in "\ufe0f\u200d").strip()
+    return "".join(char for char in label if ord(char) <= LAST_PLAIN
+                   and unicodedata.category(char) != "So" and char not in "\ufe0f\u200d").strip()
 
 
 def number(count: float) -> str:
@@ -102,7 +105,8 @@ def month_name(month: str) -> str:
 class Panel(Protocol):
     """One block of the picture, its words already in the reader's language."""
 
-    title: str
+    @property
+    def title(self) -> str: ...
 
     @property
     def height(self) -> float: ...  # inches at WIDTH_INCHES
@@ -123,7 +127,7 @@ class StackedMonths:
 
     @property
     def height(self) -> float:
-        return 1.6 + 0.42 * len(self.months) + 0.4 * ((len(self.series) + 1) // 2)
+        return 1.2 + 0.42 * len(self.months) + 0.4 * ((len(self.series) + 1) // 2)
 
     def draw(self, ax: Axes) -> None:
         rows = range(len(self.months))
@@ -132,7 +136,9 @@ class StackedMonths:
             ax.barh(rows, counts, left=left, color=colour, label=name, height=0.75)
             left = [a + b for a, b in zip(left, counts, strict=True)]
         for row, total in zip(rows, left, strict=True):
-            ax.text(total, row, f" {number(total)}", va="center", fontsize=15)
+            # "–": a month whose few cases the yearly report leaves out (bot.report)
+            ax.text(total, row, f" {number(total)}" if total else " –", va="center",
+                    fontsize=15)
         ax.set_yticks(list(rows), list(self.months))
         ax.invert_yaxis()
         ax.set_xlim(0, max(left, default=1) * 1.15 or 1)
@@ -158,19 +164,19 @@ class Bars:
 
     @property
     def height(self) -> float:
-        return 1.0 + 0.5 * len(self.bars)
+        return 1.3 + 0.72 * len(self.bars)
 
     def draw(self, ax: Axes) -> None:
+        """Each label above its bar, over the whole width: long words fit on a phone."""
         rows = range(len(self.bars))
         counts = [count for _label, count in self.bars]
-        ax.barh(rows, counts, color=self.colour, height=0.7)
-        for row, count in zip(rows, counts, strict=True):
+        ax.barh(rows, counts, color=self.colour, height=0.45)
+        for row, (label, count) in zip(rows, self.bars, strict=True):
             ax.text(count, row, f" {number(count)}", va="center", fontsize=15)
-        ax.set_yticks(list(rows), [label for label, _count in self.bars])
-        ax.invert_yaxis()
-        ax.set_xlim(0, max(counts, default=1) * 1.2 or 1)
-        ax.xaxis.set_visible(False)
-        ax.spines["bottom"].set_visible(False)
+            ax.text(0, row - 0.3, label, va="bottom", fontsize=15)
+        ax.set_ylim(len(self.bars) - 0.5, -0.9)
+        ax.set_xlim(0, max(counts, default=1) * 1.15 or 1)
+        ax.set_axis_off()
 
     def shown(self) -> dict[str, Any]:
         return {self.key: dict(self.bars)}
@@ -215,8 +221,9 @@ def months_by_kind(numbers: Figures) -> Panel | None:
 
 
 def needs(numbers: Figures) -> Panel | None:
-    bars = sorted(((plain(S_(NEED_NAMES.get(need, need))), count) for need, count in numbers.per_need
-                   if need is not None), key=lambda bar: -bar[1])
+    bars = sorted(((plain(S_(NEED_NAMES.get(need, str(need)))), count)
+                   for need, count in numbers.per_need if need is not None),
+                  key=lambda bar: -bar[1])
     return Bars(S_("Needs"), tuple(bars), ORANGE, "needs") if bars else None
 
 
@@ -258,13 +265,13 @@ def draw(figure: Figure, shown: Sequence[Panel], top: float = 0.0, bottom: float
     y = height - top
     for panel in shown:
         y -= panel.height
-        ax = figure.add_axes((0.34, (y + 0.75 + _legend(panel)) / height, 0.6,
-                              (panel.height - 1.3 - _legend(panel)) / height))
+        ax = figure.add_axes((0.34, (y + 0.3 + _legend(panel)) / height, 0.6,
+                              (panel.height - 0.9 - _legend(panel)) / height))
         panel.draw(ax)
         figure.text(0.03, (y + panel.height - 0.45) / height, panel.title, fontsize=20,
                     fontweight="bold")
-        if isinstance(panel, Lines):
-            ax.set_position((0.06, (y + 0.2) / height, 0.9, (panel.height - 0.8) / height))
+        if not isinstance(panel, StackedMonths):  # their words are inside: the whole width
+            ax.set_position((0.05, (y + 0.2) / height, 0.88, (panel.height - 0.8) / height))
 
 
 def _legend(panel: Panel) -> float:

@@ -40,10 +40,10 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import BinaryIO, TypeVar
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -260,7 +260,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     masterkey.configure(settings)
     try:
         numbers = asyncio.run(_read_figures(settings, lambda session: report.gather(
-            session, year, settings.zone, now, facts.name, facts.villages)))
+            session, year, settings.zone, now, facts)))
     except report.YearError:
         print(f"no cases in {year} or {year - 1}: nothing to report", file=sys.stderr)
         return 1
@@ -475,6 +475,24 @@ def _apply_review(sheet: Path, locales: Path, dry_run: bool) -> int:
     return 1 if outcome.refused or outcome.not_found else 0
 
 
+def _figures_commands(commands: Any) -> None:
+    report_ = commands.add_parser("report", help="the yearly report for the municipality "
+                                                 "(PDF, without personal data)")
+    report_.add_argument("--year", type=int, required=True, help="the year, e.g. 2026")
+    report_.add_argument("--output", help="file to write (default jaarverslag-YEAR.pdf); "
+                                          "FILE.png: one page as a picture")
+    report_.add_argument("--language", default="nl", choices=report.LANGUAGES,
+                         help="nl (default) or en")
+    report_.add_argument("--page", type=int, help="only this page, as PNG")
+    report_.set_defaults(func=cmd_report)
+    chart = commands.add_parser("chart", help="/stats's chart as a PNG file")
+    chart.add_argument("--period", default="", help="2026, 2026-11 or all (default: this year)")
+    chart.add_argument("--output", help="file to write (default figures-PERIOD.png)")
+    chart.add_argument("--language", default="nl", choices=report.LANGUAGES,
+                       help="nl (default) or en")
+    chart.set_defaults(func=cmd_chart)
+
+
 def parser() -> argparse.ArgumentParser:
     # prog: the name it was started by, `bieb-bot` or `main.py`
     root = argparse.ArgumentParser(description="The library's referral bot.")
@@ -511,21 +529,7 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--period", default="", help="2026, 2026-11 or all (default: this year)")
     export.add_argument("--output", help="file to write (default cases-PERIOD.csv; - for stdout)")
     export.set_defaults(func=cmd_export)
-    report_ = commands.add_parser("report", help="the yearly report for the municipality "
-                                                 "(PDF, without personal data)")
-    report_.add_argument("--year", type=int, required=True, help="the year, e.g. 2026")
-    report_.add_argument("--output", help="file to write (default jaarverslag-YEAR.pdf); "
-                                          "FILE.png: one page as a picture")
-    report_.add_argument("--language", default="nl", choices=report.LANGUAGES,
-                         help="nl (default) or en")
-    report_.add_argument("--page", type=int, help="only this page, as PNG")
-    report_.set_defaults(func=cmd_report)
-    chart = commands.add_parser("chart", help="/stats's chart as a PNG file")
-    chart.add_argument("--period", default="", help="2026, 2026-11 or all (default: this year)")
-    chart.add_argument("--output", help="file to write (default figures-PERIOD.png)")
-    chart.add_argument("--language", default="nl", choices=report.LANGUAGES,
-                       help="nl (default) or en")
-    chart.set_defaults(func=cmd_chart)
+    _figures_commands(commands)
     seed_cases = commands.add_parser(
         "seed-cases", help="fill the database with made-up cases of the last years, without "
                            "personal data (for measuring)")
@@ -569,6 +573,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run otherwise
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # lines per font in each PDF
     args = parser().parse_args(argv)
     if getattr(args, "func", None) is None:
         args.func = cmd_start

@@ -26,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import access, audit, charts
 from bot.cases import OUTCOMES
-from bot.charts import POOLED, Figure, FigureCanvasAgg, Line2D, number
+from bot.charts import POOLED, Figure, FigureCanvasAgg, Line2D, PdfPages, number
+from bot.facts import LibraryFacts
 from bot.figures import Figures, Period, _reading, figures, percent
 from bot.i18n import NS_, S_, current_language, use_language
 from bot.people import Person
@@ -86,7 +87,7 @@ class ReportFigures:
 
 
 async def gather(session: AsyncSession, year: int, zone: ZoneInfo, now: datetime,
-                 library: str, villages: Sequence[str], person: Person | None = None,
+                 facts: LibraryFacts, person: Person | None = None,
                  sessions: async_sessionmaker[AsyncSession] | None = None) -> ReportFigures:
     """The two years' figures (read in a session of their own when `sessions` is given),
     and one audit entry that the report was made. Raises YearError("empty") when neither
@@ -99,7 +100,7 @@ async def gather(session: AsyncSession, year: int, zone: ZoneInfo, now: datetime
     if not this.cases and not before.cases:
         raise YearError("empty")
     await audit.record(session, person, "report", period=str(year), cases=this.cases)
-    return ReportFigures(year, this, before, library, tuple(villages), now.astimezone(zone),
+    return ReportFigures(year, this, before, facts.name, facts.villages, now.astimezone(zone),
                          now.astimezone(zone).year == year)
 
 
@@ -149,8 +150,8 @@ def two_years(this: Sequence[tuple[Any, int]], before: Sequence[tuple[Any, int]]
     allowed = None if named is None else set(named)
     counts: dict[Any, list[int]] = {}
     for column, rows in ((0, this), (1, before)):
-        for key, count in rows:
-            key = key if allowed is None or key in allowed else POOLED
+        for value, count in rows:
+            key = value if allowed is None or value in allowed else POOLED
             counts.setdefault(key, [0, 0])[column] += count
     rest = counts.pop(POOLED, [0, 0])
     kept = sorted(((key, a, b) for key, (a, b) in counts.items() if key is not None
@@ -227,7 +228,8 @@ def cover(report: ReportFigures) -> Figure:
     figure.text(0.07, _y(figure, 1.35), S_("Yearly report {year}").format(year=report.year),
                 fontsize=18)
     made = S_("Figures of {year} against {before}. Made on {date}.").format(
-        year=report.year, before=report.year - 1, date=format_date(report.made.date(), "long", locale=current_language()))
+        year=report.year, before=report.year - 1,
+        date=format_date(report.made.date(), "long", locale=current_language()))
     if report.partial:
         made += " " + S_("{year} is not over yet: its figures so far.").format(year=report.year)
     _text(figure, 1.8, made, 11)
@@ -324,8 +326,6 @@ def pages(report: ReportFigures) -> list[Figure]:
 
 def render_pdf(report: ReportFigures, language: str) -> bytes:
     """The report as PDF bytes, in `language` (nl or en)."""
-    from matplotlib.backends.backend_pdf import PdfPages
-
     with charts.drawing(), use_language(language):
         out = io.BytesIO()
         with PdfPages(out, metadata={"Title": S_("Yearly report {year}").format(

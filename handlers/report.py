@@ -25,8 +25,7 @@ async def report_command(update: Update, context: BotContext) -> None:
             raise report.YearError("malformed")
         year = report.parse_year(args[0], now, settings.zone)
         numbers = await report.gather(context.session, year, settings.zone, now,
-                                      services.facts.name, services.facts.villages,
-                                      context.person, services.sessions)
+                                      services.facts, context.person, services.sessions)
     except report.YearError as err:
         year_text = args[0] if args else ""
         context.reply(S_(report.YEAR_PROBLEMS[err.args[0]]).format(
