@@ -162,15 +162,18 @@ async def figures(session: AsyncSession, period: Period, zone: ZoneInfo,
     in_time = due = 0
     for created, first_contact, kind in stamps:
         local = created.astimezone(zone)
-        month = local.strftime("%Y-%m")
+        day = local.date()
+        month = f"{day.year}-{day.month:02d}"
         months[month] = months.get(month, 0) + 1
         month_kinds[month, kind] = month_kinds.get((month, kind), 0) + 1
-        wait = days_to_first_contact(created, first_contact)
-        if wait is not None:
-            waits.append(wait)
-        day = local.date()
         deadline = deadlines.get(day) or deadlines.setdefault(day, contact_deadline(day))
-        met = first_contact is not None and first_contact.astimezone(zone).date() < deadline
+        met = False
+        if first_contact is not None:
+            wait = (first_contact - created).total_seconds() / 86400
+            waits.append(wait)
+            # Within a day: in time whatever the day; after 6: late (a deadline is at most 5
+            # days after the case's day, a Friday's); in between the local day decides.
+            met = wait < 1 or (wait < 6 and first_contact.astimezone(zone).date() < deadline)
         in_time += met
         due += met or today >= deadline
     villages = await cases_repo.count_by(session, Case.village_known, start, end,

@@ -9,13 +9,14 @@ import io
 import json
 import re
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from PIL import Image
 from pypdf import PdfReader
 
-from bot import charts
+from bot import charts, figures
 from storage.models import AuditEntry, Case, CaseNeed, Organisation
+from tests.test_cli import run_main
 from tests.test_consultant import answer, english_consultant
 from tests.test_referral import join_as_partner
 
@@ -193,3 +194,40 @@ async def test_the_report_refuses_bad_years_and_strangers(bot):
         assert refused == [r.get("text") for r in await person.send("/stats 2026")]
         assert not any("document" in r for r in await person.send("/report 2026"))
     assert await bot.count(AuditEntry, AuditEntry.action == "report") == 0
+
+
+def test_the_commands_write_the_report_and_the_chart_from_the_same_numbers(tmp_path):
+    """`bieb-bot report` and `bieb-bot chart` on seeded cases: the PDF's cases per year, the
+    chart's and the CSV export's rows are the same count."""
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cases.sqlite3",
+           "MASTER_KEY_FILE": str(tmp_path / "master.key")}
+    assert run_main("seed-cases", "200", "--seed", "3", env=env).returncode == 0
+    year = datetime.now(UTC).year
+    done = run_main("export", "--period", "all", "--output", str(tmp_path / "all.csv"), env=env)
+    assert done.returncode == 0, done.stderr
+    exported = Counter(int(row["Month"][:4]) for row in csv.DictReader(
+        io.StringIO((tmp_path / "all.csv").read_text("utf-8-sig")), delimiter=";"))
+    done = run_main("report", "--year", str(year), "--output", str(tmp_path / "r.pdf"),
+                    env=env)
+    assert done.returncode == 0, done.stderr
+    reader = PdfReader(tmp_path / "r.pdf")
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert _row(text, "Zaken (gezinnen)") == [str(exported[year - 1]), str(exported[year])]
+    assert "GGD IJsselland consultatiebureau" in text  # the seeded organisations by name
+    done = run_main("chart", "--period", str(year), "--output", str(tmp_path / "c.png"),
+                    env=env)
+    assert done.returncode == 0, done.stderr
+    image = Image.open(tmp_path / "c.png")
+    assert json.loads(image.text["Description"])["cases"] == exported[year]
+    future = run_main("report", "--year", str(year + 1), env=env)
+    assert future.returncode == 2 and "has not ended yet" in future.stderr
+
+
+def test_two_working_days():
+    """A case on a Friday may be contacted until Tuesday evening; on a Monday until Wednesday
+    evening; one on Saturday until Wednesday evening too."""
+    friday, monday, saturday = date(2026, 11, 27), date(2026, 11, 30), date(2026, 11, 28)
+    assert figures.working_days_between(friday, date(2026, 12, 1)) == 2  # Fri, Mon
+    assert figures.contact_deadline(friday) == date(2026, 12, 2)  # Wednesday: late
+    assert figures.contact_deadline(monday) == date(2026, 12, 3)  # Thursday: late
+    assert figures.contact_deadline(saturday) == date(2026, 12, 3)
