@@ -128,6 +128,9 @@ def _ordered(tally: Iterable[tuple[Any, int, int]]) -> Counts:
 
 WORKING_DAYS_TO_CONTACT = 2
 _WEEKEND = 5  # date.weekday(): Saturday and Sunday are 5 and 6
+# A deadline is at most 5 days after the case's day (a Friday's is the Wednesday after): a
+# wait of 6 days is late whatever the hours and summer time.
+LATE_AFTER_DAYS = 6
 
 
 def working_days_between(first: date, last: date) -> int:
@@ -171,9 +174,10 @@ async def figures(session: AsyncSession, period: Period, zone: ZoneInfo,
         if first_contact is not None:
             wait = (first_contact - created).total_seconds() / 86400
             waits.append(wait)
-            # Within a day: in time whatever the day; after 6: late (a deadline is at most 5
-            # days after the case's day, a Friday's); in between the local day decides.
-            met = wait < 1 or (wait < 6 and first_contact.astimezone(zone).date() < deadline)
+            # Within a day: in time whatever the day; after LATE_AFTER_DAYS: late; in between
+            # the local day decides.
+            met = wait < 1 or (wait < LATE_AFTER_DAYS
+                               and first_contact.astimezone(zone).date() < deadline)
         in_time += met
         due += met or today >= deadline
     villages = await cases_repo.count_by(session, Case.village_known, start, end,
