@@ -70,6 +70,7 @@ POOLED_NAME = NS_("fewer than 5 (together)")
 WIDTH_INCHES = 7.2
 DPI = 150  # 1080 pixels wide: sharp on a phone, small enough to send
 _drawing = threading.Lock()
+MOST_MONTHS = 36  # bars in the picture, before it shows years instead
 LAST_PLAIN = 0xFFFF  # beyond: emoji and other pictures
 
 
@@ -207,17 +208,25 @@ class Lines:
 
 # ---- the panels, from the figures -----------------------------------------------------------
 def months_by_kind(numbers: Figures) -> Panel | None:
-    months = list(dict.fromkeys(month for month, _count in numbers.per_month))
+    """One bar a month; over more than MOST_MONTHS (`/stats all` after a few years), one bar
+    a year: Telegram refuses a picture much taller than this."""
+    months = sorted(dict.fromkeys(month for month, _count in numbers.per_month))
     if not months:
         return None
-    months.sort()
+    by_year = len(months) > MOST_MONTHS
+    counts: dict[tuple[str, Any], int] = {}
+    for (month, kind), count in numbers.per_month_kind:
+        key = (month[:4] if by_year else month, kind)
+        counts[key] = counts.get(key, 0) + count
+    bars = sorted(dict.fromkeys(month[:4] for month in months)) if by_year else months
     kinds: list[str | None] = [kind for kind in (*KINDS, None, POOLED)
-                               if any(k == kind for (_m, k), _c in numbers.per_month_kind)]
-    counts = {key: count for key, count in numbers.per_month_kind}
+                               if any(k == kind for (_m, k) in counts)]
     series = tuple((kind_name(kind), KIND_COLOURS.get(kind, GREY),
-                    tuple(counts.get((month, kind), 0) for month in months)) for kind in kinds)
-    return StackedMonths(S_("Cases per month, by who referred"),
-                         tuple(month_name(month) for month in months), tuple(months), series)
+                    tuple(counts.get((bar, kind), 0) for bar in bars)) for kind in kinds)
+    return StackedMonths(S_("Cases per year, by who referred") if by_year
+                         else S_("Cases per month, by who referred"),
+                         tuple(bars) if by_year else tuple(month_name(m) for m in months),
+                         tuple(bars), series)
 
 
 def needs(numbers: Figures) -> Panel | None:
