@@ -28,8 +28,11 @@ ENV PATH=/opt/bieb/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     WEBHOOK_LISTEN=0.0.0.0 \
     WEBHOOK_PORT=8080 \
-    HEALTH_PORT=8081
+    HEALTH_PORT=8081 \
+    MPLCONFIGDIR=/srv/bieb/.matplotlib
 USER bieb
+# matplotlib's font list (the charts and the yearly report), made once in the image.
+RUN python -c "import bot.charts, matplotlib.font_manager"
 # Also where a SQLite database would go (data/bot.sqlite3) if DATABASE_URL is not set.
 WORKDIR /srv/bieb
 EXPOSE 8080 8081

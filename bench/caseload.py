@@ -11,6 +11,9 @@ as the bot runs them (a session per call, rolled back after it, so nothing piles
   inbox       every filter's first page and its count (bot.inbox.page)
   case view   a case's card, the view logged (bot.cases.open_card), on random cases
   /stats      the figures for the calendar year with the most cases (bot.figures.stats_text)
+  chart       /stats's picture of every case (bot.charts.render_png), from figures read
+              before: the drawing alone, the work done after the update's transaction
+  report      the yearly report's PDF of that year (bot.report.render_pdf), drawing alone
   export      every case as CSV (bot.figures.export_csv, period "all"): its time, and how
               much memory it took at its peak (tracemalloc, in a run of its own)
 
@@ -42,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker  # noqa: E402
 
-from bot import cases, figures, inbox, seed  # noqa: E402
+from bot import cases, charts, figures, inbox, report, seed  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.facts import load_facts  # noqa: E402
 from bot.i18n import load_catalogs, use_language  # noqa: E402
@@ -59,6 +62,8 @@ INBOX_MS = 20.0
 CASE_VIEW_MS = 10.0
 STATS_MS = 300.0
 EXPORT_S = 5.0
+CHART_S = 1.0  # drawing /stats's chart, after the aggregate queries
+REPORT_S = 5.0  # drawing the yearly report's pages
 EXPORT_MB = 50.0
 CASE_VIEWS = 20  # random cases opened, each once (after a warm-up)
 
@@ -173,6 +178,7 @@ async def _measure(factory: async_sessionmaker[AsyncSession], villages: tuple[st
     rows.append(_shown(Row(f"/stats {year}", median * MS, worst * MS, "ms", STATS_MS)))
 
     everything = figures.parse_period("all", zone)
+    rows.extend(await _drawing(factory, everything, year, zone, repeats))
 
     def export(session: AsyncSession) -> Awaitable[Any]:
         return figures.export_csv(session, everything, zone, person)
@@ -194,6 +200,31 @@ async def _measure(factory: async_sessionmaker[AsyncSession], villages: tuple[st
     grown = (peak - base) / 1024 / 1024
     rows.append(_shown(Row("export of everything: memory growth", grown, grown, "MB",
                            EXPORT_MB)))
+    return rows
+
+
+async def _drawing(factory: async_sessionmaker[AsyncSession], everything: figures.Period,
+                   year: int, zone: Any, repeats: int) -> list[Row]:
+    """The CPU work after the aggregate queries: /stats's chart of every case, and the yearly
+    report of the busiest year (each in Dutch, as a consultant would get it)."""
+    facts = load_facts(load_settings(_env_file=None).library_facts_path)
+    async with factory() as session:
+        numbers = await figures.figures(session, everything, zone)
+        yearly = await report.gather(session, year, zone, datetime.now(UTC), facts)
+        await session.rollback()
+    rows = []
+    for what, draw, target in (
+            (f"chart of {numbers.cases:,} cases: drawing", lambda: charts.render_png(
+                numbers, "nl"), CHART_S),
+            (f"report {year}: drawing the PDF", lambda: report.render_pdf(yearly, "nl"),
+             REPORT_S)):
+        draw()  # warm-up: fonts loaded
+        times = []
+        for _ in range(repeats):
+            started = time.process_time()
+            draw()
+            times.append(time.process_time() - started)
+        rows.append(_shown(Row(what, statistics.median(times), max(times), "s", target)))
     return rows
 
 

@@ -10,6 +10,11 @@
     bieb-bot consultant add|remove TELEGRAM_USER_ID [--name NAME]
     bieb-bot export [--period 2026|2026-11|all] [--output FILE]
                                 cases without personal data as CSV (as /export sends)
+    bieb-bot report --year 2026 [--output FILE] [--language en] [--page N]
+                                the yearly report for the municipality as PDF (as /report
+                                sends), or one page of it as PNG (--page, an .png output)
+    bieb-bot chart [--period 2026|2026-11|all] [--output FILE] [--language en]
+                                /stats's chart as PNG
     bieb-bot seed-cases N [--years 2] [--force]
                                 N made-up cases (no personal data) for measuring; refuses a
                                 database that has cases unless --force
@@ -35,12 +40,15 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import answers, figures, health, masterkey, matcher, review, seed
+from bot import answers, charts, figures, health, masterkey, matcher, report, review, seed
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.facts import load_facts
@@ -61,6 +69,7 @@ from storage.db import create_engine, create_session_factory, migrate
 from storage.repositories import people
 
 UPDATES = ALLOWED_UPDATES
+T = TypeVar("T")
 BACKUP_NOTE = ("it holds the personal data sealed and no data keys: keep the master key "
                "(MASTER_KEY_FILE) backed up apart from it, and the live database's data keys "
                "are needed to read it")
@@ -223,6 +232,66 @@ def cmd_export(args: argparse.Namespace) -> int:
         if os.path.exists(partial):
             os.remove(partial)
     print(f"{rows} cases written to {output}")
+    return 0
+
+
+async def _read_figures(settings: Settings, read: Callable[[AsyncSession], Awaitable[T]]
+                        ) -> T:
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            return await read(session)
+    finally:
+        await engine.dispose()
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """The same PDF as /report YEAR: the yearly report for the municipality."""
+    settings = _settings()
+    now = datetime.now(UTC)
+    facts = load_facts(settings.library_facts_path)
+    try:
+        year = report.parse_year(str(args.year), now, settings.zone)
+    except report.YearError as err:
+        print(f"no report for {args.year!r}: " + ("that year has not ended yet"
+              if err.args[0] == "future" else "give a year like 2026"), file=sys.stderr)
+        return 2
+    migrate(settings.database_url)
+    masterkey.configure(settings)
+    try:
+        numbers = asyncio.run(_read_figures(settings, lambda session: report.gather(
+            session, year, settings.zone, now, facts)))
+    except report.YearError:
+        print(f"no cases in {year} or {year - 1}: nothing to report", file=sys.stderr)
+        return 1
+    output = args.output or report.filename(year, args.language)
+    if args.page is not None or output.endswith(".png"):
+        content = report.render_page_png(numbers, args.language, (args.page or 1) - 1)
+    else:
+        content = report.render_pdf(numbers, args.language)
+    Path(output).write_bytes(content)
+    print(f"the report of {year} ({numbers.this.cases} cases) written to {output}")
+    return 0
+
+
+def cmd_chart(args: argparse.Namespace) -> int:
+    """/stats's chart as a PNG file."""
+    settings = _settings()
+    try:
+        period = figures.parse_period(args.period, settings.zone)
+    except figures.PeriodError:
+        print(f"unknown period {args.period!r}: use 2026, 2026-11 or all", file=sys.stderr)
+        return 2
+    migrate(settings.database_url)
+    masterkey.configure(settings)
+    numbers = asyncio.run(_read_figures(settings, lambda session: figures.figures(
+        session, period, settings.zone)))
+    if not numbers.cases:
+        print(f"no cases in {period.label}: nothing to draw", file=sys.stderr)
+        return 1
+    output = args.output or f"figures-{period.label}.png"
+    Path(output).write_bytes(charts.render_png(numbers, args.language))
+    print(f"the chart of {period.label} ({numbers.cases} cases) written to {output}")
     return 0
 
 
@@ -406,6 +475,24 @@ def _apply_review(sheet: Path, locales: Path, dry_run: bool) -> int:
     return 1 if outcome.refused or outcome.not_found else 0
 
 
+def _figures_commands(commands: Any) -> None:
+    report_ = commands.add_parser("report", help="the yearly report for the municipality "
+                                                 "(PDF, without personal data)")
+    report_.add_argument("--year", type=int, required=True, help="the year, e.g. 2026")
+    report_.add_argument("--output", help="file to write (default jaarverslag-YEAR.pdf); "
+                                          "FILE.png: one page as a picture")
+    report_.add_argument("--language", default="nl", choices=report.LANGUAGES,
+                         help="nl (default) or en")
+    report_.add_argument("--page", type=int, help="only this page, as PNG")
+    report_.set_defaults(func=cmd_report)
+    chart = commands.add_parser("chart", help="/stats's chart as a PNG file")
+    chart.add_argument("--period", default="", help="2026, 2026-11 or all (default: this year)")
+    chart.add_argument("--output", help="file to write (default figures-PERIOD.png)")
+    chart.add_argument("--language", default="nl", choices=report.LANGUAGES,
+                       help="nl (default) or en")
+    chart.set_defaults(func=cmd_chart)
+
+
 def parser() -> argparse.ArgumentParser:
     # prog: the name it was started by, `bieb-bot` or `main.py`
     root = argparse.ArgumentParser(description="The library's referral bot.")
@@ -442,6 +529,7 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--period", default="", help="2026, 2026-11 or all (default: this year)")
     export.add_argument("--output", help="file to write (default cases-PERIOD.csv; - for stdout)")
     export.set_defaults(func=cmd_export)
+    _figures_commands(commands)
     seed_cases = commands.add_parser(
         "seed-cases", help="fill the database with made-up cases of the last years, without "
                            "personal data (for measuring)")
@@ -485,6 +573,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run otherwise
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # lines per font in each PDF
     args = parser().parse_args(argv)
     if getattr(args, "func", None) is None:
         args.func = cmd_start

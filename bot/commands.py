@@ -48,6 +48,7 @@ COMMANDS: tuple[CommandInfo, ...] = (
                 (Role.CONSULTANT,)),
     CommandInfo("presence", N_("your presence hours at the baby clinics"), (Role.CONSULTANT,)),
     CommandInfo("consultant", N_("when and where the library's consultant is next"), STAFF),
+    CommandInfo("report", N_("the yearly report as a PDF (/report 2026)"), (Role.CONSULTANT,)),
 )
 
 

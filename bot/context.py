@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,6 +75,13 @@ class BotContext(CallbackContext[RateLimitedBot, dict[Any, Any], dict[Any, Any],
                        ) -> None:
         self._queue(replies.SendDocument(self._chat_id_for_replies, document, _shown(caption),
                                          filename))
+
+    def reply_rendered(self, render: Callable[[], bytes], filename: str,
+                       caption: str | None = None, as_photo: bool = True) -> None:
+        """A picture or document `render` makes after the commit, in a thread (a chart, a
+        report): gather what it needs in the update, draw it outside the transaction."""
+        self._queue(replies.SendRendered(self._chat_id_for_replies, render, filename,
+                                         _shown(caption), as_photo))
 
     def reply_stored_file(self, kind: str, file_id: str, caption: str | None = None) -> None:
         """Send a file Telegram already has (a parent's photo, voice note or document)."""

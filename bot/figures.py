@@ -10,11 +10,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -114,6 +114,12 @@ class Figures:
     helped: int  # families who said they got help
     answered: int  # of the families who answered the question
     in_person: int = 0  # referrals made in person during presence hours (warm handovers)
+    # ((month, organisation kind or None for a parent who came themselves), cases): the chart.
+    per_month_kind: Counts = ()
+    # Cases contacted by the end of the second working day after the day they came in, of
+    # the cases whose two working days are over (or that were contacted in them).
+    contacted_in_time: int = 0
+    due: int = 0
 
 
 def _ordered(tally: Iterable[tuple[Any, int, int]]) -> Counts:
@@ -124,19 +130,60 @@ def _ordered(tally: Iterable[tuple[Any, int, int]]) -> Counts:
     return tuple(counts.items())
 
 
-async def figures(session: AsyncSession, period: Period, zone: ZoneInfo) -> Figures:
+WORKING_DAYS_TO_CONTACT = 2
+_WEEKEND = 5  # date.weekday(): Saturday and Sunday are 5 and 6
+# A deadline is at most 5 days after the case's day (a Friday's is the Wednesday after): a
+# wait of 6 days is late whatever the hours and summer time.
+LATE_AFTER_DAYS = 6
+
+
+def working_days_between(first: date, last: date) -> int:
+    """Monday to Friday from `first` (counted) to `last` (not counted): from a Friday to the
+    Tuesday after, 2 (Friday, Monday)."""
+    if last <= first:
+        return 0
+    weeks, rest = divmod((last - first).days, 7)
+    return weeks * 5 + sum((first.weekday() + day) % 7 < _WEEKEND for day in range(rest))
+
+
+def contact_deadline(created: date) -> date:
+    """The first day on which contact is late: after the second working day following
+    `created`."""
+    day = created
+    while working_days_between(created, day) <= WORKING_DAYS_TO_CONTACT:
+        day += timedelta(days=1)
+    return day
+
+
+async def figures(session: AsyncSession, period: Period, zone: ZoneInfo,
+                  now: datetime | None = None) -> Figures:
     """The numbers, from counts the database makes (a handful of queries, whatever the number
     of cases) and two time stamps per case, no case loaded as an object."""
     start, end = period.start, period.end
+    today = (now or datetime.now(UTC)).astimezone(zone).date()
     stamps = await cases_repo.created_and_first_contact(session, start, end)
     months: dict[str, int] = {}
+    month_kinds: dict[tuple[str, str | None], int] = {}
     waits: list[float] = []
-    for created, first_contact, _in_person in stamps:
-        month = created.astimezone(zone).strftime("%Y-%m")
+    deadlines: dict[date, date] = {}
+    in_time = due = 0
+    for created, first_contact, kind, _in_person in stamps:
+        local = created.astimezone(zone)
+        day = local.date()
+        month = f"{day.year}-{day.month:02d}"
         months[month] = months.get(month, 0) + 1
-        wait = days_to_first_contact(created, first_contact)
-        if wait is not None:
+        month_kinds[month, kind] = month_kinds.get((month, kind), 0) + 1
+        deadline = deadlines.get(day) or deadlines.setdefault(day, contact_deadline(day))
+        met = False
+        if first_contact is not None:
+            wait = (first_contact - created).total_seconds() / 86400
             waits.append(wait)
+            # Within a day: in time whatever the day; after LATE_AFTER_DAYS: late; in between
+            # the local day decides.
+            met = wait < 1 or (wait < LATE_AFTER_DAYS
+                               and first_contact.astimezone(zone).date() < deadline)
+        in_time += met
+        due += met or today >= deadline
     villages = await cases_repo.count_by(session, Case.village_known, start, end,
                                          Case.village_known.is_not(None))
     villages += [(open_column(sealed, wrapped, VILLAGE_OTHER), 1, case_id) for
@@ -157,7 +204,8 @@ async def figures(session: AsyncSession, period: Period, zone: ZoneInfo) -> Figu
         median_days_to_first_contact=statistics.median(waits) if waits else None,
         contacted=len(waits), helped=helped.get(True, 0),
         answered=helped.get(True, 0) + helped.get(False, 0),
-        in_person=sum(1 for row in stamps if row.in_person))
+        in_person=sum(1 for row in stamps if row.in_person),
+        per_month_kind=tuple(month_kinds.items()), contacted_in_time=in_time, due=due)
 
 
 def render(numbers: Figures) -> str:
@@ -191,6 +239,10 @@ def render(numbers: Figures) -> str:
         time=_days(median) if median is not None else "–",
         cases=Sngettext("{count} case", "{count} cases", numbers.contacted).format(
             count=numbers.contacted)))
+    if numbers.due:
+        lines.append(S_("📞 Contacted within two working days: {share} ({count} of {total})")
+                     .format(share=percent(numbers.contacted_in_time, numbers.due),
+                             count=numbers.contacted_in_time, total=numbers.due))
     if numbers.answered:
         lines.append(Sngettext("🙂 Families who got help: {yes} of {total} who answered",
                                "🙂 Families who got help: {yes} of {total} who answered",
@@ -209,19 +261,52 @@ def _reading(session: AsyncSession, sessions: async_sessionmaker[AsyncSession] |
     return reading(sessions) if sessions is not None else nullcontext(session)
 
 
-async def stats_text(session: AsyncSession, person: Person, period: Period, zone: ZoneInfo,
-                     sessions: async_sessionmaker[AsyncSession] | None = None) -> str:
+@dataclass(frozen=True)
+class Outreach:
+    """The library's own outreach in a period, beside the cases: BoekStart bags handed out
+    and the activities with their sign-ups."""
+
+    bags: bags.BagFigures
+    activities: tuple[activities.Figure, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.bags.bags and not self.activities
+
+
+async def stats(session: AsyncSession, person: Person, period: Period, zone: ZoneInfo,
+                sessions: async_sessionmaker[AsyncSession] | None = None,
+                now: datetime | None = None) -> tuple[Figures, Outreach]:
     """/stats: the figures read in a session of their own when `sessions` is given (the
-    update's transaction then only records that they were read)."""
+    update's transaction then only records that they were read). The text (`stats_message`)
+    and the chart (bot.charts) are both made from them."""
     access.require(person, "stats")
     async with _reading(session, sessions) as source:
-        numbers = await figures(source, period, zone)
-        held = activities.figures_text(
-            await activities.figures(source, period.start, period.end), zone)
-        bag_numbers = await bags.bag_figures(source, period.start, period.end, zone)
+        numbers = await figures(source, period, zone, now)
+        outreach = Outreach(
+            bags=await bags.bag_figures(source, period.start, period.end, zone),
+            activities=tuple(await activities.figures(source, period.start, period.end)))
     await audit.record(session, person, "figures", period=period.label, cases=numbers.cases)
-    parts = (render(numbers), bags.render_figures(bag_numbers), held.strip("\n"))
+    return numbers, outreach
+
+
+async def stats_text(session: AsyncSession, person: Person, period: Period, zone: ZoneInfo,
+                     sessions: async_sessionmaker[AsyncSession] | None = None) -> str:
+    numbers, outreach = await stats(session, person, period, zone, sessions)
+    return stats_message(numbers, outreach, zone)
+
+
+def stats_message(numbers: Figures, outreach: Outreach, zone: ZoneInfo) -> str:
+    """/stats as text: the cases, then the BoekStart bags and the activities when there are."""
+    parts = (render(numbers), bags.render_figures(outreach.bags),
+             activities.figures_text(outreach.activities, zone).strip("\n"))
     return "\n\n".join(part for part in parts if part)
+
+
+def percent(part: int, whole: int) -> str:
+    """A share as the reader's language writes it, whole percents: "83%" ("83 %" in Dutch)."""
+    return format_percent(part / whole if whole else 0, format="0%",
+                          locale=current_language())
 
 
 def _days(days: float) -> str:

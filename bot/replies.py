@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
@@ -107,6 +107,33 @@ class SendSpeech:
                       type(err).__name__)
             return None
         return await bot.send_voice(self.chat_id, audio, filename="answer.ogg")
+
+
+@dataclass(frozen=True)
+class SendRendered:
+    """A picture (`as_photo`) or a document made from figures the update gathered: the drawing
+    (`render`, CPU work) runs here, after the commit, in a thread, so no transaction waits
+    for it and other users' updates go on meanwhile; drawn once, however often sent."""
+
+    chat_id: int
+    render: Callable[[], bytes]
+    filename: str
+    caption: str | None = None
+    as_photo: bool = True
+    made: list[bytes] = field(default_factory=list, compare=False)
+
+    async def send(self, bot: Bot) -> object:
+        if not self.made:
+            try:
+                self.made.append(await asyncio.to_thread(self.render))
+            except Exception:  # a drawing that fails must not keep the replies after it
+                log.exception("%s could not be drawn", self.filename)
+                return None
+        if self.as_photo:
+            return await bot.send_photo(self.chat_id, self.made[0], caption=self.caption,
+                                        filename=self.filename)
+        return await bot.send_document(self.chat_id, self.made[0], caption=self.caption,
+                                       filename=self.filename)
 
 
 @dataclass(frozen=True)

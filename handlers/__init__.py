@@ -70,6 +70,7 @@ from handlers import (
     presence,
     recordings,
     referral,
+    report,
 )
 from handlers import news as news_handlers
 from handlers import (
@@ -162,6 +163,7 @@ COMMAND_HANDLERS: tuple[tuple[str | list[str], Handler], ...] = (
     ("bags", bags.bags_command),
     ("presence", presence.presence_command),
     ("consultant", presence.consultant_command),
+    ("report", report.report_command),
 )
 BUTTON_HANDLERS: tuple[tuple[Callable[[object], bool], Handler], ...] = (
     (LanguageChoice.filter(), onboarding.language_chosen),

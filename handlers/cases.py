@@ -5,15 +5,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 
-from bot import cases, figures, flows, inbox, notify, privacy, referrals, translation
+from bot import cases, charts, figures, flows, inbox, notify, privacy, referrals, translation
 from bot.callbacks import CaseAction, CaseButton, Dismiss, InboxButton
 from bot.cases import Case, CaseCard, Change, Problem
 from bot.context import BotContext
 from bot.flows import FlowState
-from bot.i18n import NS_, S_, Sngettext, _, use_language
+from bot.i18n import NS_, S_, Sngettext, _, current_language, use_language
 from handlers.common import (
     ButtonRow,
     allowed_to,
@@ -559,11 +560,22 @@ def _period(context: BotContext) -> figures.Period | None:
 @allowed_to("stats")
 async def stats_command(update: Update, context: BotContext) -> None:
     period = _period(context)
-    if period is not None:
-        # Read in a session of their own: the update's transaction only records the read.
-        context.reply(await figures.stats_text(context.session, context.person, period,
-                                               context.services.settings.zone,
-                                               context.services.sessions))
+    if period is None:
+        return
+    # Read in a session of their own: the update's transaction only records the read. The
+    # chart is drawn from the same figures after the commit, in a thread (bot.charts).
+    zone = context.services.settings.zone
+    numbers, outreach = await figures.stats(context.session, context.person, period, zone,
+                                            context.services.sessions, context.services.now())
+    if not numbers.cases and outreach.empty:
+        context.reply(S_("📊 No cases in {period}: nothing to count or draw yet.").format(
+            period=period.label))
+        return
+    context.reply(figures.stats_message(numbers, outreach, zone))
+    if not numbers.cases:
+        return  # bags or activities only: the chart is of the cases
+    context.reply_rendered(partial(charts.render_png, numbers, current_language()),
+                           f"figures-{period.label}.png")
 
 
 @allowed_to("export")

@@ -8,7 +8,7 @@ import io
 import random
 import statistics
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import selectinload
@@ -70,6 +70,14 @@ async def _cases(bot) -> list[Case]:
                                           .order_by(Case.id)))
 
 
+def _second_working_day_after(day: date) -> date:
+    counted = 0
+    while counted < 2:
+        day += timedelta(days=1)
+        counted += day.weekday() < 5
+    return day
+
+
 def _plain_text(found: list[Case], period: str, zone) -> str:
     """The figures as /stats made them before: a count over every case loaded as an object."""
     lines = [Sngettext("📊 Figures {period}: {count} case", "📊 Figures {period}: {count} cases",
@@ -95,6 +103,16 @@ def _plain_text(found: list[Case], period: str, zone) -> str:
     lines.append(S_("⏱️ Median time to first contact: {time} ({cases})").format(
         time=figures._days(statistics.median(waits)) if waits else "–",
         cases=Sngettext("{count} case", "{count} cases", len(waits)).format(count=len(waits))))
+    today = datetime.now(UTC).astimezone(zone).date()
+    late_from = {c.id: _second_working_day_after(c.created_at.astimezone(zone).date())
+                 for c in found}
+    in_time = [c for c in found if c.first_contact_at is not None
+               and c.first_contact_at.astimezone(zone).date() <= late_from[c.id]]
+    due = len(in_time) + sum(today > late_from[c.id] for c in found if c not in in_time)
+    if due:
+        lines.append(S_("📞 Contacted within two working days: {share} ({count} of {total})")
+                     .format(share=f"{round(100 * len(in_time) / due)}%", count=len(in_time),
+                             total=due))
     answered = [c.helped for c in found if c.helped is not None]
     if answered:
         lines.append(Sngettext("🙂 Families who got help: {yes} of {total} who answered",
@@ -123,6 +141,9 @@ async def test_the_figures_equal_a_plain_count_over_the_cases(bot):
         assert dict(numbers.per_need) == Counter(n.need for c in found for n in c.needs)
         assert dict(numbers.per_status) == Counter(c.status for c in found)
         assert dict(numbers.per_outcome) == Counter(c.outcome for c in found if c.outcome)
+        assert dict(numbers.per_month_kind) == Counter(
+            (c.created_at.astimezone(zone).strftime("%Y-%m"),
+             c.organisation.kind if c.organisation else None) for c in found)
         assert numbers.helped == sum(c.helped is True for c in found)
         assert numbers.answered == sum(c.helped is not None for c in found)
         for language in ("en", "nl"):

@@ -218,11 +218,14 @@ async def typed_villages(session: AsyncSession, start: datetime, end: datetime
 
 
 async def created_and_first_contact(session: AsyncSession, start: datetime, end: datetime
-                                    ) -> list[Row[datetime, datetime | None, bool]]:
-    """Two time stamps per case, in the order the cases came in: the months are counted in
-    the library's time zone, which SQLite does not know; and whether the case was made in
-    person during presence hours."""
-    rows = await session.execute(select(Case.created_at, Case.first_contact_at, Case.in_person)
+                                    ) -> list[Row[datetime, datetime | None, str | None, bool]]:
+    """Two time stamps per case, the kind of organisation that referred it (None: the parent
+    came themselves) and whether it was made in person during presence hours, in the order
+    the cases came in: the months are counted in the library's time zone, which SQLite does
+    not know."""
+    rows = await session.execute(select(Case.created_at, Case.first_contact_at, Organisation.kind,
+                                        Case.in_person)
+                                 .outerjoin(Organisation, Organisation.id == Case.organisation_id)
                                  .where(*_between(start, end)).order_by(Case.id))
     return list(rows)
 
