@@ -267,11 +267,13 @@ class Outreach:
     and the activities with their sign-ups."""
 
     bags: bags.BagFigures
-    activities: tuple[activities.Figure, ...]
+    # The activities' block of /stats, written while their rows are loaded (in the reader's
+    # language); "" when there were none.
+    activities_text: str
 
     @property
     def empty(self) -> bool:
-        return not self.bags.bags and not self.activities
+        return not self.bags.bags and not self.activities_text
 
 
 async def stats(session: AsyncSession, person: Person, period: Period, zone: ZoneInfo,
@@ -285,7 +287,8 @@ async def stats(session: AsyncSession, person: Person, period: Period, zone: Zon
         numbers = await figures(source, period, zone, now)
         outreach = Outreach(
             bags=await bags.bag_figures(source, period.start, period.end, zone),
-            activities=tuple(await activities.figures(source, period.start, period.end)))
+            activities_text=activities.figures_text(
+                await activities.figures(source, period.start, period.end), zone).strip("\n"))
     await audit.record(session, person, "figures", period=period.label, cases=numbers.cases)
     return numbers, outreach
 
@@ -293,13 +296,12 @@ async def stats(session: AsyncSession, person: Person, period: Period, zone: Zon
 async def stats_text(session: AsyncSession, person: Person, period: Period, zone: ZoneInfo,
                      sessions: async_sessionmaker[AsyncSession] | None = None) -> str:
     numbers, outreach = await stats(session, person, period, zone, sessions)
-    return stats_message(numbers, outreach, zone)
+    return stats_message(numbers, outreach)
 
 
-def stats_message(numbers: Figures, outreach: Outreach, zone: ZoneInfo) -> str:
+def stats_message(numbers: Figures, outreach: Outreach) -> str:
     """/stats as text: the cases, then the BoekStart bags and the activities when there are."""
-    parts = (render(numbers), bags.render_figures(outreach.bags),
-             activities.figures_text(outreach.activities, zone).strip("\n"))
+    parts = (render(numbers), bags.render_figures(outreach.bags), outreach.activities_text)
     return "\n\n".join(part for part in parts if part)
 
 

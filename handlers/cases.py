@@ -571,7 +571,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
         context.reply(S_("📊 No cases in {period}: nothing to count or draw yet.").format(
             period=period.label))
         return
-    context.reply(figures.stats_message(numbers, outreach, zone))
+    context.reply(figures.stats_message(numbers, outreach))
     if not numbers.cases:
         return  # bags or activities only: the chart is of the cases
     context.reply_rendered(partial(charts.render_png, numbers, current_language()),
