@@ -6,7 +6,6 @@ the consultant's Monday digest (bot.schedule)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,18 +16,11 @@ from bot import access, audit, flows, organisations
 from bot.flows import FlowState
 from bot.people import Person
 from storage.models import Organisation
+from storage.repositories import bags as bags_repo
 from storage.repositories import news as news_repo
 
 NOTE_FLOW = "org_note"
 MIN_NOTE, MAX_NOTE = 2, 500
-
-# ---- BoekStart bags: a hook for the bags feature (built separately) -------------------------
-# The bags feature sets this to a function that returns, per organisation id, how many
-# BoekStart bags its partners handed out since the given moment. While it is None, /partners
-# shows no bags line at all (nothing is counted here).
-BagsCounter = Callable[[AsyncSession, datetime], Awaitable[dict[int, int]]]
-bags_counter: BagsCounter | None = None
-
 
 @dataclass(frozen=True)
 class OrganisationSummary:
@@ -37,7 +29,7 @@ class OrganisationSummary:
     kind: str
     partners: list[str]  # the names of those who joined and were not removed
     referrals_this_year: int
-    bags_this_year: int | None  # None: the bags feature does not count them (yet)
+    bags_this_year: int | None  # None: it does not hand out BoekStart bags (and did not)
     last_contact: datetime | None
 
 
@@ -52,12 +44,12 @@ async def overview(session: AsyncSession, person: Person, now: datetime, zone: Z
     since = year_start(now, zone)
     referrals = await news_repo.referrals_since(session, since)
     contacts = await news_repo.last_contacts(session)
-    bags = await bags_counter(session, since) if bags_counter is not None else None
+    bags = await bags_repo.handed_out_since(session, since)
     return [OrganisationSummary(
         organisation.id, organisation.name, organisation.kind,
         sorted(p.name for p in organisation.partners if p.revoked_at is None),
         referrals.get(organisation.id, 0),
-        None if bags is None else bags.get(organisation.id, 0),
+        bags.get(organisation.id) or (0 if organisation.hands_out_bags else None),
         contacts.get(organisation.id))
         for organisation in await news_repo.organisations(session)]
 

@@ -53,7 +53,7 @@ async def overview(context: BotContext) -> tuple[str, InlineKeyboardMarkup | Non
                              if summary.partners else S_("nobody joined yet")))
         facts = [S_("referrals {year}: {count}").format(year=year,
                                                         count=summary.referrals_this_year)]
-        if summary.bags_this_year is not None:  # the bags feature counts them
+        if summary.bags_this_year is not None:  # it hands out BoekStart bags
             facts.append(S_("BoekStart bags {year}: {count}").format(
                 year=year, count=summary.bags_this_year))
         if summary.last_contact is None:

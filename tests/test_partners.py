@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot import partnerships
 from bot.jobs import run_morning
 from storage.models import Organisation, OrganisationNote
 from tests.harness import wait_until
@@ -44,21 +43,30 @@ async def test_partners_shows_each_organisation_with_referrals_and_last_contact(
     assert "joined: Bea Smit" in daycare
     assert f"referrals {year}: 0" in daycare
     assert "no contact yet" in daycare
-    assert "BoekStart bags" not in organisations  # until the bags feature counts them
+    assert "BoekStart bags" not in daycare  # it does not hand out bags
+    assert f"BoekStart bags {year}: 0" in ggd
     assert "Anja de Vries – GGD consultatiebureau Dalfsen" in replies[-1]["text"]
 
 
-async def test_the_bags_hook_adds_a_line_when_a_counter_is_set(bot, monkeypatch):
+async def test_partners_shows_the_bags_handed_out_this_year(bot):
+    """A GGD hands out BoekStart bags: /partners counts this year's; a daycare that never
+    did shows no bags line."""
     consultant = await english_consultant(bot)
-    await join_as_partner(bot, consultant=consultant)
-
-    async def counted(session, since):
-        rows = await bot.rows(Organisation)
-        return {rows[0].id: 12}
-
-    monkeypatch.setattr(partnerships, "bags_counter", counted)
+    nurse, _, _ = await join_as_partner(bot, organisation="GGD consultatiebureau Dalfsen",
+                                        consultant=consultant, language_code="en")
+    await join_as_partner(bot, organisation="Kinderopvang De Speelhoeve", name="Bea Smit",
+                          consultant=consultant)
+    await consultant.send("/bags GGD +10")
+    for _ in range(2):
+        await nurse.send("/boekstart")
+        for label in ("Nieuwleusen", "0–3 months", "العربية", "No"):
+            await nurse.press(label)
+        bot.services.clock = lambda: datetime.now(UTC) + timedelta(minutes=2)  # not "two?"
     replies = await consultant.send("/partners")
-    assert f"BoekStart bags {datetime.now(UTC).year}: 12" in replies[0]["text"]
+    ggd = next(block for block in replies[0]["text"].split("\n\n") if "• GGD" in block)
+    daycare = next(block for block in replies[0]["text"].split("\n\n") if "• Kinder" in block)
+    assert f"BoekStart bags {datetime.now(UTC).year}: 2" in ggd
+    assert "BoekStart bags" not in daycare
 
 
 async def test_consultant_corrects_the_kind_and_adds_a_note(bot):

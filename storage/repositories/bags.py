@@ -34,6 +34,14 @@ async def stock(session: AsyncSession, organisation_id: int) -> int:
     return int(delivered or 0) - int(handed or 0)
 
 
+async def handed_out_since(session: AsyncSession, since: datetime) -> dict[int, int]:
+    """Per organisation id, the bags its professionals handed out since `since`."""
+    rows = await session.execute(
+        select(BagHandout.organisation_id, func.count()).where(BagHandout.created_at >= since)
+        .group_by(BagHandout.organisation_id))
+    return {organisation_id: count for organisation_id, count in rows.tuples()}
+
+
 async def organisations_with_stock(session: AsyncSession
                                    ) -> list[tuple[Organisation, int]]:
     """Every organisation, by name, with its stock."""
