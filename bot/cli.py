@@ -193,13 +193,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _period(text: str, settings: Settings) -> figures.Period | None:
+    """The period asked for on the command line; None (and why, on stderr) when unknown."""
+    try:
+        return figures.parse_period(text, settings.zone)
+    except figures.PeriodError:
+        print(f"unknown period {text!r}: use 2026, 2026-11 or all", file=sys.stderr)
+        return None
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """The same CSV as /export: cases without personal data, for the municipality."""
     settings = _settings()
-    try:
-        period = figures.parse_period(args.period, settings.zone)
-    except figures.PeriodError:
-        print(f"unknown period {args.period!r}: use 2026, 2026-11 or all", file=sys.stderr)
+    period = _period(args.period, settings)
+    if period is None:
         return 2
     migrate(settings.database_url)
     masterkey.configure(settings)
@@ -277,10 +284,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_chart(args: argparse.Namespace) -> int:
     """/stats's chart as a PNG file."""
     settings = _settings()
-    try:
-        period = figures.parse_period(args.period, settings.zone)
-    except figures.PeriodError:
-        print(f"unknown period {args.period!r}: use 2026, 2026-11 or all", file=sys.stderr)
+    period = _period(args.period, settings)
+    if period is None:
         return 2
     migrate(settings.database_url)
     masterkey.configure(settings)
