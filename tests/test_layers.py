@@ -13,6 +13,7 @@ PACKAGES = ("bot", "handlers", "storage")
 # The modules of bot/ that know python-telegram-bot: the assembly and the runtime around
 # the handlers. Everything else in bot/ is the core, tested without Telegram.
 TELEGRAM_AWARE = {"bot.app", "bot.cli", "bot.context", "bot.health", "bot.intake", "bot.jobs",
+                  "bot.limiter",
                   "bot.replies", "bot.sender", "bot.updates", "bot.webhook"}
 
 
