@@ -7,9 +7,11 @@ Drawing is CPU work: it runs in a thread after the update's transaction (bot.rep
 canvas only (no pyplot, no display); one drawing at a time, as matplotlib's font cache and
 text layout are shared. Its only font is DejaVu Sans, which comes with matplotlib.
 
-A panel is one block of the picture. A new one (BoekStart bags handed out, activity sign-ups)
-is a function from the figures to a Panel (or None when it has nothing to show), added to
-PANELS: the picture grows by its height.
+A panel is one block of the picture. A new one is a function from the figures to a Panel (or
+None when it has nothing to show), added to PANELS: the picture grows by its height. The
+library's outreach (BoekStart bags per month, activities per village) has its panels in
+OUTREACH_PANELS, functions of bot.figures.Outreach (plain numbers, the same as the /stats
+text's), drawn under the cases' panels; without cases only they are drawn.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The yearly report for the municipality: a PDF of a few pages (Dutch, or English on
 request) with the year's figures against the year before, the charts, the cases per village
-and per partner organisation, and a short note on the methods.
+and per partner organisation, the BoekStart bags and the activities (when either year had
+any; bot.figures.Outreach, as /stats), and a short note on the methods.
 
 Its numbers are bot.figures.Figures, the same as /stats, its chart and the CSV export, read
 by the same aggregate queries. No personal data: only counts, and no count under 5 families
