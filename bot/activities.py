@@ -786,25 +786,50 @@ async def figures(session: AsyncSession, start: datetime, end: datetime) -> list
                    referred.get(a.id, 0)) for a in found]
 
 
+@dataclass(frozen=True)
+class VillageFigures:
+    """The activities of one village (None: none given) in a period, as plain numbers: what
+    /stats's text, its chart and the yearly report show (no rows, which the read's session
+    takes with it)."""
+
+    village: str | None
+    sessions: int
+    booked: int  # parents signed up
+    children: int  # the children they signed up
+    waiting: int
+    parents_came: int  # of the sessions whose attendance was recorded
+    children_came: int
+
+
+def tally(rows: Sequence[Figure], village: str | None = None) -> VillageFigures:
+    came = [r.activity for r in rows if r.activity.attended_parents is not None]
+    return VillageFigures(village, len(rows), sum(r.booked for r in rows),
+                          sum(r.children for r in rows), sum(r.waiting for r in rows),
+                          sum(a.attended_parents or 0 for a in came),
+                          sum(a.attended_children or 0 for a in came))
+
+
+def per_village(found: Sequence[Figure]) -> tuple[VillageFigures, ...]:
+    """The activities' numbers per village, in the order the villages first come."""
+    villages = list(dict.fromkeys(r.activity.village for r in found))
+    return tuple(tally([r for r in found if r.activity.village == village], village)
+                 for village in villages)
+
+
 def figures_text(found: Sequence[Figure], zone: ZoneInfo) -> str:
     """The activities block of /stats: per village, then per activity (staff language)."""
     if not found:
         return ""
 
-    def line(rows: Sequence[Figure]) -> str:
-        came = [r.activity for r in rows if r.activity.attended_parents is not None]
+    def line(numbers: VillageFigures) -> str:
         return S_("{sessions} sessions, {booked} signed up ({children} children), {waiting} "
                   "waiting, came: {parents} parents, {kids} children").format(
-            sessions=len(rows), booked=sum(r.booked for r in rows),
-            children=sum(r.children for r in rows), waiting=sum(r.waiting for r in rows),
-            parents=sum(a.attended_parents or 0 for a in came),
-            kids=sum(a.attended_children or 0 for a in came))
+            sessions=numbers.sessions, booked=numbers.booked, children=numbers.children,
+            waiting=numbers.waiting, parents=numbers.parents_came, kids=numbers.children_came)
 
-    lines = ["", S_("📅 Activities: {line}").format(line=line(found)), "",
+    lines = ["", S_("📅 Activities: {line}").format(line=line(tally(found))), "",
              S_("Activities per village:")]
-    villages = list(dict.fromkeys(r.activity.village for r in found))
-    lines += [f"  {village or '–'}: " + line([r for r in found if r.activity.village == village])
-              for village in villages]
+    lines += [f"  {numbers.village or '–'}: " + line(numbers) for numbers in per_village(found)]
     lines += ["", S_("Per activity:")]
     for row in found:
         activity = row.activity

@@ -7,9 +7,11 @@ Drawing is CPU work: it runs in a thread after the update's transaction (bot.rep
 canvas only (no pyplot, no display); one drawing at a time, as matplotlib's font cache and
 text layout are shared. Its only font is DejaVu Sans, which comes with matplotlib.
 
-A panel is one block of the picture. A new one (BoekStart bags handed out, activity sign-ups)
-is a function from the figures to a Panel (or None when it has nothing to show), added to
-PANELS: the picture grows by its height.
+A panel is one block of the picture. A new one is a function from the figures to a Panel (or
+None when it has nothing to show), added to PANELS: the picture grows by its height. The
+library's outreach (BoekStart bags per month, activities per village) has its panels in
+OUTREACH_PANELS, functions of bot.figures.Outreach (plain numbers, the same as the /stats
+text's), drawn under the cases' panels; without cases only they are drawn.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from typing import Any, Protocol
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from bot.bags import OTHER as OTHER_VILLAGE
 from bot.cases import NEED_NAMES, OUTCOMES
-from bot.figures import Figures, percent
+from bot.figures import Figures, Outreach, percent
 from bot.i18n import NS_, S_, current_language, use_language
 from bot.organisations import KIND_NAMES, KINDS
 
@@ -162,6 +165,7 @@ class Bars:
     bars: tuple[tuple[str, int], ...]
     colour: str = BLUE
     key: str = "bars"
+    codes: tuple[str, ...] = ()  # what the numbers are keyed by instead of the labels
 
     @property
     def height(self) -> float:
@@ -180,7 +184,44 @@ class Bars:
         ax.set_axis_off()
 
     def shown(self) -> dict[str, Any]:
-        return {self.key: dict(self.bars)}
+        counts = [count for _label, count in self.bars]
+        return {self.key: dict(zip(self.codes or [label for label, _c in self.bars], counts,
+                                   strict=True))}
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Per label (a village) a few bars side by side (signed up, waiting, came), the label
+    above them, one legend for the colours."""
+
+    title: str
+    names: tuple[tuple[str, str], ...]  # (what a bar counts, colour)
+    groups: tuple[tuple[str, tuple[int, ...]], ...]  # (label, one count per name)
+    numbers: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def height(self) -> float:
+        return 1.6 + (0.45 + 0.32 * len(self.names)) * len(self.groups)
+
+    def draw(self, ax: Axes) -> None:
+        step = len(self.names) + 1.4
+        most = max((count for _label, counts in self.groups for count in counts), default=1)
+        for nr, (label, counts) in enumerate(self.groups):
+            top = nr * step
+            ax.text(0, top - 0.75, label, va="bottom", fontsize=15)
+            for offset, ((name, colour), count) in enumerate(zip(self.names, counts,
+                                                                 strict=True)):
+                ax.barh(top + offset, count, color=colour, height=0.8,
+                        label=name if nr == 0 else None)
+                ax.text(count, top + offset, f" {number(count)}", va="center", fontsize=13)
+        ax.set_ylim(len(self.groups) * step - 1.2, -1.5)
+        ax.set_xlim(0, (most or 1) * 1.2)
+        ax.set_axis_off()
+        ax.legend(loc="upper center", bbox_to_anchor=(0.45, 0.0), ncol=len(self.names),
+                  frameon=False, fontsize=13, handlelength=1.2)
+
+    def shown(self) -> dict[str, Any]:
+        return dict(self.numbers)
 
 
 @dataclass(frozen=True)
@@ -257,12 +298,54 @@ def first_contact(numbers: Figures) -> Panel | None:
                   "contacted_in_time": numbers.contacted_in_time, "due": numbers.due})
 
 
+def bags_per_month(outreach: Outreach) -> Panel | None:
+    """BoekStart bags handed out per month (bot.bags.BagFigures, as the /stats text)."""
+    numbers = outreach.bags
+    if not numbers.bags:
+        return None
+    months = sorted(numbers.per_month)
+    return Bars(S_("BoekStart bags handed out: {count}").format(count=number(numbers.bags)),
+                tuple((month_name(month), count) for month, count in months), SKY,
+                "bags_months", tuple(month for month, _count in months))
+
+
+def activities_per_village(outreach: Outreach) -> Panel | None:
+    """Per village: parents signed up, waiting, and parents who came (bot.activities)."""
+    rows = outreach.activities_per_village
+    if not rows:
+        return None
+    names = ((S_("signed up"), BLUE), (S_("waiting"), ORANGE), (S_("came"), GREEN))
+    return Groups(S_("Activities per village (parents)"), names,
+                  tuple((activity_village(row.village), (row.booked, row.waiting,
+                                                         row.parents_came)) for row in rows),
+                  {"activities": {row.village or "–": {
+                      "sessions": row.sessions, "booked": row.booked, "children": row.children,
+                      "waiting": row.waiting, "parents_came": row.parents_came,
+                      "children_came": row.children_came} for row in rows}})
+
+
+def activity_village(village: str | None) -> str:
+    if village is None:
+        return "–"
+    return S_("somewhere else") if village == OTHER_VILLAGE else village
+
+
 PanelBuilder = Callable[[Figures], "Panel | None"]
 PANELS: list[PanelBuilder] = [months_by_kind, needs, outcomes, first_contact]
+# Panels of the library's own outreach, beside the cases: under them in the picture.
+OutreachBuilder = Callable[[Outreach], "Panel | None"]
+OUTREACH_PANELS: list[OutreachBuilder] = [bags_per_month, activities_per_village]
 
 
 def panels(numbers: Figures, builders: Sequence[PanelBuilder] | None = None) -> list[Panel]:
     made = (build(numbers) for build in (PANELS if builders is None else builders))
+    return [panel for panel in made if panel is not None]
+
+
+def outreach_panels(outreach: Outreach | None) -> list[Panel]:
+    if outreach is None:
+        return []
+    made = (build(outreach) for build in OUTREACH_PANELS)
     return [panel for panel in made if panel is not None]
 
 
@@ -280,22 +363,28 @@ def draw(figure: Figure, shown: Sequence[Panel], top: float = 0.0, bottom: float
         figure.text(0.03, (y + panel.height - 0.45) / height, panel.title, fontsize=20,
                     fontweight="bold")
         if not isinstance(panel, StackedMonths):  # their words are inside: the whole width
-            ax.set_position((0.05, (y + 0.2) / height, 0.88, (panel.height - 0.8) / height))
+            ax.set_position((0.05, (y + 0.2 + _legend(panel)) / height, 0.88,
+                             (panel.height - 0.8 - _legend(panel)) / height))
 
 
 def _legend(panel: Panel) -> float:
     if isinstance(panel, StackedMonths):
         return 0.4 * ((len(panel.series) + 1) // 2)
+    if isinstance(panel, Groups):
+        return 0.45
     return 0.0
 
 
-def render_png(numbers: Figures, language: str, title: str | None = None) -> bytes:
-    """The picture of these figures in `language`: PNG bytes, with the numbers it shows as
-    JSON in its "Description" text (what tests and anyone curious can read back)."""
+def render_png(numbers: Figures, language: str, title: str | None = None,
+               outreach: Outreach | None = None) -> bytes:
+    """The picture of these figures (and, under them, the outreach's: BoekStart bags and
+    activities) in `language`: PNG bytes, with the numbers it shows as JSON in its
+    "Description" text (what tests and anyone curious can read back)."""
     with drawing(), use_language(language):
-        shown = panels(numbers)
-        heading = title or S_("Figures {period}: {count} cases").format(
-            period=numbers.period, count=number(numbers.cases))
+        shown = [*(panels(numbers) if numbers.cases else []), *outreach_panels(outreach)]
+        heading = title or (S_("Figures {period}: {count} cases").format(
+            period=numbers.period, count=number(numbers.cases)) if numbers.cases
+            else S_("Figures {period}").format(period=numbers.period))
         head = 0.9
         figure = Figure(figsize=(WIDTH_INCHES, head + sum(p.height for p in shown) + 0.2),
                         dpi=DPI)

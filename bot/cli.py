@@ -289,13 +289,17 @@ def cmd_chart(args: argparse.Namespace) -> int:
         return 2
     migrate(settings.database_url)
     masterkey.configure(settings)
-    numbers = asyncio.run(_read_figures(settings, lambda session: figures.figures(
-        session, period, settings.zone)))
-    if not numbers.cases:
+
+    async def read(session: AsyncSession) -> tuple[figures.Figures, figures.Outreach]:
+        return (await figures.figures(session, period, settings.zone),
+                await figures.outreach(session, period, settings.zone))
+
+    numbers, outreach = asyncio.run(_read_figures(settings, read))
+    if not numbers.cases and outreach.empty:
         print(f"no cases in {period.label}: nothing to draw", file=sys.stderr)
         return 1
     output = args.output or f"figures-{period.label}.png"
-    Path(output).write_bytes(charts.render_png(numbers, args.language))
+    Path(output).write_bytes(charts.render_png(numbers, args.language, outreach=outreach))
     print(f"the chart of {period.label} ({numbers.cases} cases) written to {output}")
     return 0
 

@@ -270,10 +270,21 @@ class Outreach:
     # The activities' block of /stats, written while their rows are loaded (in the reader's
     # language); "" when there were none.
     activities_text: str
+    # The activities' numbers per village (plain numbers, the same as the text's): the chart
+    # and the yearly report draw them.
+    activities_per_village: tuple[activities.VillageFigures, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not self.bags.bags and not self.activities_text
+        return not (self.bags.bags or self.activities_text or self.activities_per_village)
+
+
+async def outreach(source: AsyncSession, period: Period, zone: ZoneInfo) -> Outreach:
+    """The bags and the activities of a period, each read once."""
+    found = await activities.figures(source, period.start, period.end)
+    return Outreach(bags=await bags.bag_figures(source, period.start, period.end, zone),
+                    activities_text=activities.figures_text(found, zone).strip("\n"),
+                    activities_per_village=activities.per_village(found))
 
 
 async def stats(session: AsyncSession, person: Person, period: Period, zone: ZoneInfo,
@@ -285,12 +296,9 @@ async def stats(session: AsyncSession, person: Person, period: Period, zone: Zon
     access.require(person, "stats")
     async with _reading(session, sessions) as source:
         numbers = await figures(source, period, zone, now)
-        outreach = Outreach(
-            bags=await bags.bag_figures(source, period.start, period.end, zone),
-            activities_text=activities.figures_text(
-                await activities.figures(source, period.start, period.end), zone).strip("\n"))
+        found = await outreach(source, period, zone)
     await audit.record(session, person, "figures", period=period.label, cases=numbers.cases)
-    return numbers, outreach
+    return numbers, found
 
 
 async def stats_text(session: AsyncSession, person: Person, period: Period, zone: ZoneInfo,

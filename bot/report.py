@@ -1,6 +1,7 @@
 """The yearly report for the municipality: a PDF of a few pages (Dutch, or English on
 request) with the year's figures against the year before, the charts, the cases per village
-and per partner organisation, and a short note on the methods.
+and per partner organisation, the BoekStart bags and the activities (when either year had
+any; bot.figures.Outreach, as /stats), and a short note on the methods.
 
 Its numbers are bot.figures.Figures, the same as /stats, its chart and the CSV export, read
 by the same aggregate queries. No personal data: only counts, and no count under 5 families
@@ -25,10 +26,12 @@ from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import access, audit, charts
+from bot.activities import VillageFigures
+from bot.bags import AGE_BANDS
 from bot.cases import OUTCOMES
 from bot.charts import POOLED, Figure, FigureCanvasAgg, Line2D, PdfPages, number
 from bot.facts import LibraryFacts
-from bot.figures import Figures, Period, _reading, figures, percent
+from bot.figures import Figures, Outreach, Period, _reading, figures, outreach, percent
 from bot.i18n import NS_, S_, current_language, use_language
 from bot.people import Person
 
@@ -84,6 +87,9 @@ class ReportFigures:
     villages: tuple[str, ...]  # the library's own villages (typed places stay unnamed)
     made: datetime
     partial: bool  # the year is not over yet
+    # BoekStart bags and activities, this year and the year before (the same as /stats's)
+    outreach: Outreach | None = None
+    outreach_before: Outreach | None = None
 
 
 async def gather(session: AsyncSession, year: int, zone: ZoneInfo, now: datetime,
@@ -97,11 +103,13 @@ async def gather(session: AsyncSession, year: int, zone: ZoneInfo, now: datetime
     async with _reading(session, sessions) as source:
         this = await figures(source, year_period(year, zone), zone, now)
         before = await figures(source, year_period(year - 1, zone), zone, now)
-    if not this.cases and not before.cases:
+        out_this = await outreach(source, year_period(year, zone), zone)
+        out_before = await outreach(source, year_period(year - 1, zone), zone)
+    if not this.cases and not before.cases and out_this.empty and out_before.empty:
         raise YearError("empty")
     await audit.record(session, person, "report", period=str(year), cases=this.cases)
     return ReportFigures(year, this, before, facts.name, facts.villages, now.astimezone(zone),
-                         now.astimezone(zone).year == year)
+                         now.astimezone(zone).year == year, out_this, out_before)
 
 
 # ---- small cells ----------------------------------------------------------------------------
@@ -290,6 +298,123 @@ def places_page(report: ReportFigures) -> Figure:
     return figure
 
 
+# ---- BoekStart bags and activities -----------------------------------------------------------
+def _month_rows(this: Sequence[tuple[str, int]], before: Sequence[tuple[str, int]]
+                ) -> list[list[str]]:
+    """One row per month of the year ("2026-03" and "2025-03" in one row) with bags in either
+    year, each count as the report shows it."""
+    counts: dict[int, list[int]] = {}
+    for column, rows in ((0, before), (1, this)):
+        for month, count in rows:
+            counts.setdefault(int(month[5:7]), [0, 0])[column] += count
+    return [[format_date(datetime(2000, nr, 1).date(), "LLLL", locale=current_language()),
+             cell(counts[nr][0]), cell(counts[nr][1])] for nr in sorted(counts)]
+
+
+def _opened(numbers: Outreach | None) -> str:
+    """The share of bag families with a link who opened it: shown only when both who did and
+    who did not are 5 or more."""
+    if numbers is None:
+        return "–"
+    bags = numbers.bags
+    if bags.opened < SMALL or bags.with_link - bags.opened < SMALL:
+        return "–"
+    return percent(bags.opened, bags.with_link)
+
+
+def has_outreach(report: ReportFigures) -> bool:
+    return any(numbers is not None and not numbers.empty
+               for numbers in (report.outreach, report.outreach_before))
+
+
+def bags_pages(report: ReportFigures) -> list[Figure]:
+    """The BoekStart bags against the year before: per month and per age on one page, per
+    village and per organisation on the next (none without bags in either year)."""
+    this = report.outreach.bags if report.outreach else None
+    before = report.outreach_before.bags if report.outreach_before else None
+    if this is None or before is None or not (this.bags or before.bags):
+        return []
+    years = [str(report.year - 1), str(report.year)]
+    first = _page()
+    first.text(0.07, _y(first, 0.7), S_("BoekStart bags handed out"), fontsize=18,
+               fontweight="bold")
+    rows = [*_month_rows(this.per_month, before.per_month),
+            [S_("Bags in the year"), cell(before.bags), cell(this.bags)]]
+    top = 1.2 + _table(first, 1.2, [S_("Month"), *years], rows) + 0.4
+    ages = (dict(before.per_age_band), dict(this.per_age_band))
+    rows = [[S_(name), cell(ages[0].get(band, 0)), cell(ages[1].get(band, 0))]
+            for band, name in AGE_BANDS.items()]
+    top += _table(first, top, [S_("Baby's age"), *years], rows) + 0.4
+    rows = [[S_("families who opened the library's link"), _opened(report.outreach_before),
+             _opened(report.outreach)]]
+    top += _table(first, top, [S_("Tips by link"), *years], rows) + 0.2
+    _text(first, top, S_("Of the families who wanted tips (they got a link with the bag)."), 10)
+    second = _page()
+    second.text(0.07, _y(second, 0.7), S_("BoekStart bags per village and per organisation"),
+                fontsize=18, fontweight="bold")
+    # "other" (a place outside the library's villages) and villages under 5 taken together
+    villages = two_years(this.per_village, before.per_village, report.villages)
+    rows = [[S_("other places") if key is POOLED else str(key), cell(b), cell(a)]
+            for key, a, b in villages]
+    top = 1.2 + _table(second, 1.2, [S_("Village"), *years], rows) + 0.4
+    organisations = two_years(this.per_organisation, before.per_organisation)
+    rows = [[S_("other organisations (fewer than 5 each)") if key is POOLED else str(key),
+             cell(b), cell(a)] for key, a, b in organisations]
+    _table(second, top, [S_("Partner organisation"), *years], rows, size=11)
+    return [first, second]
+
+
+ACTIVITY_COLUMNS = (0.07, 0.44, 0.52, 0.66, 0.74, 0.88, 0.95)
+
+
+def _activity_rows(report: ReportFigures) -> list[tuple[Any, VillageFigures, VillageFigures]]:
+    """(village, the year before, this year) for the library's villages with activities; the
+    rest (none given, elsewhere) taken together."""
+    empty = VillageFigures(None, 0, 0, 0, 0, 0, 0)
+    rows: dict[Any, list[VillageFigures]] = {}
+    for column, numbers in ((0, report.outreach_before), (1, report.outreach)):
+        for row in numbers.activities_per_village if numbers else ():
+            key = row.village if row.village in report.villages else POOLED
+            pair = rows.setdefault(key, [empty, empty])
+            old = pair[column]
+            pair[column] = VillageFigures(
+                row.village, old.sessions + row.sessions, old.booked + row.booked,
+                old.children + row.children, old.waiting + row.waiting,
+                old.parents_came + row.parents_came, old.children_came + row.children_came)
+    ordered = sorted((key for key in rows if key is not POOLED), key=str)
+    if POOLED in rows:
+        ordered.append(POOLED)
+    return [(key, rows[key][0], rows[key][1]) for key in ordered]
+
+
+def activities_page(report: ReportFigures) -> Figure | None:
+    """Activities per village against the year before: sessions, parents signed up, parents
+    who came (none without activities in either year)."""
+    rows = _activity_rows(report)
+    if not rows:
+        return None
+    figure = _page()
+    figure.text(0.07, _y(figure, 0.7), S_("Activities per village"), fontsize=18,
+                fontweight="bold")
+    for x, label in ((0.52, S_("sessions")), (0.74, S_("signed up")), (0.95, S_("came"))):
+        figure.text(x, _y(figure, 1.2), label, fontsize=11, fontweight="bold", ha="right")
+    years = [str(report.year - 1), str(report.year)]
+    table = [[S_("other places, or none given") if key is POOLED else str(key),
+              number(before.sessions), number(this.sessions), cell(before.booked),
+              cell(this.booked), cell(before.parents_came), cell(this.parents_came)]
+             for key, before, this in rows]
+    totals = [sum(getattr(row[column], name) for row in rows)
+              for name in ("sessions", "booked", "parents_came") for column in (1, 2)]
+    table.append([S_("All villages"), number(totals[0]), number(totals[1]), cell(totals[2]),
+                  cell(totals[3]), cell(totals[4]), cell(totals[5])])
+    used = _table(figure, 1.5, [S_("Village"), *years, *years, *years], table,
+                  columns=ACTIVITY_COLUMNS, size=11)
+    _text(figure, 1.5 + used + 0.3, S_(
+        "Signed up: parents with a place (not those on the waiting list). Came: the parents "
+        "the consultant counted at the sessions whose attendance was recorded."), 10)
+    return figure
+
+
 def methods_page(report: ReportFigures) -> Figure:
     figure = _page()
     figure.text(0.07, _y(figure, 0.7), S_("How these figures are made"), fontsize=18,
@@ -311,6 +436,13 @@ def methods_page(report: ReportFigures) -> Figure:
            "families in both years are taken together, and places a family typed instead "
            "of one of the library's villages are not named. In the charts, groups of "
            "fewer than 5 families in a month are taken together or left out."),
+        *((S_("BoekStart bags are counted as partner professionals record them in the bot, by "
+              "the day they were handed out; a bag holds no name. The share who opened the "
+              "library's link counts the families who wanted tips, and is shown only when at "
+              "least 5 did and 5 did not. Activities count the sessions in the year, the "
+              "parents signed up for them and the parents who came; the same rule holds: "
+              "fewer than 5 parents reads \"<5\" (a number of sessions is not about "
+              "families and is shown as it is)."),) if has_outreach(report) else ()),
         S_("The figures come from the same counts as the bot's /stats and the CSV export."),
     ):
         top += _text(figure, top, paragraph, 11) + 0.25
@@ -318,7 +450,9 @@ def methods_page(report: ReportFigures) -> Figure:
 
 
 def pages(report: ReportFigures) -> list[Figure]:
-    made = [cover(report), *chart_pages(report), places_page(report), methods_page(report)]
+    activities = activities_page(report)
+    made = [cover(report), *chart_pages(report), places_page(report), *bags_pages(report),
+            *([activities] if activities is not None else []), methods_page(report)]
     for nr, figure in enumerate(made, start=1):
         _footer(figure, report, nr, len(made))
     return made

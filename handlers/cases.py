@@ -572,10 +572,10 @@ async def stats_command(update: Update, context: BotContext) -> None:
             period=period.label))
         return
     context.reply(figures.stats_message(numbers, outreach))
-    if not numbers.cases:
-        return  # bags or activities only: the chart is of the cases
-    context.reply_rendered(partial(charts.render_png, numbers, current_language()),
-                           f"figures-{period.label}.png")
+    # Cases, bags, activities: the panels of those there are (without cases, only the bags'
+    # and the activities').
+    context.reply_rendered(partial(charts.render_png, numbers, current_language(),
+                                   outreach=outreach), f"figures-{period.label}.png")
 
 
 @allowed_to("export")
