@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "activity.create": frozenset({Role.CONSULTANT}),
     "activity.list": frozenset({Role.CONSULTANT, Role.PARTNER}),
     "activity.attendance": frozenset({Role.CONSULTANT, Role.PARTNER}),
+    "activity.cancel": frozenset({Role.CONSULTANT}),
     "bag.record": frozenset({Role.PARTNER}),
     "bags.manage": frozenset({Role.CONSULTANT}),
     "presence.manage": frozenset({Role.CONSULTANT}),

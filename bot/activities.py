@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -25,7 +25,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import access, flows, outbox
 from bot.callbacks import ActivityButton
 from bot.facts import LTR_ISOLATE, POP_ISOLATE, LibraryFacts
-from bot.i18n import LANGUAGES, N_, NS_, S_, _, is_rtl, language_name, ngettext, use_language
+from bot.i18n import (
+    LANGUAGES,
+    N_,
+    NS_,
+    S_,
+    Sngettext,
+    _,
+    is_rtl,
+    language_name,
+    ngettext,
+    use_language,
+)
 from bot.people import Person, Role, parent_id_of
 from storage.models import Activity, ActivitySignup, Parent
 from storage.repositories import activities as repo
@@ -529,6 +540,7 @@ class Outcome(StrEnum):
     ALREADY_WAITING = "already_waiting"
     STARTED = "started"  # too late
     GONE = "gone"  # no such activity
+    CALLED_OFF = "called_off"  # the library cancelled the activity
     CANCELLED = "cancelled"
     NOT_SIGNED_UP = "not_signed_up"
 
@@ -546,6 +558,8 @@ async def sign_up(session: AsyncSession, person: Person, activity_id: int, now: 
     activity = await repo.lock_activity(session, activity_id)
     if activity is None or now >= activity.starts_at:
         return SignedUp(Outcome.GONE if activity is None else Outcome.STARTED, activity)
+    if activity.cancelled_at is not None:
+        return SignedUp(Outcome.CALLED_OFF, activity)
     parent_id = await parent_id_of(session, person)
     row = await repo.signup(session, activity.id, parent_id, lock=True)
     if row is not None and row.status in ("booked", "waiting"):
@@ -573,11 +587,12 @@ async def set_children(session: AsyncSession, person: Person, activity_id: int,
     if person.role is not Role.PARENT or person.record_id is None:
         return None
     row = await repo.signup(session, activity_id, person.record_id)
-    if row is None or row.status == "cancelled":
+    activity = await repo.get(session, activity_id)
+    if row is None or row.status == "cancelled" or activity is None or activity.cancelled_at:
         return None
     row.children = children
     await session.flush()
-    return await repo.get(session, activity_id)
+    return activity
 
 
 async def cancel(session: AsyncSession, person: Person, activity_id: int, now: datetime,
@@ -592,6 +607,8 @@ async def cancel(session: AsyncSession, person: Person, activity_id: int, now: d
     row = await repo.signup(session, activity.id, person.record_id, lock=True)
     if row is None or row.status == "cancelled":
         return SignedUp(Outcome.NOT_SIGNED_UP, activity)
+    if activity.cancelled_at is not None:
+        return SignedUp(Outcome.CALLED_OFF, activity)
     if now >= activity.starts_at:
         return SignedUp(Outcome.STARTED, activity)
     freed = row.status == "booked"
@@ -655,6 +672,96 @@ async def send_reminders(session: AsyncSession, facts: LibraryFacts, zone: ZoneI
     return queued
 
 
+# ---- the consultant calls an activity off (rain, illness) -----------------------------------
+class CallOff(StrEnum):
+    READY = "ready"  # may be called off (the confirmation step)
+    DONE = "done"
+    GONE = "gone"  # no such activity
+    STARTED = "started"  # too late
+    ALREADY = "already"  # called off before
+
+
+@dataclass
+class CallingOff:
+    """The sessions to call off (or called off) and the families they concern."""
+
+    outcome: CallOff
+    activity: Activity | None = None
+    sessions: list[Activity] = field(default_factory=list)
+    booked: int = 0  # families with a place
+    waiting: int = 0  # families on a waiting list
+    told: int = 0  # parents a message was queued for
+
+
+async def _calling_off(session: AsyncSession, person: Person, activity_id: int,
+                       whole_series: bool, now: datetime) -> CallingOff:
+    access.require(person, "activity.cancel")
+    activity = await repo.lock_activity(session, activity_id)
+    if activity is None:
+        return CallingOff(CallOff.GONE)
+    if whole_series and activity.series is not None:
+        found = await repo.series_to_come(session, activity.series, now)
+    elif activity.cancelled_at is None and activity.starts_at > now:
+        found = [activity]
+    else:
+        found = []
+    if not found:
+        return CallingOff(CallOff.ALREADY if activity.cancelled_at is not None
+                          else CallOff.STARTED, activity)
+    places = await repo.signed_up_parents(session, [a.id for a in found])
+    return CallingOff(CallOff.READY, activity, found,
+                      len({p.id for row, p in places if row.status == "booked"}),
+                      len({p.id for row, p in places if row.status == "waiting"}))
+
+
+async def call_off_preview(session: AsyncSession, person: Person, activity_id: int,
+                           whole_series: bool, now: datetime) -> CallingOff:
+    """What calling off this session (or the rest of its series) would touch; changes
+    nothing."""
+    return await _calling_off(session, person, activity_id, whole_series, now)
+
+
+async def call_off(session: AsyncSession, person: Person, activity_id: int,
+                   whole_series: bool, now: datetime, facts: LibraryFacts, zone: ZoneInfo
+                   ) -> CallingOff:
+    """Mark the session(s) cancelled (kept for the figures) and tell every booked and
+    waiting parent, in their language, through the outbox. Sign-ups stay as they were, so
+    the figures show who had signed up; no reminder goes for a cancelled session."""
+    found = await _calling_off(session, person, activity_id, whole_series, now)
+    if found.outcome is not CallOff.READY:
+        return found
+    for activity in found.sessions:
+        activity.cancelled_at = now
+    await session.flush()
+    by_parent: dict[int, tuple[Parent, list[Activity]]] = {}
+    sessions = {a.id: a for a in found.sessions}
+    for row, parent in await repo.signed_up_parents(session, list(sessions)):
+        by_parent.setdefault(parent.id, (parent, []))[1].append(sessions[row.activity_id])
+    found.outcome = CallOff.DONE
+    for parent, theirs in by_parent.values():
+        if parent.telegram_user_id is None:
+            continue
+        theirs.sort(key=lambda a: a.starts_at)
+        language = parent.language if parent.language in LANGUAGES else "nl"
+        with use_language(language):
+            lines = [ngettext("❌ We are sorry: the library has cancelled this activity.",
+                              "❌ We are sorry: the library has cancelled these activities.",
+                              len(theirs)), ""]
+            lines += ["\n".join([name(a), "🗓️ " + when_text(a, zone, language),
+                                 "📍 " + place_text(a, facts)]) for a in theirs[:6]]
+            if len(theirs) > 6:  # noqa: PLR2004 - the first six dates, then how many more
+                lines.append(ngettext("… and {count} more date", "… and {count} more dates",
+                                      len(theirs) - 6).format(count=len(theirs) - 6))
+            lines += ["", _("You do not need to do anything.")]
+            text, markup = "\n".join(lines), _list_button()
+        if await outbox.queue_message(
+                session, chat_id=parent.telegram_user_id, text=text, reply_markup=markup,
+                language=language,
+                dedupe_key=f"activity-off:{parent.id}:{theirs[0].id}:{int(now.timestamp())}"):
+            found.told += 1
+    return found
+
+
 # ---- the staff's view, and partners at an activity ----------------------------------------
 @dataclass(frozen=True)
 class Counted:
@@ -687,6 +794,8 @@ def staff_line(row: Counted, zone: ZoneInfo) -> str:
         when=f"{start:%d-%m %H:%M}", name=staff_name(activity), place=where,
         booked=row.booked, capacity=activity.capacity, children=row.children,
         waiting=row.waiting)
+    if activity.cancelled_at is not None:
+        text = "❌ " + text + "\n   " + S_("cancelled")
     if activity.attended_parents is not None:
         text += "\n   " + S_("came: {parents} parents, {children} children").format(
             parents=activity.attended_parents, children=activity.attended_children or 0)
@@ -698,7 +807,9 @@ async def activity_for_partner(session: AsyncSession, person: Person, activity_i
     """The activity a partner (or consultant) acts at, if it is around now."""
     access.require(person, "activity.attendance")
     activity = await repo.get(session, activity_id)
-    return activity if activity is not None and around_now(activity, now) else None
+    if activity is None or activity.cancelled_at is not None:
+        return None
+    return activity if around_now(activity, now) else None
 
 
 async def start_count(session: AsyncSession, person: Person, activity: Activity) -> None:
@@ -734,6 +845,7 @@ async def my_signups(session: AsyncSession, person: Person, zone: ZoneInfo) -> s
         activity = await repo.get(session, row.activity_id)
         if activity is not None:
             mark = "✅" if row.status == "booked" else "⏳"
+            mark = "❌" if activity.cancelled_at is not None else mark
             lines.append(f"{mark} {name(activity)}, "
                          f"{when_text(activity, zone, person.language)}")
     return "\n".join([_("📅 Your sign-ups for activities:"), *lines]) if lines else ""
@@ -758,7 +870,7 @@ async def forget_parent(session: AsyncSession, parent_id: int) -> None:
 # ---- figures: /stats and the export -------------------------------------------------------
 EXPORT_COLUMNS = ("date", "start", "end", "kind", "title", "village", "place", "capacity",
                   "languages", "signed_up", "children", "waiting", "cancelled",
-                  "came_parents", "came_children", "referrals")
+                  "came_parents", "came_children", "referrals", "session_cancelled")
 
 
 @dataclass(frozen=True)
@@ -810,9 +922,11 @@ def tally(rows: Sequence[Figure], village: str | None = None) -> VillageFigures:
 
 
 def per_village(found: Sequence[Figure]) -> tuple[VillageFigures, ...]:
-    """The activities' numbers per village, in the order the villages first come."""
-    villages = list(dict.fromkeys(r.activity.village for r in found))
-    return tuple(tally([r for r in found if r.activity.village == village], village)
+    """The activities' numbers per village, in the order the villages first come; sessions
+    the library cancelled do not count."""
+    held = [r for r in found if r.activity.cancelled_at is None]
+    villages = list(dict.fromkeys(r.activity.village for r in held))
+    return tuple(tally([r for r in held if r.activity.village == village], village)
                  for village in villages)
 
 
@@ -827,8 +941,13 @@ def figures_text(found: Sequence[Figure], zone: ZoneInfo) -> str:
             sessions=numbers.sessions, booked=numbers.booked, children=numbers.children,
             waiting=numbers.waiting, parents=numbers.parents_came, kids=numbers.children_came)
 
-    lines = ["", S_("📅 Activities: {line}").format(line=line(tally(found))), "",
-             S_("Activities per village:")]
+    held = [r for r in found if r.activity.cancelled_at is None]
+    called_off = len(found) - len(held)
+    lines = ["", S_("📅 Activities: {line}").format(line=line(tally(held)))]
+    if called_off:
+        lines.append(Sngettext("❌ {count} session cancelled", "❌ {count} sessions cancelled",
+                               called_off).format(count=called_off))
+    lines += ["", S_("Activities per village:")]
     lines += [f"  {numbers.village or '–'}: " + line(numbers) for numbers in per_village(found)]
     lines += ["", S_("Per activity:")]
     for row in found:
@@ -836,6 +955,8 @@ def figures_text(found: Sequence[Figure], zone: ZoneInfo) -> str:
         came = (S_("came {parents}/{children}").format(
             parents=activity.attended_parents, children=activity.attended_children or 0)
             if activity.attended_parents is not None else S_("came: not recorded"))
+        if activity.cancelled_at is not None:
+            came = S_("cancelled")
         lines.append(f"  {activity.starts_at.astimezone(zone):%d-%m %H:%M} "
                      f"{staff_name(activity)} {activity.place or activity.village or '–'}: "
                      + S_("{booked}/{capacity} signed up, {waiting} waiting").format(
@@ -861,5 +982,7 @@ def export_rows(found: Sequence[Figure], zone: ZoneInfo) -> list[dict[str, str]]
             else str(activity.attended_parents),
             "came_children": "" if activity.attended_children is None
             else str(activity.attended_children),
-            "referrals": str(row.referrals)})
+            "referrals": str(row.referrals),
+            "session_cancelled": "" if activity.cancelled_at is None
+            else f"{activity.cancelled_at.astimezone(zone):%Y-%m-%d}"})
     return rows

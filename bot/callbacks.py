@@ -327,7 +327,7 @@ class OrganisationButton(ButtonData):
 
 
 ActivityAction = Literal["join", "wait", "cancel", "kids", "list", "sub", "unsub", "refer",
-                         "count", "new"]
+                         "count", "new", "drop", "dropser", "dropyes", "dropseryes", "keep"]
 
 
 @dataclass(frozen=True)

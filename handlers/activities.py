@@ -8,10 +8,10 @@ The rules are in `bot.activities`; here the questions are asked and the answers 
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 
 from bot import activities, answers, parents, referrals
-from bot.activities import Clash, Outcome, Problem
+from bot.activities import CallOff, Clash, Outcome, Problem
 from bot.callbacks import ActivityButton, ActivityFlowButton
 from bot.context import BotContext
 from bot.flows import FlowState
@@ -221,6 +221,13 @@ async def staff_list(context: BotContext) -> None:
     rows: list[ButtonRow] = []
     for row in found:
         activity = row.activity
+        if activity.cancelled_at is not None:
+            continue
+        if context.person.role is Role.CONSULTANT and activity.starts_at > now:
+            rows.append([(S_("❌ Cancel: {when} {place}").format(
+                when=activities.short_when(activity, zone, current_language()),
+                place=activity.place or activity.village or ""),
+                ActivityButton("drop", activity.id))])
         if not activities.around_now(activity, now):
             continue
         when = activities.short_when(activity, zone, current_language())
@@ -293,9 +300,10 @@ def _subscribe_row(on: bool) -> ButtonRow:
     return [(_("🔔 Tell me about new activities"), ActivityButton("sub", 0))]
 
 
-async def parent_list(context: BotContext) -> None:
-    """The menu's activities answer: the coming activities in the parent's language, their
-    village's first; without any planned, the library's usual answer."""
+async def parent_list(context: BotContext, usual: bool = True) -> bool:
+    """The menu's activities answer (also a typed question about activities): the coming
+    activities in the parent's language, their village's first; without any planned, the
+    library's usual answer (only when `usual`). True when something was sent."""
     services = context.services
     facts, zone, language = services.facts, services.settings.zone, context.person.language
     village = await parents.home_village(context.session, context.person, facts.villages)
@@ -303,9 +311,11 @@ async def parent_list(context: BotContext) -> None:
                                        village)
     on = await activities.subscribed(context.session, context.person)
     if not seen:
+        if not usual:
+            return False
         text = answers.answer_text("activities", facts, services.now().astimezone(zone).date())
         context.reply(text, reply_markup=inline([_subscribe_row(on)]))
-        return
+        return True
     shown = [a.activity for a in seen]
     parts = [_("📅 Coming activities. Tap to sign up 👇"), "\n".join(
         activities.descriptions(shown))]
@@ -322,6 +332,7 @@ async def parent_list(context: BotContext) -> None:
                           ActivityButton("join", item.activity.id))])
     rows.append(_subscribe_row(on))
     context.reply("\n\n".join(p for p in parts if p), reply_markup=inline(rows))
+    return True
 
 
 def _kids_rows(activity_id: int) -> list[ButtonRow]:
@@ -334,6 +345,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     query, button = pressed(update, ActivityButton)
     if button.action in ("refer", "count", "new"):
         await _staff_button(context, query.id, button)
+        return
+    if button.action in CALL_OFF:
+        await _call_off_button(context, query, button)
         return
     if context.person.is_staff:
         context.answer(query.id, _("This button does not work any more."))
@@ -375,6 +389,9 @@ def _signed_up(context: BotContext, query_id: str, done: activities.SignedUp) ->
     if done.activity is None or done.outcome is Outcome.GONE:
         context.answer(query_id, _("This button does not work any more."))
         return
+    if done.outcome is Outcome.CALLED_OFF:
+        context.answer(query_id, _("Sorry, the library has cancelled this activity."))
+        return
     context.answer(query_id)
     entry = activities.parent_entry(activities.Seen(done.activity, 0, None), facts, zone,
                                     language).rsplit("\n", 1)[0]  # without the places left
@@ -407,9 +424,94 @@ def _cancelled(context: BotContext, query_id: str, done: activities.SignedUp) ->
         context.answer(query_id, _("You are not signed up for this activity."))
     elif done.outcome is Outcome.STARTED:
         context.answer(query_id, _("This activity has already started."))
+    elif done.outcome is Outcome.CALLED_OFF:
+        context.answer(query_id, _("Sorry, the library has cancelled this activity."))
     else:
         context.answer(query_id)
         show_menu(context, _("✅ Cancelled. Thank you for telling us!"))
+
+
+# ---- the consultant calls an activity off ------------------------------------------------------
+CALL_OFF = ("drop", "dropser", "dropyes", "dropseryes", "keep")
+
+
+def _call_off_refused(context: BotContext, query: CallbackQuery,
+                      found: activities.CallingOff) -> None:
+    if found.outcome is CallOff.ALREADY:
+        text = S_("This activity was already cancelled. Nothing changed.")
+    elif found.outcome is CallOff.STARTED:
+        text = S_("This activity has already started or is over; it cannot be cancelled. "
+                  "Nothing changed.")
+    else:
+        text = S_("This activity no longer exists. Nothing changed.")
+    context.answer(query.id, text)
+    context.reply(text)
+
+
+def _sessions_text(found: activities.CallingOff, context: BotContext) -> str:
+    zone = context.services.settings.zone
+    lines = [f"• {a.starts_at.astimezone(zone):%d-%m-%Y %H:%M} {activities.staff_name(a)}, "
+             f"{a.place or a.village or '–'}" for a in found.sessions[:12]]
+    if len(found.sessions) > 12:  # noqa: PLR2004
+        lines.append("• …")
+    return "\n".join(lines)
+
+
+async def _call_off_button(context: BotContext, query: CallbackQuery,
+                           button: ActivityButton) -> None:
+    """❌ under /activities: a confirmation naming the families concerned, then the
+    session (or the rest of its series) is cancelled and they are told."""
+    if not context.person.is_staff:  # a forged button: a parent has none of these
+        context.answer(query.id, _("This button does not work any more."))
+        return
+    if context.person.role is not Role.CONSULTANT:
+        context.answer(query.id, S_("Only the library's consultant can cancel an activity. "
+                                    "Nothing changed."))
+        return
+    services = context.services
+    if button.action == "keep":
+        context.answer(query.id)
+        edit_pressed(context, query, S_("Nothing was cancelled."))
+        return
+    whole = button.action in ("dropser", "dropseryes")
+    if button.action in ("dropyes", "dropseryes"):
+        done = await activities.call_off(context.session, context.person, button.activity,
+                                         whole, services.now(), services.facts,
+                                         services.settings.zone)
+        if done.outcome is not CallOff.DONE:
+            _call_off_refused(context, query, done)
+            return
+        context.answer(query.id)
+        edit_pressed(context, query, Sngettext(
+            "❌ Cancelled: {count} session.", "❌ Cancelled: {count} sessions.",
+            len(done.sessions)).format(count=len(done.sessions)) + "\n"
+            + _sessions_text(done, context) + "\n\n" + Sngettext(
+                "{parents} parent is told in their own language.",
+                "{parents} parents are told in their own language.",
+                done.told).format(parents=done.told))
+        return
+    found = await activities.call_off_preview(context.session, context.person,
+                                              button.activity, whole, services.now())
+    if found.outcome is not CallOff.READY:
+        _call_off_refused(context, query, found)
+        return
+    context.answer(query.id)
+    head = (Sngettext("Cancel the whole series: {count} session to come?",
+                      "Cancel the whole series: {count} sessions to come?",
+                      len(found.sessions)) if whole else
+            Sngettext("Cancel this session?", "Cancel these {count} sessions?",
+                      len(found.sessions))).format(count=len(found.sessions))
+    families = S_("Families signed up: {booked}; on the waiting list: {waiting}. They will "
+                  "be told in their own language.").format(booked=found.booked,
+                                                           waiting=found.waiting)
+    yes = ActivityButton("dropseryes" if whole else "dropyes", button.activity)
+    rows: list[ButtonRow] = [[(S_("❌ Yes, cancel"), yes)]]
+    if not whole and found.activity is not None and found.activity.series is not None:
+        rows.append([(S_("❌ Cancel the whole series"),
+                      ActivityButton("dropser", button.activity))])
+    rows.append([(S_("↩️ No, keep it"), ActivityButton("keep", button.activity))])
+    context.reply("\n".join([head, _sessions_text(found, context), "", families]),
+                  reply_markup=inline(rows))
 
 
 __all__ = ["activities_command", "new_activity", "on_button",

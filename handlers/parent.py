@@ -166,6 +166,8 @@ async def _on_question(context: BotContext, text: str) -> None:
                                               context.services.settings.zone)
         context.reply(presence.parent_where(context.services.facts, occurrences) + "\n\n"
                       + _("Did this help?"), reply_markup=inline([feedback_row(message.id)]))
+    elif found.topic == "activities" and await activities.parent_list(context, usual=False):
+        pass  # the planned ones to sign up for, as under the menu's button
     elif found.topic is not None:
         answer = (await _library(context) if found.topic == "library"
                   else answers.Answer(answers.answer_text(found.topic, context.services.facts)))

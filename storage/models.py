@@ -569,6 +569,8 @@ class Activity(Base):
     attended_parents: Mapped[int | None] = mapped_column(Integer)
     attended_children: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Called off by the consultant (rain, illness): kept for the figures, shown as cancelled.
+    cancelled_at: Mapped[datetime | None]
 
 
 class ActivitySignup(Base):

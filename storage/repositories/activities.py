@@ -34,9 +34,9 @@ async def between(session: AsyncSession, start: datetime, end: datetime,
 
 async def running_or_coming(session: AsyncSession, now: datetime, limit: int = 50
                             ) -> list[Activity]:
-    """Activities that have not ended yet, soonest first."""
+    """Activities that have not ended yet and were not called off, soonest first."""
     return list(await session.scalars(
-        select(Activity).where(Activity.ends_at > now)
+        select(Activity).where(Activity.ends_at > now, Activity.cancelled_at.is_(None))
         .order_by(Activity.starts_at, Activity.id).limit(limit)))
 
 
@@ -47,7 +47,8 @@ async def overlapping(session: AsyncSession, village: str | None, place: str | N
         select(Activity).where(
             Activity.village.is_(None) if village is None else Activity.village == village,
             Activity.place.is_(None) if place is None else Activity.place == place,
-            Activity.starts_at < end, Activity.ends_at > start)
+            Activity.starts_at < end, Activity.ends_at > start,
+            Activity.cancelled_at.is_(None))
         .order_by(Activity.starts_at).limit(1))
 
 
@@ -113,7 +114,7 @@ async def due_reminders(session: AsyncSession, start: datetime, end: datetime
         .join(Parent, Parent.id == ActivitySignup.parent_id)
         .where(ActivitySignup.status == "booked", ActivitySignup.reminded_at.is_(None),
                Activity.starts_at >= start, Activity.starts_at < end,
-               Parent.telegram_user_id.is_not(None))
+               Activity.cancelled_at.is_(None), Parent.telegram_user_id.is_not(None))
         .order_by(Activity.starts_at, ActivitySignup.id))
     return [(row[0], row[1], row[2]) for row in rows.all()]
 
@@ -153,3 +154,24 @@ async def referrals(session: AsyncSession, activity_ids: Sequence[int]) -> dict[
             Case.met_at_activity_id.in_(list(activity_ids)))
         .group_by(Case.met_at_activity_id))
     return {int(row[0] or 0): int(row[1]) for row in rows.all()}
+
+
+async def series_to_come(session: AsyncSession, series: int, now: datetime) -> list[Activity]:
+    """A series' sessions that have not started and were not called off, soonest first."""
+    return list(await session.scalars(
+        select(Activity).where(Activity.series == series, Activity.starts_at > now,
+                               Activity.cancelled_at.is_(None))
+        .order_by(Activity.starts_at, Activity.id).with_for_update()))
+
+
+async def signed_up_parents(session: AsyncSession, activity_ids: Sequence[int]
+                            ) -> list[tuple[ActivitySignup, Parent]]:
+    """The booked and waiting places at these activities, with their parents."""
+    if not activity_ids:
+        return []
+    rows = await session.execute(
+        select(ActivitySignup, Parent).join(Parent, Parent.id == ActivitySignup.parent_id)
+        .where(ActivitySignup.activity_id.in_(list(activity_ids)),
+               ActivitySignup.status.in_(("booked", "waiting")))
+        .order_by(Parent.id, ActivitySignup.activity_id))
+    return [(row[0], row[1]) for row in rows.all()]
