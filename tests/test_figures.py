@@ -158,9 +158,15 @@ async def test_the_figures_equal_a_plain_count_over_the_cases(bot):
 
 
 def _count_statements(bot) -> list[str]:
+    """The statements run from now on, less the outbox relay's own (its heartbeat looks for
+    messages to send whenever the clock says so, a busy machine decides when)."""
     statements: list[str] = []
-    event.listen(bot.services.engine.sync_engine, "before_cursor_execute",
-                 lambda _c, _cur, statement, *_rest: statements.append(statement))
+
+    def seen(_c, _cur, statement: str, *_rest) -> None:
+        if not statement.lstrip().upper().startswith(("SELECT OUTBOX.", "UPDATE OUTBOX")):
+            statements.append(statement)
+
+    event.listen(bot.services.engine.sync_engine, "before_cursor_execute", seen)
     return statements
 
 
