@@ -14,7 +14,8 @@ person ("confident or escalate"). Beside the topics' words a file lists:
   thing (the library, BoekStart, the Taalpunt), so "when does the pharmacy open" is not
   answered with the library's hours.
 - `[negation]`: words that turn the next few words down ("not the computer course, the Dutch
-  lessons", "I don't want an app"): those words do not count.
+  lessons", "I don't want an app"): those words do not count; a `stop` word ("but", "only")
+  ends their reach.
 
 The language the parent chose is tried first; a message typed in another language (detected
 by script, and by py3langid among Latin-script languages) is then matched in that language; at
@@ -295,6 +296,8 @@ class Keywords:
     negation_before: tuple[tuple[str, ...], ...] = ()
     negation_after: tuple[tuple[str, ...], ...] = ()
     negation_naming: frozenset[tuple[str, ...]] = frozenset()  # "before" cues with a topic word
+    # "but", "only": a negation reaches no further ("not the course for children but the hours")
+    negation_stop: frozenset[str] = frozenset()
     stem: Callable[[str], str] | None = None
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
 
@@ -354,13 +357,16 @@ class Keywords:
                     turned.update(range(start, end))  # cue names what is not wanted
                     continue
                 for i in range(end, min(end + NEGATION_REACH, len(tokens))):
-                    if clauses[i] != clauses[start] or tokens[i] == cue[-1]:
+                    if (clauses[i] != clauses[start] or tokens[i] == cue[-1]
+                            or tokens[i] in self.negation_stop):
                         break  # "I don't want a robot, I want a person": "want" again
                     turned.add(i)
         for cue in self.negation_after:
             for start in _phrase_starts(tokens, cue):
-                turned.update(i for i in range(max(0, start - NEGATION_REACH), start)
-                              if clauses[i] == clauses[start])
+                for i in range(start - 1, max(0, start - NEGATION_REACH) - 1, -1):
+                    if clauses[i] != clauses[start] or tokens[i] in self.negation_stop:
+                        break
+                    turned.add(i)
         return turned
 
     def score(self, question: Question, turned: frozenset[int] = frozenset(),
@@ -457,6 +463,8 @@ def load_keywords(path: Path, language: str = "") -> Keywords:
         elif section == "negation":
             result.negation_before = _cues(entry.get("before", []))
             result.negation_after = _cues(entry.get("after", []))
+            result.negation_stop = frozenset(
+                word for cue in _cues(entry.get("stop", [])) for word in cue)
         elif section in TOPICS:
             keywords = (_keywords(entry.get("names", []), STRONG, True, stem)
                         + _keywords(entry.get("strong", []), STRONG, False, stem)
