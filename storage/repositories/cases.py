@@ -12,6 +12,8 @@ from sqlalchemy import (
     Float,
     Row,
     Select,
+    String,
+    cast,
     delete,
     func,
     select,
@@ -281,31 +283,44 @@ EXPORT_CHUNK = 1000  # cases per read: memory stays the same however many there 
 
 async def export_chunks(session: AsyncSession, start: datetime, end: datetime,
                         chunk: int | None = None
-                        ) -> AsyncIterator[tuple[list[Row[Any]], dict[int, list[str]]]]:
-    """The export's columns, `chunk` cases at a time in the order they came in (after the last
-    id read: no OFFSET), each chunk with its cases' needs in alphabetical order."""
+                        ) -> AsyncIterator[tuple[list[tuple[Any, ...]], dict[int, list[str]]]]:
+    """The export's columns, about `chunk` cases at a time in the order they came in, each
+    chunk with its cases' needs in alphabetical order (a case's needs never split over two
+    chunks).
+
+    One query, streamed (a server-side cursor): its plan is made once. (Reading a chunk at a
+    time after the last id read made PostgreSQL switch to a generic plan of the prepared
+    query after five chunks that read the whole period's index each time: 8 of 11 s.)
+    Plain values through the connection, the fastest way for 100,000 rows: the time stamps
+    as seconds since 1970 (UTC), the children's ages as their JSON text (few distinct ones:
+    the caller parses each once), whether the case was anonymised as a flag. The case's id
+    comes first."""
     chunk = chunk or EXPORT_CHUNK
-    last = 0
-    while True:
-        rows = list(await session.execute(
-            select(Case.id, Case.reference, Case.created_at, Case.source,
-                   Organisation.name.label("organisation"), Case.village_known,
-                   Case.village_other_sealed, DataKey.wrapped, Case.family_language,
-                   Case.child_ages, Case.contact_method, Case.status, Case.outcome,
-                   Case.first_contact_at, Case.closed_at, Case.helped, Case.anonymised_at,
-                   Case.in_person)
-            .outerjoin(Organisation, Organisation.id == Case.organisation_id)
-            .outerjoin(DataKey, DataKey.id == Case.data_key_id)
-            .where(*_between(start, end), Case.id > last).order_by(Case.id).limit(chunk)))
-        if not rows:
-            return
-        needs: dict[int, list[str]] = {}
-        for case_id, need in await session.execute(
-                select(CaseNeed.case_id, CaseNeed.need)
-                .where(CaseNeed.case_id.in_([row.id for row in rows]))
-                .order_by(CaseNeed.case_id, CaseNeed.need)):
-            needs.setdefault(case_id, []).append(need)
+    connection = await session.connection()
+    result = await connection.stream(
+        select(Case.id, Case.reference, epoch_seconds(Case.created_at),
+               Case.source, Organisation.name, Case.village_known, Case.village_other_sealed,
+               DataKey.wrapped, Case.family_language, cast(Case.child_ages, String),
+               Case.contact_method, Case.status, Case.outcome,
+               epoch_seconds(Case.first_contact_at), epoch_seconds(Case.closed_at),
+               Case.helped, Case.anonymised_at.is_not(None), Case.in_person, CaseNeed.need)
+        .outerjoin(Organisation, Organisation.id == Case.organisation_id)
+        .outerjoin(DataKey, DataKey.id == Case.data_key_id)
+        .outerjoin(CaseNeed, CaseNeed.case_id == Case.id)
+        .where(*_between(start, end)).order_by(Case.id, CaseNeed.need))
+    rows: list[tuple[Any, ...]] = []
+    needs: dict[int, list[str]] = {}
+    last = None
+    async for partition in result.partitions(chunk):
+        for *row, need in partition:
+            case_id = row[0]
+            if case_id != last:
+                if len(rows) >= chunk:
+                    yield rows, needs
+                    rows, needs = [], {}
+                rows.append(tuple(row))
+                last = case_id
+            if need is not None:
+                needs.setdefault(case_id, []).append(need)
+    if rows:
         yield rows, needs
-        if len(rows) < chunk:
-            return
-        last = rows[-1].id
