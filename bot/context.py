@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +10,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot import replies, unit_of_work
-from bot.i18n import for_reader
+from bot.i18n import _, for_reader
 from bot.people import Person
 from bot.services import Services
 from bot.voice import Voice
@@ -27,32 +27,13 @@ def _shown(text: str | None) -> str | None:
     return for_reader(text) if text is not None else None
 
 
-class BotContext(CallbackContext[RateLimitedBot, dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """Registered through `ContextTypes(context=BotContext)`."""
+class Replying:
+    """The replies a handler can give; queued by `_queue`."""
 
-    def __init__(self, application: BotApp, chat_id: int | None = None,
-                 user_id: int | None = None) -> None:
-        super().__init__(application, chat_id=chat_id, user_id=user_id)
-        self._chat_id_for_replies = chat_id or 0
+    _chat_id_for_replies: int
 
-    @property
-    def services(self) -> Services:
-        services: Services = self.application.bot_data["services"]
-        return services
-
-    @property
-    def uow(self) -> unit_of_work.UnitOfWork:
-        return unit_of_work.current()
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.uow.session
-
-    @property
-    def person(self) -> Person:
-        person = self.uow.person
-        assert person is not None, "the sender is identified before any handler runs"
-        return person
+    def _queue(self, reply: replies.Reply) -> None:
+        raise NotImplementedError
 
     # Replies are sent after the transaction commits (see bot.updates). Every text and caption
     # goes out as its reader's language shows it (`for_reader`: right to left in Arabic and
@@ -82,6 +63,47 @@ class BotContext(CallbackContext[RateLimitedBot, dict[Any, Any], dict[Any, Any],
         report): gather what it needs in the update, draw it outside the transaction."""
         self._queue(replies.SendRendered(self._chat_id_for_replies, render, filename,
                                          _shown(caption), as_photo))
+
+
+
+class Later(Replying):
+    """Where replies prepared after the commit go (BotContext.after_commit)."""
+
+    def __init__(self, chat_id: int) -> None:
+        self._chat_id_for_replies = chat_id
+        self.replies: list[replies.Reply] = []
+
+    def _queue(self, reply: replies.Reply) -> None:
+        self.replies.append(reply)
+
+
+class BotContext(Replying,
+                 CallbackContext[RateLimitedBot, dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """Registered through `ContextTypes(context=BotContext)`."""
+
+    def __init__(self, application: BotApp, chat_id: int | None = None,
+                 user_id: int | None = None) -> None:
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self._chat_id_for_replies = chat_id or 0
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.application.bot_data["services"]
+        return services
+
+    @property
+    def uow(self) -> unit_of_work.UnitOfWork:
+        return unit_of_work.current()
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.uow.session
+
+    @property
+    def person(self) -> Person:
+        person = self.uow.person
+        assert person is not None, "the sender is identified before any handler runs"
+        return person
 
     def reply_stored_file(self, kind: str, file_id: str, caption: str | None = None) -> None:
         """Send a file Telegram already has (a parent's photo, voice note or document)."""
@@ -114,6 +136,21 @@ class BotContext(CallbackContext[RateLimitedBot, dict[Any, Any], dict[Any, Any],
 
     def answer(self, callback_query_id: str, text: str | None = None) -> None:
         self._queue(replies.AnswerQuery(callback_query_id, _shown(text or None)))
+
+    def after_commit(self, make: Callable[[Later], Awaitable[None]]) -> None:
+        """Replies that need a long read (the export of every case): `make` runs after this
+        update's commit, reads in sessions of its own (and records what it must in a short
+        transaction of its own), and gives its replies to the `Later` it gets. The sender is
+        told to try again if it fails."""
+        chat = self._chat_id_for_replies
+
+        async def made() -> list[replies.Reply]:
+            later = Later(chat)
+            await make(later)
+            return later.replies
+
+        self._queue(replies.SendLater(made, replies.SendText(
+            chat, for_reader(_(unit_of_work.APOLOGY)))))
 
     def _queue(self, reply: replies.Reply) -> None:
         self.uow.replies.append(reply)

@@ -343,6 +343,16 @@ async def stats(session: AsyncSession, person: Person, period: Period, zone: Zon
     return numbers, found
 
 
+async def stats_apart(sessions: async_sessionmaker[AsyncSession], person: Person,
+                      period: Period, zone: ZoneInfo, now: datetime | None = None
+                      ) -> tuple[Figures, Outreach]:
+    """/stats after the update's commit (BotContext.after_commit): read in a snapshot of its
+    own, the audit entry in a short transaction of its own, so the update's transaction (and
+    on SQLite everyone else's writes) never waits for the read."""
+    async with sessions() as session, session.begin():
+        return await stats(session, person, period, zone, sessions, now)
+
+
 async def stats_text(session: AsyncSession, person: Person, period: Period, zone: ZoneInfo,
                      sessions: async_sessionmaker[AsyncSession] | None = None) -> str:
     numbers, outreach = await stats(session, person, period, zone, sessions)
@@ -436,6 +446,14 @@ async def export_csv(session: AsyncSession, period: Period, zone: ZoneInfo,
     out = io.BytesIO()
     rows = await write_export(out, session, period, zone, person, sessions)
     return out.getvalue(), rows
+
+
+async def export_apart(sessions: async_sessionmaker[AsyncSession], period: Period,
+                       zone: ZoneInfo, person: Person) -> tuple[bytes, int]:
+    """/export after the update's commit, as `stats_apart`: the export of every case takes
+    seconds, and on SQLite the update's transaction would hold the write lock all along."""
+    async with sessions() as session, session.begin():
+        return await export_csv(session, period, zone, person, sessions)
 
 
 async def export_activities(session: AsyncSession, period: Period, zone: ZoneInfo,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -134,6 +134,27 @@ class SendRendered:
                                         filename=self.filename)
         return await bot.send_document(self.chat_id, self.made[0], caption=self.caption,
                                        filename=self.filename)
+
+
+@dataclass(frozen=True)
+class SendLater:
+    """Replies that `make` prepares only after the update's commit (a long read, such as the
+    export of every case): no transaction of the update waits for it, and on SQLite the
+    write lock the update held is free meanwhile for everyone else. Made once, however often
+    sent; a failure is logged and the sender told to try again (`apology`)."""
+
+    make: Callable[[], Awaitable[Sequence[Reply]]]
+    apology: Reply | None = None
+    made: list[Reply] = field(default_factory=list, compare=False)
+
+    async def send(self, bot: Bot) -> object:
+        if not self.made:
+            try:
+                self.made.extend(await self.make())
+            except Exception:
+                log.exception("replies prepared after the commit failed")
+                self.made.extend([self.apology] if self.apology is not None else [])
+        return await send_all(bot, self.made)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from bot import cases, charts, figures, flows, inbox, notify, privacy, referrals, translation
 from bot.callbacks import CaseAction, CaseButton, Dismiss, InboxButton
 from bot.cases import Case, CaseCard, Change, Problem
-from bot.context import BotContext
+from bot.context import BotContext, Later
 from bot.flows import FlowState
 from bot.i18n import NS_, S_, Sngettext, _, current_language, use_language
 from handlers.common import (
@@ -562,20 +562,26 @@ async def stats_command(update: Update, context: BotContext) -> None:
     period = _period(context)
     if period is None:
         return
-    # Read in a session of their own: the update's transaction only records the read. The
-    # chart is drawn from the same figures after the commit, in a thread (bot.charts).
-    zone = context.services.settings.zone
-    numbers, outreach = await figures.stats(context.session, context.person, period, zone,
-                                            context.services.sessions, context.services.now())
-    if not numbers.cases and outreach.empty:
-        context.reply(S_("📊 No cases in {period}: nothing to count or draw yet.").format(
-            period=period.label))
-        return
-    context.reply(figures.stats_message(numbers, outreach))
-    # Cases, bags, activities: the panels of those there are (without cases, only the bags'
-    # and the activities').
-    context.reply_rendered(partial(charts.render_png, numbers, current_language(),
-                                   outreach=outreach), f"figures-{period.label}.png")
+    # Read after the commit, in a session of their own: no transaction waits for the read,
+    # nor (on SQLite) everyone else's writes. The chart is drawn from the same figures, in a
+    # thread (bot.charts).
+    services, person = context.services, context.person
+    zone, now = services.settings.zone, services.now()
+
+    async def send_stats(later: Later) -> None:
+        numbers, outreach = await figures.stats_apart(services.sessions, person, period, zone,
+                                                      now)
+        if not numbers.cases and outreach.empty:
+            later.reply(S_("📊 No cases in {period}: nothing to count or draw yet.").format(
+                period=period.label))
+            return
+        later.reply(figures.stats_message(numbers, outreach))
+        # Cases, bags, activities: the panels of those there are (without cases, only the
+        # bags' and the activities').
+        later.reply_rendered(partial(charts.render_png, numbers, current_language(),
+                                     outreach=outreach), f"figures-{period.label}.png")
+
+    context.after_commit(send_stats)
 
 
 @allowed_to("export")
@@ -583,13 +589,17 @@ async def export_command(update: Update, context: BotContext) -> None:
     period = _period(context)
     if period is None:
         return
-    content, rows = await figures.export_csv(context.session, period,
-                                             context.services.settings.zone, context.person,
-                                             context.services.sessions)
-    context.reply_document(content, f"cases-{period.label}.csv",
-                           caption=Sngettext("{count} case, without personal data.",
-                                             "{count} cases, without personal data.",
-                                             rows).format(count=rows))
+    services, person = context.services, context.person
+
+    async def send_export(later: Later) -> None:  # seconds for every case: after the commit
+        content, rows = await figures.export_apart(services.sessions, period,
+                                                   services.settings.zone, person)
+        later.reply_document(content, f"cases-{period.label}.csv",
+                             caption=Sngettext("{count} case, without personal data.",
+                                               "{count} cases, without personal data.",
+                                               rows).format(count=rows))
+
+    context.after_commit(send_export)
     sheet, sessions = await figures.export_activities(context.session, period,
                                                       context.services.settings.zone,
                                                       context.person)
