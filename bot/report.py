@@ -112,6 +112,14 @@ async def gather(session: AsyncSession, year: int, zone: ZoneInfo, now: datetime
                          now.astimezone(zone).year == year, out_this, out_before)
 
 
+async def gather_apart(sessions: async_sessionmaker[AsyncSession], year: int, zone: ZoneInfo,
+                       now: datetime, facts: LibraryFacts, person: Person) -> ReportFigures:
+    """`gather` after the update's commit (BotContext.after_commit): two years read in a
+    snapshot of their own, the audit entry in a short transaction of its own."""
+    async with sessions() as session, session.begin():
+        return await gather(session, year, zone, now, facts, person, sessions)
+
+
 # ---- small cells ----------------------------------------------------------------------------
 def cell(count: int) -> str:
     """A count as the report may show it: "<5" for 1 to 4."""
