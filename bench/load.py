@@ -3,6 +3,7 @@ Bot API, compared with a bare python-telegram-bot echo bot on the same machine.
 
     .venv/bin/python bench/load.py            # or: make bench-load
     LOAD_USERS=1,50,200 LOAD_SECONDS=20 LOAD_WARMUP=5 LOAD_NO_LIMITER=1 LOAD_WEBHOOK=1
+    LOAD_BROADCAST=1000
 
 This process is the fake Bot API (a minimal aiohttp server: getMe, getUpdates with offsets,
 sendMessage, editMessageText, answerCallbackQuery, setMyCommands ..., each answered with
@@ -17,7 +18,10 @@ Each bot runs in its own process, on a fresh SQLite database, in turn at every l
 bare echo bot (bench/echo_bot.py), `python main.py run` (long polling, the bot's rate limiter on),
 the same with RATE_LIMITER=off (LOAD_NO_LIMITER=0: not), and `run --webhook` (LOAD_WEBHOOK=0:
 not; the fake API posts each update to the bot's webhook, one post per update over at most 40
-connections, Telegram's default max_connections, until the bot answers 2xx).
+connections, Telegram's default max_connections, until the bot answers 2xx), and once more
+with the production limiter while a broadcast of LOAD_BROADCAST messages (0: not) to as many
+other chats goes out through the outbox (queued before the bot starts, bench/broadcast.py):
+the parents' replies must not queue behind it.
 
 Measured per bot and level, over LOAD_SECONDS after LOAD_WARMUP seconds:
   updates/s    updates answered in the window, per second
@@ -61,6 +65,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 TOKEN = "123456789:load-benchmark-token-not-secret"
 BOT_ID = 123456789
+BROADCAST_CHATS = 900_000_000  # the broadcast's chats: from this id on (parents: 100,000 on)
 CONSULTANT_ID = 777000001  # configured, so that 👎 cases notify someone (through the outbox)
 LANGUAGES = ("nl", "en", "ar", "tr", "pl", "uk", "fa", "so", "ti")
 QUIET = 0.1  # seconds without a bot call in the chat before the parent acts again
@@ -109,6 +114,7 @@ class FakeApi:
         self.http: ClientSession | None = None
         self.calls = 0
         self.url = ""
+        self.broadcast_sent = 0  # messages to the broadcast's chats (bench/broadcast.py)
 
     def reset(self) -> None:
         self.pending.clear()
@@ -197,6 +203,7 @@ class FakeApi:
         result: Any = True
         if chat_id is not None and method in MESSAGE_METHODS:
             result = self.message(chat_id, None, params)
+            self.broadcast_sent += chat_id >= BROADCAST_CHATS
         elif chat_id is not None and method in EDIT_METHODS:
             result = self.message(chat_id, int(params["message_id"]), params)
         elif method == "copyMessage":
@@ -350,6 +357,7 @@ class Bot:
     args: tuple[str, ...]
     env: dict[str, str]
     webhook: bool = False
+    broadcast: int = 0  # outbox messages queued before it starts (bench/broadcast.py)
 
 
 def bots(webhook_port: int) -> list[Bot]:
@@ -358,6 +366,10 @@ def bots(webhook_port: int) -> list[Bot]:
     if os.environ.get("LOAD_NO_LIMITER", "1") != "0":
         found.append(Bot("bieb-bot, no limiter", (str(ROOT / "main.py"), "run"),
                          {"RATE_LIMITER": "off"}))
+    broadcast = int(os.environ.get("LOAD_BROADCAST", "1000"))
+    if broadcast:
+        found.append(Bot("bieb-bot, broadcast",
+                         (str(ROOT / "main.py"), "run"), {}, broadcast=broadcast))
     if os.environ.get("LOAD_WEBHOOK", "1") != "0":
         found.append(Bot("bieb-bot, webhook", (str(ROOT / "main.py"), "run", "--webhook"), {
             "WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/telegram",
@@ -391,6 +403,7 @@ class Result:
     peak_rss_mb: float
     no_answer: int
     driver_cpu_share: float
+    broadcast_per_s: float = 0.0  # broadcast messages sent a second during the phase
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -399,6 +412,15 @@ def percentile(values: list[float], q: float) -> float:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+async def queue_broadcast(count: int, env: dict[str, str]) -> None:
+    """`count` outbox messages in the bot's fresh database, before it starts."""
+    queued = await asyncio.create_subprocess_exec(
+        PYTHON, str(ROOT / "bench" / "broadcast.py"), str(count), str(BROADCAST_CHATS),
+        cwd=ROOT, env=env)
+    if await queued.wait():
+        raise SystemExit("bench/broadcast.py could not queue the broadcast")
 
 
 async def measure(api: FakeApi, bot: Bot, users: int, seconds: float, warmup: float,
@@ -411,6 +433,8 @@ async def measure(api: FakeApi, bot: Bot, users: int, seconds: float, warmup: fl
                 "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'bot.sqlite3'}",
                 "MASTER_KEY_FILE": str(folder / "master.key"), "REMINDERS": "off",
                 "CONSULTANT_IDS": str(CONSULTANT_ID), "PYTHONUNBUFFERED": "1", **bot.env})
+    if bot.broadcast:
+        await queue_broadcast(bot.broadcast, env)
     args = bot.args
     profile = os.environ.get("LOAD_PROFILE")
     if profile and bot.args[0].endswith("main.py"):  # this bot under cProfile (slower)
@@ -435,8 +459,10 @@ async def measure(api: FakeApi, bot: Bot, users: int, seconds: float, warmup: fl
         await asyncio.sleep(warmup)
         phase.start = time.perf_counter()
         cpu_before, driver_before = cpu_seconds(process.pid), time.process_time()
+        broadcast_before = api.broadcast_sent
         await asyncio.sleep(seconds)
         phase.end = time.perf_counter()
+        broadcast_rate = (api.broadcast_sent - broadcast_before) / (phase.end - phase.start)
         cpu = cpu_seconds(process.pid) - cpu_before
         driver = time.process_time() - driver_before
         wall = phase.end - phase.start
@@ -461,7 +487,7 @@ async def measure(api: FakeApi, bot: Bot, users: int, seconds: float, warmup: fl
     return Result(bot.name, users, phase.answered / wall, percentile(lat, 50),
                   percentile(lat, 95), percentile(lat, 99),
                   cpu / max(phase.answered, 1) * 1000, cpu / wall, rss, no_answer,
-                  driver / wall)
+                  driver / wall, broadcast_rate)
 
 
 # ---- the report -------------------------------------------------------------------------------
@@ -494,6 +520,11 @@ def report(users: int, results: list[Result], seconds: float, warmup: float) -> 
     bare = results[0]
     for result in results[1:]:
         print(ratio_row(f"÷ bare{result.bot.removeprefix('bieb-bot')}", result, bare))
+    for result in results:
+        if result.broadcast_per_s:
+            print(f"  {result.bot}: a broadcast was going out at "
+                  f"{result.broadcast_per_s:.1f} messages/s meanwhile; the parents' p95: "
+                  f"{result.p95 / 1000:.2f} s (target: under 1 s at 50 users)")
     for result in results:
         busy = result.driver_cpu_share
         note = (" <- the driver is the bottleneck here" if busy >= DRIVER_BUSY
