@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from storage.models import Case, Consultant, FlowState, Parent, Partner
+from storage.repositories import flows as flows_repo
 
 
 async def consultant_by_telegram_id(session: AsyncSession, telegram_user_id: int
@@ -59,6 +60,8 @@ async def who_is(session: AsyncSession, telegram_user_id: int) -> Who:
         .outerjoin(Parent, Parent.telegram_user_id == user.c.id)
         .outerjoin(FlowState, FlowState.telegram_user_id == user.c.id)
         .options(joinedload(Partner.organisation)))).one()
+    if row[3] is None:
+        flows_repo.known_none(session, telegram_user_id)
     return Who(row[0], row[1], row[2], row[3], bool(row[4]) and row[2] is not None)
 
 
