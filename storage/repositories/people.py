@@ -60,9 +60,10 @@ async def who_is(session: AsyncSession, telegram_user_id: int) -> Who:
         .outerjoin(Parent, Parent.telegram_user_id == user.c.id)
         .outerjoin(FlowState, FlowState.telegram_user_id == user.c.id)
         .options(joinedload(Partner.organisation)))).one()
-    if row[3] is None:
+    who = Who(row[0], row[1], row[2], row[3], bool(row[4]) and row[2] is not None)
+    if who.flow is None:
         flows_repo.known_none(session, telegram_user_id)
-    return Who(row[0], row[1], row[2], row[3], bool(row[4]) and row[2] is not None)
+    return who
 
 
 async def parent_by_telegram_id(session: AsyncSession, telegram_user_id: int) -> Parent | None:
