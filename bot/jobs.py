@@ -47,16 +47,17 @@ async def run_activity_reminders(services: Services, now: datetime | None = None
 
 async def run_retention(services: Services, now: datetime | None = None) -> privacy.Retention:
     """Anonymise closed cases after RETENTION_DAYS; drop old answered questions, unfinished
-    flows, handled update ids and sent or dead outbox messages."""
+    flows, handled update ids and sent or dead outbox messages; unlink past activities'
+    sign-ups from their parents."""
     async with services.sessions() as session, session.begin():
         done = await privacy.apply_retention(session, services.settings.retention_days,
                                              services.facts.villages, now)
     # After the commit: what retention deleted leaves SQLite's write-ahead log too.
     await checkpoint(services.engine)
-    if done.cases or done.questions or done.flows or done.updates or done.outbox:
+    if done.cases or done.questions or done.flows or done.updates or done.outbox or done.signups:
         log.info("retention: %s cases anonymised, %s questions, %s flows, %s update ids and "
-                 "%s outbox messages deleted", done.cases, done.questions, done.flows,
-                 done.updates, done.outbox)
+                 "%s outbox messages deleted, %s activity sign-ups unlinked", done.cases,
+                 done.questions, done.flows, done.updates, done.outbox, done.signups)
     return done
 
 

@@ -37,6 +37,9 @@ from storage.repositories import updates as updates_repo
 
 # An unfinished referral (with a typed phone number, perhaps) is dropped after this long.
 FLOW_DAYS = 30
+# Who signed up for an activity is kept this long after it started (a question about it, a
+# lost glove); then only the sign-up's count stays, for the figures.
+SIGNUP_DAYS = 30
 # Handled update ids guard against redelivery, which Telegram does for a day at most.
 PROCESSED_UPDATE_DAYS = 7
 # A message the outbox sent is kept this long (its text can hold personal data); a dead
@@ -245,6 +248,7 @@ class Retention:
     flows: int
     updates: int = 0
     outbox: int = 0
+    signups: int = 0  # activity sign-ups no longer linked to their parent
 
 
 async def apply_retention(session: AsyncSession, retention_days: int,
@@ -253,7 +257,8 @@ async def apply_retention(session: AsyncSession, retention_days: int,
     """Closed cases older than the retention period are anonymised; questions the bot
     answered itself, and referrals or other flows left unfinished, are deleted; so are the
     ids of handled updates after a week, sent outbox messages after a few days and dead
-    letters after the retention period."""
+    letters after the retention period. A month after an activity its sign-ups no longer
+    say whose they were."""
     now = now or datetime.now(UTC)
     before = now - timedelta(days=retention_days)
     old_cases = list(await session.scalars(
@@ -281,12 +286,14 @@ async def apply_retention(session: AsyncSession, retention_days: int,
         session, now - timedelta(days=PROCESSED_UPDATE_DAYS))
     outbox = await outbox_repo.prune(session, sent_before=now - timedelta(days=SENT_OUTBOX_DAYS),
                                      dead_before=before)
+    signups = await activities_repo.unlink_before(session, now - timedelta(days=SIGNUP_DAYS))
     await audit.record(session, None, "retention", cases=len(old_cases),
                        questions=questions.rowcount, flows=flows.rowcount, updates=updates,
-                       outbox=outbox)
+                       outbox=outbox, signups=signups)
     await keys.destroy_unused(session)  # of deleted flows and pruned messages
     await session.flush()
-    return Retention(len(old_cases), questions.rowcount, flows.rowcount, updates, outbox)
+    return Retention(len(old_cases), questions.rowcount, flows.rowcount, updates, outbox,
+                     signups)
 
 
 def _erased_notice(reference: str) -> str:

@@ -582,7 +582,8 @@ class ActivitySignup(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
-    parent_id: Mapped[int] = mapped_column(ForeignKey("parents.id"), index=True)
+    # None: unlinked after the activity (bot.privacy's retention): the count stays, not who.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("parents.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))
     children: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.activities import KINDS
 from bot.callbacks import ActivityButton
 from bot.i18n import translator
-from bot.jobs import run_activity_reminders
+from bot.jobs import run_activity_reminders, run_retention
 from storage.models import Activity, ActivitySignup, ActivitySubscriber, Case
 from tests.test_consultant import answer, english_consultant
 from tests.test_referral import join_as_partner
@@ -214,6 +214,36 @@ async def test_partner_at_the_tent_refers_and_counts_and_the_figures(bot):
     assert (row["signed_up"], row["children"], row["came_parents"], row["referrals"]) == (
         "1", "3", "12", "1")
     assert "Ola" not in content
+
+
+async def test_a_month_after_the_activity_its_sign_ups_no_longer_say_whose(bot):
+    """Privacy: who signed up for a past activity is not kept for ever; the count is."""
+    freeze(bot, BEFORE)
+    consultant = await english_consultant(bot)
+    await plan_summer_tent(consultant, capacity="10")
+    ola = await parent_in(bot, "pl", "Ola")
+    monday = await session_of(bot, "Nieuwleusen", 19)
+    wednesday = await session_of(bot, "Dalfsen", 21)
+    await ola.send(t("pl", "📖 Reading & activities"))
+    await tap(ola, "join", monday.id)
+    await tap(ola, "kids", monday.id, 3)
+    await ola.send(t("pl", "📖 Reading & activities"))
+    await tap(ola, "join", wednesday.id)
+
+    await run_retention(bot.services, monday.starts_at + timedelta(days=29))
+    assert all(s.parent_id is not None for s in await bot.rows(ActivitySignup))
+    done = await run_retention(bot.services, monday.starts_at + timedelta(days=31))
+    assert done.signups == 1
+    by_activity = {s.activity_id: s for s in await bot.rows(ActivitySignup)}
+    assert by_activity[monday.id].parent_id is None  # a month after: nobody's
+    assert by_activity[monday.id].children == 3
+    assert by_activity[wednesday.id].parent_id is not None  # 29 days ago: not yet
+    # The figures still count it; Ola's list and her later sign-ups still work.
+    freeze(bot, monday.starts_at + timedelta(days=31))
+    stats = answer(await consultant.send("/stats 2027"), "📊")
+    assert "Nieuwleusen: 6 sessions, 1 signed up (3 children)" in stats
+    await ola.send(t("pl", "📖 Reading & activities"))
+    assert ola.last_text.strip()
 
 
 async def test_bad_input_changes_nothing(bot):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Activity, ActivitySignup, ActivitySubscriber, Case, Parent
@@ -136,6 +137,17 @@ async def subscribers(session: AsyncSession) -> list[Parent]:
     return list(await session.scalars(
         select(Parent).join(ActivitySubscriber, ActivitySubscriber.parent_id == Parent.id)
         .where(Parent.telegram_user_id.is_not(None)).order_by(Parent.id)))
+
+
+async def unlink_before(session: AsyncSession, before: datetime) -> int:
+    """Sign-ups for activities that started before `before` no longer say whose they were;
+    returns how many were unlinked. Their status and children stay, for the figures."""
+    started = select(Activity.id).where(Activity.starts_at < before)
+    result = cast("CursorResult[Any]", await session.execute(
+        update(ActivitySignup).where(ActivitySignup.parent_id.is_not(None),
+                                     ActivitySignup.activity_id.in_(started))
+        .values(parent_id=None)))
+    return result.rowcount
 
 
 async def forget_parent(session: AsyncSession, parent_id: int) -> None:
