@@ -43,6 +43,7 @@ from storage.repositories import activities as repo
 
 FLOW = "activity"  # the consultant creating activities
 COUNT_FLOW = "activity_count"  # a partner or consultant typing who came
+EDIT_FLOW = "activity_edit"  # the consultant typing a session's new places or time
 
 # Parents' words for each kind, in all nine catalogs.
 KINDS: dict[str, str] = {
@@ -620,17 +621,19 @@ async def cancel(session: AsyncSession, person: Person, activity_id: int, now: d
 
 
 async def _move_up(session: AsyncSession, activity: Activity, now: datetime,
-                   facts: LibraryFacts, zone: ZoneInfo) -> None:
+                   facts: LibraryFacts, zone: ZoneInfo) -> bool:
+    """A free place to the first waiting parent, who is told; False when there was no free
+    place or nobody waiting."""
     if await repo.count(session, activity.id, "booked") >= activity.capacity:
-        return
+        return False
     first = await repo.first_waiting(session, activity.id)
     if first is None:
-        return
+        return False
     first.status = "booked"
     await session.flush()
-    parent = await session.get(Parent, first.parent_id)
+    parent = await session.get(Parent, first.parent_id) if first.parent_id else None
     if parent is None or parent.telegram_user_id is None:
-        return
+        return True
     language = parent.language if parent.language in LANGUAGES else "nl"
     with use_language(language):
         text = "\n".join([_("🎉 A place came free! You are now signed up for:"), "",
@@ -640,6 +643,7 @@ async def _move_up(session: AsyncSession, activity: Activity, now: datetime,
     await outbox.queue_message(session, chat_id=parent.telegram_user_id, text=text,
                                reply_markup=markup, language=language,
                                dedupe_key=f"activity-up:{first.id}:{int(now.timestamp())}")
+    return True
 
 
 async def send_reminders(session: AsyncSession, facts: LibraryFacts, zone: ZoneInfo,
@@ -760,6 +764,122 @@ async def call_off(session: AsyncSession, person: Person, activity_id: int,
                 dedupe_key=f"activity-off:{parent.id}:{theirs[0].id}:{int(now.timestamp())}"):
             found.told += 1
     return found
+
+
+# ---- the consultant changes a session: more or fewer places, another time -------------------
+class Change(StrEnum):
+    ASKED = "asked"  # the flow waits for the new places or time
+    PLACES = "places"  # done: the number of places changed
+    TIME = "time"  # done: the date and time changed
+    GONE = "gone"  # no such activity, or called off
+    STARTED = "started"  # too late
+    TOO_FEW = "too_few"  # fewer places than families booked
+    FORMAT = "format"  # neither a number of places nor a date and time
+    PAST = "past"
+    END_BEFORE_START = "end_before_start"
+    CLASH = "clash"  # another activity at that place then
+
+
+@dataclass
+class Changed:
+    outcome: Change
+    activity: Activity | None = None
+    booked: int = 0  # families with a place
+    moved_up: int = 0  # waiting families who got a place (more places)
+    told: int = 0  # parents told of the new time
+    clash: Activity | None = None
+
+
+async def _changeable(session: AsyncSession, activity_id: int, now: datetime
+                      ) -> Changed | Activity:
+    activity = await repo.lock_activity(session, activity_id)
+    if activity is None or activity.cancelled_at is not None:
+        return Changed(Change.GONE, activity)
+    if activity.starts_at <= now:
+        return Changed(Change.STARTED, activity)
+    return activity
+
+
+async def start_change(session: AsyncSession, person: Person, activity_id: int,
+                       now: datetime) -> Changed:
+    """✏️ under /activities: the consultant is asked for the new places or time."""
+    access.require(person, "activity.cancel")
+    found = await _changeable(session, activity_id, now)
+    if isinstance(found, Changed):
+        return found
+    await flows.begin(session, person, EDIT_FLOW, "change", {"activity": found.id})
+    return Changed(Change.ASKED, found, await repo.count(session, found.id, "booked"))
+
+
+async def leave_change(session: AsyncSession, person: Person) -> None:
+    """↩️ Keep it as it is: out of the flow, nothing changed."""
+    state = await flows.current(session, person)
+    if state is not None and state.flow == EDIT_FLOW:
+        await flows.end(session, person)
+
+
+async def change(session: AsyncSession, person: Person, state: flows.FlowState, text: str,
+                 now: datetime, facts: LibraryFacts, zone: ZoneInfo) -> Changed:
+    """A number is the places: never fewer than the families booked; more places go to the
+    waiting list first, each family told. A date and time moves the session (not onto
+    another activity at the same place): booked and waiting families are told in their
+    language, and the reminder goes again the day before the new date. Anything else
+    changes nothing and the question stays."""
+    access.require(person, "activity.cancel")
+    found = await _changeable(session, int(state.data.get("activity", 0)), now)
+    if isinstance(found, Changed):
+        await flows.end(session, person)
+        return found
+    activity = found
+    booked = await repo.count(session, activity.id, "booked")
+    places = parse_capacity(text)
+    if places is not None:
+        if places < booked:
+            return Changed(Change.TOO_FEW, activity, booked)
+        activity.capacity = places
+        await session.flush()
+        moved = 0
+        while await _move_up(session, activity, now, facts, zone):
+            moved += 1
+        await flows.end(session, person)
+        return Changed(Change.PLACES, activity, booked + moved, moved)
+    when = parse_when(text, zone, now)
+    if isinstance(when, Problem):
+        return Changed({Problem.PAST: Change.PAST,
+                        Problem.END_BEFORE_START: Change.END_BEFORE_START}.get(
+                            when, Change.FORMAT), activity, booked)
+    other = await repo.overlapping(session, activity.village, activity.place, *when,
+                                   leaving_out=activity.id)
+    if other is not None:
+        return Changed(Change.CLASH, activity, booked, clash=other)
+    activity.starts_at, activity.ends_at = when
+    await repo.remind_again(session, activity.id)
+    await session.flush()
+    told = await _tell_new_time(session, activity, now, facts, zone)
+    await flows.end(session, person)
+    return Changed(Change.TIME, activity, booked, told=told)
+
+
+async def _tell_new_time(session: AsyncSession, activity: Activity, now: datetime,
+                         facts: LibraryFacts, zone: ZoneInfo) -> int:
+    told = 0
+    for row, parent in await repo.signed_up_parents(session, [activity.id]):
+        if parent.telegram_user_id is None:
+            continue
+        language = parent.language if parent.language in LANGUAGES else "nl"
+        with use_language(language):
+            text = "\n".join([_("🕒 The library moved this activity to another time:"), "",
+                              parent_entry(Seen(activity, 0, row.status), facts, zone,
+                                           language),
+                              "", _("Can you not come? Please cancel, so someone else can.")])
+            markup = {"inline_keyboard": [[{"text": _("✖️ Cancel my place"), "callback_data":
+                                            ActivityButton("cancel", activity.id).pack()}]]}
+        if await outbox.queue_message(
+                session, chat_id=parent.telegram_user_id, text=text, reply_markup=markup,
+                language=language,
+                dedupe_key=f"activity-moved:{row.id}:{int(activity.starts_at.timestamp())}"):
+            told += 1
+    return told
 
 
 # ---- the staff's view, and partners at an activity ----------------------------------------

@@ -327,7 +327,8 @@ class OrganisationButton(ButtonData):
 
 
 ActivityAction = Literal["join", "wait", "cancel", "kids", "list", "sub", "unsub", "refer",
-                         "count", "new", "drop", "dropser", "dropyes", "dropseryes", "keep"]
+                         "count", "new", "drop", "dropser", "dropyes", "dropseryes", "keep",
+                         "edit", "same"]
 
 
 @dataclass(frozen=True)

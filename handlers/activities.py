@@ -11,7 +11,7 @@ from __future__ import annotations
 from telegram import CallbackQuery, Update
 
 from bot import activities, answers, parents, referrals
-from bot.activities import CallOff, Clash, Outcome, Problem
+from bot.activities import CallOff, Change, Clash, Outcome, Problem
 from bot.callbacks import ActivityButton, ActivityFlowButton
 from bot.context import BotContext
 from bot.flows import FlowState
@@ -227,7 +227,8 @@ async def staff_list(context: BotContext) -> None:
             rows.append([(S_("❌ Cancel: {when} {place}").format(
                 when=activities.short_when(activity, zone, current_language()),
                 place=activity.place or activity.village or ""),
-                ActivityButton("drop", activity.id))])
+                ActivityButton("drop", activity.id)),
+                (S_("✏️ Change"), ActivityButton("edit", activity.id))])
         if not activities.around_now(activity, now):
             continue
         when = activities.short_when(activity, zone, current_language())
@@ -348,6 +349,9 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     if button.action in CALL_OFF:
         await _call_off_button(context, query, button)
+        return
+    if button.action in ("edit", "same"):
+        await _change_button(context, query, button)
         return
     if context.person.is_staff:
         context.answer(query.id, _("This button does not work any more."))
@@ -514,5 +518,93 @@ async def _call_off_button(context: BotContext, query: CallbackQuery,
                   reply_markup=inline(rows))
 
 
-__all__ = ["activities_command", "new_activity", "on_button",
-           "on_count_text", "on_flow_button", "on_flow_text", "parent_list"]
+# ---- the consultant changes a session: places or time -----------------------------------------
+def _change_refused(context: BotContext, done: activities.Changed) -> str | None:
+    """The answer to a change that was not made (None: it was made or asked)."""
+    zone = context.services.settings.zone
+    texts = {
+        Change.GONE: S_("This activity no longer exists or was cancelled. Nothing changed."),
+        Change.STARTED: S_("This activity has already started or is over. Nothing changed."),
+        Change.TOO_FEW: Sngettext("{booked} family has a place: type at least {booked}, or "
+                                  "cancel the activity.",
+                                  "{booked} families have a place: type at least {booked}, "
+                                  "or cancel the activity.", done.booked).format(
+                                      booked=done.booked),
+        Change.FORMAT: S_("Please type the number of places (1 to {most}), or the new date "
+                          "and time like 21-07-2027 14:00-16:00.").format(
+                              most=activities.MAX_CAPACITY),
+        Change.PAST: S_("That time has passed. Please type a date and time to come."),
+        Change.END_BEFORE_START: S_("The end is before the start. Please type it like "
+                                    "21-07-2027 14:00-16:00."),
+    }
+    if done.outcome is Change.CLASH and done.clash is not None:
+        return S_("At that time {place} has {name} ({when}). Please type another time.").format(
+            place=done.clash.place or done.clash.village or "–",
+            name=activities.staff_name(done.clash),
+            when=f"{done.clash.starts_at.astimezone(zone):%d-%m-%Y %H:%M}")
+    return texts.get(done.outcome)
+
+
+async def _change_button(context: BotContext, query: CallbackQuery,
+                         button: ActivityButton) -> None:
+    """✏️ under /activities: the consultant types the new number of places or time."""
+    if context.person.role is not Role.CONSULTANT:  # a forged button
+        context.answer(query.id, S_("This button does not work any more."))
+        return
+    if button.action == "same":
+        await activities.leave_change(context.session, context.person)
+        context.answer(query.id)
+        edit_pressed(context, query, S_("Nothing changed."))
+        return
+    done = await activities.start_change(context.session, context.person, button.activity,
+                                         context.services.now())
+    refused = _change_refused(context, done)
+    if refused is not None or done.activity is None:
+        context.answer(query.id, refused)
+        context.reply(refused or S_("This button does not work any more."))
+        return
+    context.answer(query.id)
+    activity, zone = done.activity, context.services.settings.zone
+    context.reply("\n".join([
+        S_("✏️ {name}, {when}, {place}: {booked} of {capacity} places taken.").format(
+            name=activities.staff_name(activity),
+            when=f"{activity.starts_at.astimezone(zone):%d-%m-%Y %H:%M}",
+            place=activity.place or activity.village or "–", booked=done.booked,
+            capacity=activity.capacity),
+        "",
+        S_("Type the new number of places (like 12), or the new date and time (like "
+           "21-07-2027 14:00-16:00). Families who signed up are told in their own "
+           "language.")]), reply_markup=inline([[(S_("↩️ Keep it as it is"),
+                                                  ActivityButton("same", activity.id))]]))
+
+
+async def on_change_text(update: Update, context: BotContext, state: FlowState) -> None:
+    services = context.services
+    done = await activities.change(context.session, context.person, state, text_of(update),
+                                   services.now(), services.facts, services.settings.zone)
+    refused = _change_refused(context, done)
+    if refused is not None:
+        context.reply(refused)
+    elif done.outcome is Change.PLACES and done.activity is not None:
+        context.reply(S_("✅ Saved: {capacity} places.").format(
+            capacity=done.activity.capacity) + ("\n" + Sngettext(
+                "{count} family moved up from the waiting list and is told.",
+                "{count} families moved up from the waiting list and are told.",
+                done.moved_up).format(count=done.moved_up) if done.moved_up else ""))
+    elif done.outcome is Change.TIME and done.activity is not None:
+        zone = services.settings.zone
+        context.reply(S_("✅ Saved: {name} is now on {when}.").format(
+            name=activities.staff_name(done.activity),
+            when=f"{done.activity.starts_at.astimezone(zone):%d-%m-%Y %H:%M}") + "\n" +
+            Sngettext("{parents} parent is told in their own language.",
+                      "{parents} parents are told in their own language.",
+                      done.told).format(parents=done.told))
+
+
+async def on_change_other(update: Update, context: BotContext, state: FlowState) -> None:
+    context.reply(S_("Please type the number of places (1 to {most}), or the new date and "
+                     "time like 21-07-2027 14:00-16:00.").format(most=activities.MAX_CAPACITY))
+
+
+__all__ = ["activities_command", "new_activity", "on_button", "on_change_other",
+           "on_change_text", "on_count_text", "on_flow_button", "on_flow_text", "parent_list"]

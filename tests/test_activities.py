@@ -246,6 +246,74 @@ async def test_a_month_after_the_activity_its_sign_ups_no_longer_say_whose(bot):
     assert ola.last_text.strip()
 
 
+async def test_the_consultant_changes_places_and_time_and_families_are_told(bot):
+    freeze(bot, BEFORE)
+    consultant = await english_consultant(bot)
+    await plan_summer_tent(consultant)  # one place each
+    amal = await parent_in(bot, "ar", "Amal")
+    ola = await parent_in(bot, "pl", "Ola")
+    monday = await session_of(bot, "Nieuwleusen", 19)
+    await ola.send(t("pl", "📖 Reading & activities"))
+    await tap(ola, "join", monday.id)
+    await amal.send(t("ar", "📖 Reading & activities"))
+    await tap(amal, "join", monday.id)
+    await tap(amal, "wait", monday.id)
+
+    # More places: the waiting family moves up and hears so in Arabic.
+    await consultant.send("/activities")
+    await tap(consultant, "edit", monday.id)
+    assert "1 of 1 places taken" in consultant.last_text
+    for typed in ("0", "many", "19-07-2027 16:00-14:00"):  # asked again, nothing changed
+        await consultant.send(typed)
+        assert "Nothing" not in consultant.last_text and "Please type" in consultant.last_text
+    assert (await session_of(bot, "Nieuwleusen", 19)).capacity == 1
+    await consultant.send("3")
+    assert "Saved: 3 places" in consultant.last_text
+    assert "1 family moved up from the waiting list" in consultant.last_text
+    await bot.drain_outbox()
+    assert t("ar", "🎉 A place came free! You are now signed up for:") in amal.last_text
+    assert {s.status for s in await bot.rows(ActivitySignup)} == {"booked"}
+
+    # Fewer places than families booked, a time taken by the next Monday's session, a time
+    # gone by: refused, the question stays.
+    await consultant.send("/activities")
+    await tap(consultant, "edit", monday.id)
+    await consultant.send("1")
+    assert "2 families have a place: type at least 2" in consultant.last_text
+    await consultant.send("26-07-2027 15:00-16:00")
+    assert "At that time Nieuwleusen has" in consultant.last_text
+    await consultant.send("01-06-2027 14:00-16:00")
+    assert "That time has passed" in consultant.last_text
+    moved = await session_of(bot, "Nieuwleusen", 19)
+    assert (moved.capacity, moved.starts_at.hour) == (3, 12)  # 14:00 in Amsterdam
+
+    # Another time: both families are told in their own language, with the new time.
+    await consultant.send("20-07-2027 10:00-12:00")
+    assert "Saved:" in consultant.last_text and "20-07-2027 10:00" in consultant.last_text
+    assert "2 parents are told" in consultant.last_text
+    await bot.drain_outbox()
+    moved_text = "🕒 The library moved this activity to another time:"
+    assert t("pl", moved_text) != moved_text and t("pl", moved_text) in ola.last_text
+    assert "20" in ola.last_text and "10:00" in ola.last_text
+    assert t("ar", moved_text) in amal.last_text
+    # The reminder follows the new day (the day before, 20 July's eve).
+    freeze(bot, datetime(2027, 7, 19, 16, 0, tzinfo=UTC))
+    assert await run_activity_reminders(bot.services) == 2
+
+    # ↩️ Keep it as it is: out of the question; a number typed then changes nothing.
+    await consultant.send("/activities")
+    wednesday = await session_of(bot, "Dalfsen", 21)
+    await tap(consultant, "edit", wednesday.id)
+    await tap(consultant, "same", wednesday.id)
+    assert "Nothing changed." in consultant.inbox[-1]["text"] or any(
+        "Nothing changed." in text for text in consultant.texts()[-3:])
+    await consultant.send("7")
+    assert (await session_of(bot, "Dalfsen", 21)).capacity == 1
+    # A parent's forged change button does nothing.
+    await ola.press_data(ActivityButton("edit", wednesday.id).pack(), ola.inbox[-1])
+    assert (await session_of(bot, "Dalfsen", 21)).capacity == 1
+
+
 async def test_bad_input_changes_nothing(bot):
     freeze(bot, BEFORE)
     consultant = await english_consultant(bot)

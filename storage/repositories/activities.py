@@ -42,15 +42,23 @@ async def running_or_coming(session: AsyncSession, now: datetime, limit: int = 5
 
 
 async def overlapping(session: AsyncSession, village: str | None, place: str | None,
-                      start: datetime, end: datetime) -> Activity | None:
-    """An activity at the same place whose time overlaps [start, end)."""
+                      start: datetime, end: datetime, leaving_out: int | None = None
+                      ) -> Activity | None:
+    """An activity at the same place whose time overlaps [start, end) (other than the one
+    `leaving_out`: a session moved to another time)."""
     return await session.scalar(
         select(Activity).where(
             Activity.village.is_(None) if village is None else Activity.village == village,
             Activity.place.is_(None) if place is None else Activity.place == place,
             Activity.starts_at < end, Activity.ends_at > start,
-            Activity.cancelled_at.is_(None))
+            Activity.cancelled_at.is_(None), Activity.id != (leaving_out or 0))
         .order_by(Activity.starts_at).limit(1))
+
+
+async def remind_again(session: AsyncSession, activity_id: int) -> None:
+    """The session moved: its booked parents get the day-before reminder again."""
+    await session.execute(update(ActivitySignup).where(ActivitySignup.activity_id == activity_id)
+                          .values(reminded_at=None))
 
 
 async def signup(session: AsyncSession, activity_id: int, parent_id: int,
