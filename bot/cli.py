@@ -278,7 +278,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     masterkey.configure(settings)
     try:
         numbers = asyncio.run(_read_figures(settings, lambda session: report.gather(
-            session, year, settings.zone, now, facts)))
+            session, year, settings.zone, now, facts, calendar=settings.working_days)))
     except report.YearError:
         print(f"no cases in {year} or {year - 1}: nothing to report", file=sys.stderr)
         return 1
@@ -302,7 +302,8 @@ def cmd_chart(args: argparse.Namespace) -> int:
     masterkey.configure(settings)
 
     async def read(session: AsyncSession) -> tuple[figures.Figures, figures.Outreach]:
-        return (await figures.figures(session, period, settings.zone),
+        return (await figures.figures(session, period, settings.zone,
+                                      calendar=settings.working_days),
                 await figures.outreach(session, period, settings.zone))
 
     numbers, outreach = asyncio.run(_read_figures(settings, read))

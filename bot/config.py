@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot import workdays
+
 # Relative to the working directory (the checkout for `make run`, WorkingDirectory= for a
 # service), never inside the installed package.
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.sqlite3"
@@ -36,6 +38,9 @@ class Settings(BaseSettings):
     consultant_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_locale: str = "nl"
     timezone: str = "Europe/Amsterdam"
+    # Public holidays that are no working days ("NL", "BE", ...; "" for none): the two
+    # working days to first contact, the morning reminder.
+    holidays_country: str = "NL"
     retention_days: int = Field(default=365, ge=1, le=3650)
     # A case card in a staff chat shows the family's phone, note and words; after this many
     # hours the bot edits it to a short form (and at once when the family is erased).
@@ -134,6 +139,15 @@ class Settings(BaseSettings):
             raise ValueError("unknown time zone name") from err
         return value
 
+    @field_validator("holidays_country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        value = value.strip().upper()
+        if not workdays.known_country(value):
+            raise ValueError("not a country code the holidays package knows (like NL or BE), "
+                             "or empty for none")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str) -> str:
@@ -189,6 +203,10 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def working_days(self) -> workdays.Calendar:
+        return workdays.calendar(self.holidays_country)
 
 
 def load_settings(**overrides: Any) -> Settings:  # checked by pydantic, like the environment

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from bot import access, activities, audit, bags, spreadsheet
 from bot.cases import NEED_NAMES, OUTCOMES, STATUS_NAMES
 from bot.i18n import NS_, S_, Sngettext, current_language
 from bot.people import Person
+from bot.workdays import DUTCH, Calendar
 from storage.db import reading
 from storage.models import Case
 from storage.repositories import cases as cases_repo
@@ -123,29 +124,10 @@ def _ordered(tally: Iterable[tuple[Any, int, int]]) -> Counts:
     return tuple(counts.items())
 
 
-WORKING_DAYS_TO_CONTACT = 2
-_WEEKEND = 5  # date.weekday(): Saturday and Sunday are 5 and 6
-# A deadline is at most 5 days after the case's day (a Friday's is the Wednesday after): a
-# wait of 6 days is late whatever the hours and summer time.
-LATE_AFTER_DAYS = 6
-
-
-def working_days_between(first: date, last: date) -> int:
-    """Monday to Friday from `first` (counted) to `last` (not counted): from a Friday to the
-    Tuesday after, 2 (Friday, Monday)."""
-    if last <= first:
-        return 0
-    weeks, rest = divmod((last - first).days, 7)
-    return weeks * 5 + sum((first.weekday() + day) % 7 < _WEEKEND for day in range(rest))
-
-
-def contact_deadline(created: date) -> date:
-    """The first day on which contact is late: after the second working day following
-    `created`."""
-    day = created
-    while working_days_between(created, day) <= WORKING_DAYS_TO_CONTACT:
-        day += timedelta(days=1)
-    return day
+# A deadline is at most a few days after the case's day (a Friday's is the Wednesday after);
+# whole days of waiting beyond the longest run of days off in a year are late whatever the
+# hours and summer time (Christmas and a weekend: nine days at the most).
+LATE_AFTER_DAYS = 10
 
 
 SECONDS_A_DAY = 86400
@@ -192,7 +174,7 @@ class _LocalDays:
 
 
 async def figures(session: AsyncSession, period: Period, zone: ZoneInfo,
-                  now: datetime | None = None) -> Figures:
+                  now: datetime | None = None, calendar: Calendar = DUTCH) -> Figures:
     """The numbers, from counts the database makes (a handful of queries, whatever the number
     of cases) and two time stamps per case, no case loaded as an object."""
     start, end = period.start, period.end
@@ -209,7 +191,8 @@ async def figures(session: AsyncSession, period: Period, zone: ZoneInfo,
         day = local.day(created)
         facts = day_facts.get(day)
         if facts is None:
-            facts = day_facts[day] = (f"{day.year}-{day.month:02d}", contact_deadline(day))
+            facts = day_facts[day] = (f"{day.year}-{day.month:02d}",
+                                      calendar.contact_deadline(day))
         month, deadline = facts
         months[month] = months.get(month, 0) + 1
         month_kinds[month, kind] = month_kinds.get((month, kind), 0) + 1
@@ -331,26 +314,27 @@ async def outreach(source: AsyncSession, period: Period, zone: ZoneInfo) -> Outr
 
 async def stats(session: AsyncSession, person: Person, period: Period, zone: ZoneInfo,
                 sessions: async_sessionmaker[AsyncSession] | None = None,
-                now: datetime | None = None) -> tuple[Figures, Outreach]:
+                now: datetime | None = None, calendar: Calendar = DUTCH
+                ) -> tuple[Figures, Outreach]:
     """/stats: the figures read in a session of their own when `sessions` is given (the
     update's transaction then only records that they were read). The text (`stats_message`)
     and the chart (bot.charts) are both made from them."""
     access.require(person, "stats")
     async with _reading(session, sessions) as source:
-        numbers = await figures(source, period, zone, now)
+        numbers = await figures(source, period, zone, now, calendar)
         found = await outreach(source, period, zone)
     await audit.record(session, person, "figures", period=period.label, cases=numbers.cases)
     return numbers, found
 
 
 async def stats_apart(sessions: async_sessionmaker[AsyncSession], person: Person,
-                      period: Period, zone: ZoneInfo, now: datetime | None = None
-                      ) -> tuple[Figures, Outreach]:
+                      period: Period, zone: ZoneInfo, now: datetime | None = None,
+                      calendar: Calendar = DUTCH) -> tuple[Figures, Outreach]:
     """/stats after the update's commit (BotContext.after_commit): read in a snapshot of its
     own, the audit entry in a short transaction of its own, so the update's transaction (and
     on SQLite everyone else's writes) never waits for the read."""
     async with sessions() as session, session.begin():
-        return await stats(session, person, period, zone, sessions, now)
+        return await stats(session, person, period, zone, sessions, now, calendar)
 
 
 async def stats_text(session: AsyncSession, person: Person, period: Period, zone: ZoneInfo,

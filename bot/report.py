@@ -34,6 +34,7 @@ from bot.facts import LibraryFacts
 from bot.figures import Figures, Outreach, Period, _reading, figures, outreach, percent
 from bot.i18n import NS_, S_, current_language, use_language
 from bot.people import Person
+from bot.workdays import DUTCH, Calendar
 
 SMALL = 5  # no count under this many families is shown
 LANGUAGES = ("nl", "en")
@@ -92,17 +93,18 @@ class ReportFigures:
     outreach_before: Outreach | None = None
 
 
-async def gather(session: AsyncSession, year: int, zone: ZoneInfo, now: datetime,
+async def gather(session: AsyncSession, year: int, zone: ZoneInfo, now: datetime,  # noqa: PLR0913
                  facts: LibraryFacts, person: Person | None = None,
-                 sessions: async_sessionmaker[AsyncSession] | None = None) -> ReportFigures:
+                 sessions: async_sessionmaker[AsyncSession] | None = None, *,
+                 calendar: Calendar = DUTCH) -> ReportFigures:
     """The two years' figures (read in a session of their own when `sessions` is given),
     and one audit entry that the report was made. Raises YearError("empty") when neither
     year has a case."""
     if person is not None:
         access.require(person, "stats")
     async with _reading(session, sessions) as source:
-        this = await figures(source, year_period(year, zone), zone, now)
-        before = await figures(source, year_period(year - 1, zone), zone, now)
+        this = await figures(source, year_period(year, zone), zone, now, calendar)
+        before = await figures(source, year_period(year - 1, zone), zone, now, calendar)
         out_this = await outreach(source, year_period(year, zone), zone)
         out_before = await outreach(source, year_period(year - 1, zone), zone)
     if not this.cases and not before.cases and out_this.empty and out_before.empty:
@@ -113,11 +115,13 @@ async def gather(session: AsyncSession, year: int, zone: ZoneInfo, now: datetime
 
 
 async def gather_apart(sessions: async_sessionmaker[AsyncSession], year: int, zone: ZoneInfo,
-                       now: datetime, facts: LibraryFacts, person: Person) -> ReportFigures:
+                       now: datetime, facts: LibraryFacts, person: Person, *,
+                       calendar: Calendar = DUTCH) -> ReportFigures:
     """`gather` after the update's commit (BotContext.after_commit): two years read in a
     snapshot of their own, the audit entry in a short transaction of its own."""
     async with sessions() as session, session.begin():
-        return await gather(session, year, zone, now, facts, person, sessions)
+        return await gather(session, year, zone, now, facts, person, sessions,
+                            calendar=calendar)
 
 
 # ---- small cells ----------------------------------------------------------------------------

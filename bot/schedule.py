@@ -22,7 +22,7 @@ from storage.repositories import cases as cases_repo
 from storage.repositories import people as people_repo
 
 OPEN = ("new", "taken", "contacted")
-MONDAY, SATURDAY = 0, 5  # date.weekday(): reminders on weekdays, the digest on Mondays
+MONDAY = 0  # date.weekday(): the digest on Mondays
 # The digest's ages of open cases: under a week, under a month, older.
 WEEK_DAYS, MONTH_DAYS = 7, 30
 
@@ -61,10 +61,11 @@ async def ask_followups(session: AsyncSession, settings: Settings,
 # ---- the morning reminder -------------------------------------------------------------------
 async def send_reminders(session: AsyncSession, settings: Settings,
                          now: datetime | None = None) -> int:
-    """Each consultant: new cases nobody took, and their own cases left untouched."""
+    """Each consultant: new cases nobody took, and their own cases left untouched; on working
+    days (not on weekends and public holidays)."""
     now = now or datetime.now(UTC)
     day = now.astimezone(settings.zone).date()
-    if day.weekday() >= SATURDAY:
+    if not settings.working_days.is_working_day(day):  # weekends and public holidays
         return 0
     new_before = now - timedelta(days=settings.remind_new_after_days)
     idle_before = now - timedelta(days=settings.remind_idle_after_days)

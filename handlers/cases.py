@@ -570,7 +570,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
 
     async def send_stats(later: Later) -> None:
         numbers, outreach = await figures.stats_apart(services.sessions, person, period, zone,
-                                                      now)
+                                                      now, services.settings.working_days)
         if not numbers.cases and outreach.empty:
             later.reply(S_("📊 No cases in {period}: nothing to count or draw yet.").format(
                 period=period.label))

@@ -34,7 +34,8 @@ async def report_command(update: Update, context: BotContext) -> None:
     async def send_report(later: Later) -> None:
         try:
             numbers = await report.gather_apart(services.sessions, year, settings.zone, now,
-                                                services.facts, person)
+                                                services.facts, person,
+                                                calendar=settings.working_days)
         except report.YearError as err:  # neither year has a case
             later.reply(_year_problem(err, year_text, now, context))
             return

@@ -11,10 +11,12 @@ import re
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from bot import charts, figures
+from bot import charts, figures, workdays
+from bot.config import ConfigError, load_settings
 from storage.models import AuditEntry, Case, CaseNeed, Organisation
 from tests.test_cli import run_main
 from tests.test_consultant import answer, english_consultant
@@ -234,9 +236,25 @@ def test_the_commands_write_the_report_and_the_chart_from_the_same_numbers(tmp_p
 
 def test_two_working_days():
     """A case on a Friday may be contacted until Tuesday evening; on a Monday until Wednesday
-    evening; one on Saturday until Wednesday evening too."""
+    evening; one on Saturday until Wednesday evening too. Public holidays are no working
+    days: a case on the Thursday before Christmas may wait until the Tuesday after."""
     friday, monday, saturday = date(2026, 11, 27), date(2026, 11, 30), date(2026, 11, 28)
-    assert figures.working_days_between(friday, date(2026, 12, 1)) == 2  # Fri, Mon
-    assert figures.contact_deadline(friday) == date(2026, 12, 2)  # Wednesday: late
-    assert figures.contact_deadline(monday) == date(2026, 12, 3)  # Thursday: late
-    assert figures.contact_deadline(saturday) == date(2026, 12, 3)
+    dutch, weekdays = workdays.calendar("NL"), workdays.calendar("")
+    assert dutch.working_days_between(friday, date(2026, 12, 1)) == 2  # Fri, Mon
+    assert dutch.contact_deadline(friday) == date(2026, 12, 2)  # Wednesday: late
+    assert dutch.contact_deadline(monday) == date(2026, 12, 3)  # Thursday: late
+    assert dutch.contact_deadline(saturday) == date(2026, 12, 3)
+    christmas_eve = date(2026, 12, 24)  # a Thursday; 25 and 26 December are holidays
+    assert dutch.contact_deadline(christmas_eve) == date(2026, 12, 30)  # Mon, Tue: in time
+    assert weekdays.contact_deadline(christmas_eve) == date(2026, 12, 29)
+    kings_day = date(2027, 4, 27)  # a Tuesday
+    assert not dutch.is_working_day(kings_day) and weekdays.is_working_day(kings_day)
+    assert dutch.contact_deadline(date(2027, 4, 26)) == date(2027, 4, 30)  # Mon: Wed, Thu
+
+
+def test_the_holidays_country_is_checked():
+    with pytest.raises(ConfigError, match="HOLIDAYS_COUNTRY"):
+        load_settings(_env_file=None, holidays_country="XX")
+    assert load_settings(_env_file=None, holidays_country="be").working_days.country == "BE"
+    assert load_settings(_env_file=None, holidays_country="").working_days.is_working_day(
+        date(2027, 4, 27))  # no holidays at all: King's Day is a Tuesday like any other

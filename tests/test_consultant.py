@@ -9,11 +9,12 @@ import io
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot import workdays
 from bot.figures import EXPORT_COLUMNS
 from bot.i18n import translator
 from bot.jobs import run_followups, run_morning
@@ -203,7 +204,8 @@ async def test_followup_asks_once_and_a_no_reopens(bot):
 def _weekday_morning(days_ahead: int) -> datetime:
     moment = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
     moment += timedelta(days=days_ahead)
-    while moment.weekday() >= 5 or moment.weekday() == 0:  # a plain weekday, not Monday
+    # A plain working day: not Monday (the digest), no weekend, no public holiday.
+    while not workdays.DUTCH.is_working_day(moment.date()) or moment.weekday() == 0:
         moment += timedelta(days=1)
     return moment
 
@@ -229,8 +231,14 @@ async def _reminded_once_a_day(bot):
     await bot.restart()
     assert await run_morning(bot.services, day + timedelta(hours=2)) == 0  # not twice a day
     following = day + timedelta(days=1)
-    while following.weekday() >= 5:
+    while not workdays.DUTCH.is_working_day(following.date()):
         following += timedelta(days=1)
+    # Christmas Day on a weekday (not a Monday: the digest): a public holiday, no reminder
+    # (it would name the case).
+    christmas = next(datetime(year, 12, 25, 8, 0, tzinfo=UTC) for year in
+                     range(following.year + 1, following.year + 8)
+                     if 0 < date(year, 12, 25).weekday() < 5)
+    assert await run_morning(bot.services, christmas) == 0
     assert await run_morning(bot.services, following) >= 1
     await wait_until(lambda: sum("Good morning" in t for t in consultant.texts()) == 2)
     reminders = [t for t in consultant.texts() if "Good morning" in t]
