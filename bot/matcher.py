@@ -4,8 +4,10 @@ Matching is deliberately simple and explainable. Per-language word lists in
 `locales/<lang>/keywords.toml` (editable without code) are compared with the question's words
 after normalising case, accents, Arabic-script variants, chat digits in romanised Arabic and
 Persian, and small typos (rapidfuzz); a Snowball stemmer joins inflected forms where one exists
-for the language. A topic is chosen only when it clearly wins; otherwise the question goes to a
-person ("confident or escalate"). Beside the topics' words a file lists:
+for the language. A phrase's words count as the phrase only near each other (in a long message,
+words far apart are two thoughts: one weak hint). A topic is chosen only when it clearly wins;
+otherwise the question goes to a person ("confident or escalate"). Beside the topics' words a
+file lists:
 
 - `[smalltalk]`: greetings and thanks. A message made only of these (or only of emoji) is small
   talk: a friendly reply, no case, nobody notified.
@@ -60,6 +62,7 @@ MIN_INSIDE = 6
 MIN_INSIDE_PREFIXED_SCRIPTS = 4
 ONE_TYPO_FROM, TWO_TYPOS_FROM = 5, 9
 MOST_TYPOS = 2
+PHRASE_GAP = 4  # a phrase's words may have this many other words between them
 NEGATION_REACH = 3  # a negation word turns down this many words after it (or before it)
 DETECT_CONFIDENCE = 0.9
 SMALLTALK_MOST_WORDS, SMALLTALK_OTHER_WORDS = 5, 1  # "thanks Bertine": small talk too
@@ -219,13 +222,26 @@ class Question:
     def found(self, keyword: Keyword, turned: frozenset[int] = frozenset()) -> set[int] | None:
         """The positions of the keyword's words, or None when one of them is missing (a
         turned-down word does not count)."""
-        hits: set[int] = set()
+        placed = self.placed(keyword, turned)
+        return placed[0] if placed is not None else None
+
+    def placed(self, keyword: Keyword, turned: frozenset[int] = frozenset()
+               ) -> tuple[set[int], bool] | None:
+        """The positions of the keyword's words, and whether they stand near each other (in
+        any order, at most PHRASE_GAP other words between them); None when one is missing."""
+        where: list[frozenset[int]] = []
         for index in range(len(keyword.words)):
-            where = self.positions(keyword, index) - turned
-            if not where:
+            found = self.positions(keyword, index) - turned
+            if not found:
                 return None
-            hits.update(where)
-        return hits
+            where.append(found)
+        hits = set().union(*where)
+        if len(where) == 1:
+            return hits, True
+        span = len(where) + PHRASE_GAP
+        near = any(all(any(start <= p < start + span for p in found) for found in where)
+                   for start in hits)
+        return hits, near
 
 
 @dataclass(frozen=True)
@@ -338,7 +354,16 @@ class Keywords:
             found = set((part.forms | part.starts) & vocabulary.words)
             found |= part.insides & vocabulary.inside
             if typos:
-                found.update(w for form in part.forms for w in vocabulary.typo_matches(form))
+                slips = {w for form in part.forms for w in vocabulary.typo_matches(form)}
+                # a word the lists hold as it is was meant as that word: a slip for a word of
+                # another section it is not (مواليد is "newborns", not مواعيد, "opening
+                # hours"), another spelling of a word of its own section it may be
+                known = part.forms & vocabulary.words or part.forms & vocabulary.whole
+                if known:
+                    own = {section for word in known for section, _ in self.sections[word]}
+                    slips = {w for w in slips
+                             if any(section in own for section, _ in self.sections[w])}
+                found |= slips
             if typos and self.stem is not None:  # one language's stemmer on another's
                 found.update(vocabulary.stems.get(self.stem(token), ()))  # words misleads
             for word in found:
@@ -388,14 +413,18 @@ class Keywords:
             for keyword in keywords:  # strongest first, see load_keywords
                 if guarded and not keyword.naming:
                     continue
-                hits = question.found(keyword, turned)
-                if hits is None:
+                placed = question.placed(keyword, turned)
+                if placed is None:
                     continue
-                if keyword.weight >= STRONG:
+                hits, near = placed
+                if guarded and not near:
+                    continue
+                weight = keyword.weight if near else WEAK  # far apart: two thoughts, a hint
+                if weight >= STRONG:
                     strong.add(topic)
                 if len(keyword.words) > 1:
                     if frozenset(hits) not in phrases:  # two spellings, same words
-                        total += keyword.weight
+                        total += weight
                         phrases.add(frozenset(hits))
                 elif hits - used:
                     total += keyword.weight
@@ -407,7 +436,8 @@ class Keywords:
     def guard(self, question: Question, turned: frozenset[int]) -> str | None:
         """"elsewhere" or "medical" when the question names another place or health."""
         for name, keywords in self.candidates(self.guards, question).items():
-            if any(question.found(keyword, turned) is not None for keyword in keywords):
+            if any((placed := question.placed(keyword, turned)) is not None and placed[1]
+                   for keyword in keywords):  # "طبيب اسنان": its words together
                 return name
         return None
 

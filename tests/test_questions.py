@@ -174,20 +174,29 @@ def _reference_positions(keywords: matcher.Keywords, tokens: tuple[str, ...], ty
     through `word_matches` and the stems (the definition)."""
     matched: dict[str, set[int]] = {}
     exact: dict[str, set[int]] = {}
-    every = [*keywords.smalltalk.values(), *keywords.guards.values(),
-             *keywords.by_topic.values()]
-    for keyword in (k for ks in every for k in ks):
-        for index, word in enumerate(keyword.words):
-            stem = keyword.stems[index] if keyword.stems else ""
-            for position, token in enumerate(tokens):
-                if keyword.whole and matcher.word_matches(word, token, typos, whole=True):
-                    exact.setdefault(word, set()).add(position)
-                if keyword.whole:
-                    continue
-                if matcher.word_matches(word, token, typos) or (
-                        typos and len(stem) >= matcher.MIN_PREFIX and keywords.stem is not None
-                        and keywords.stem(token) == stem):
-                    matched.setdefault(word, set()).add(position)
+    sections = {**keywords.smalltalk, **keywords.guards, **keywords.by_topic}
+    holding: dict[str, set[str]] = {}  # keyword word -> the sections that hold it
+    for section, keywords_of_section in sections.items():
+        for keyword in keywords_of_section:
+            for word in keyword.words:
+                holding.setdefault(word, set()).add(section)
+    for keywords_of_section in sections.values():
+        for keyword in keywords_of_section:
+            for index, word in enumerate(keyword.words):
+                stem = keyword.stems[index] if keyword.stems else ""
+                for position, token in enumerate(tokens):
+                    if keyword.whole and matcher.word_matches(word, token, typos, whole=True):
+                        exact.setdefault(word, set()).add(position)
+                    if keyword.whole:
+                        continue
+                    # a word the lists hold as it is is no typo of a word of another section
+                    own = set().union(*(holding.get(form, set())
+                                        for form in matcher._variants(token)))
+                    slips = typos and (not own or bool(own & holding[word]))
+                    if matcher.word_matches(word, token, slips) or (
+                            typos and len(stem) >= matcher.MIN_PREFIX
+                            and keywords.stem is not None and keywords.stem(token) == stem):
+                        matched.setdefault(word, set()).add(position)
     return matched, exact
 
 
