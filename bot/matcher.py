@@ -399,13 +399,15 @@ class Keywords:
         return self.evidence(question, turned, guarded)[0]
 
     def evidence(self, question: Question, turned: frozenset[int] = frozenset(),
-                 guarded: bool = False) -> tuple[dict[str, float], set[str]]:
-        """Points per topic, and the topics a strong word or a name points to. A word of the
+                 guarded: bool = False) -> tuple[dict[str, float], set[str], set[str]]:
+        """Points per topic, the topics a strong word or a name points to, and those a strong
+        word that is not a name points to (asked about, not only named). A word of the
         question counts once per topic through single-word keywords (so "library" and the
         typo "libary" do not add up); phrases add on top. Turned-down words do not count;
         when `guarded`, only naming keywords count."""
         scores: dict[str, float] = {}
         strong: set[str] = set()
+        asked: set[str] = set()
         for topic, keywords in self.candidates(self.by_topic, question).items():
             used: set[int] = set()
             phrases: set[frozenset[int]] = set()
@@ -422,6 +424,8 @@ class Keywords:
                 weight = keyword.weight if near else WEAK  # far apart: two thoughts, a hint
                 if weight >= STRONG:
                     strong.add(topic)
+                    if not keyword.naming:
+                        asked.add(topic)
                 if len(keyword.words) > 1:
                     if frozenset(hits) not in phrases:  # two spellings, same words
                         total += weight
@@ -431,7 +435,7 @@ class Keywords:
                     used |= hits
             if total:
                 scores[topic] = total
-        return scores, strong
+        return scores, strong, asked
 
     def guard(self, question: Question, turned: frozenset[int]) -> str | None:
         """"elsewhere" or "medical" when the question names another place or health."""
@@ -586,12 +590,16 @@ def _clear_winner(scores: dict[str, float], strong: set[str], careful: bool) -> 
     return ranked[0][0]
 
 
-def _decide(scores: dict[str, float], strong: set[str], careful: bool) -> str | None:
+def _decide(scores: dict[str, float], strong: set[str], careful: bool,
+            asked: frozenset[str] | set[str] = frozenset()) -> str | None:
     """The clear winner. Everything happens at the library, so the library's name (and a
     "when" or "where" with it) does not beat a specific topic that is also clearly asked
-    about ("when is the taalcafe at the library")."""
+    about ("when is the taalcafe at the library"); the library's own business (renewing
+    books, a membership) that clearly wins does ("renew my books on the internet")."""
     winner = _clear_winner(scores, strong, careful)
     if "library" not in scores or winner not in ("library", None):
+        return winner
+    if winner == "library" and "library" in asked:
         return winner
     specific = _clear_winner({t: v for t, v in scores.items() if t != "library"}, strong,
                              careful)
@@ -682,9 +690,9 @@ def match(question: str, language: str) -> Match:
             # another place or health named: only the names in the chosen or the message's
             # own language count, not a word shared by every list ("schoolapp")
             continue
-        scores, strong = keywords.evidence(q, turned, guarded=guard is not None)
+        scores, strong, asked = keywords.evidence(q, turned, guarded=guard is not None)
         if q.typos:  # the chosen or the detected language decides on its own words
-            topic = _decide(scores, strong, keywords.language in CAREFUL_LANGUAGES)
+            topic = _decide(scores, strong, keywords.language in CAREFUL_LANGUAGES, asked)
             if topic is not None:
                 return Match(topic, scores, guard=guard, language=keywords.language)
         for name, value in scores.items():
