@@ -64,6 +64,7 @@ ONE_TYPO_FROM, TWO_TYPOS_FROM = 5, 9
 MOST_TYPOS = 2
 PHRASE_GAP = 4  # a phrase's words may have this many other words between them
 NEGATION_REACH = 3  # a negation word turns down this many words after it (or before it)
+MIN_CUE_STEM = 5  # a negation cue's word this long also matches its longer forms
 DETECT_CONFIDENCE = 0.9
 SMALLTALK_MOST_WORDS, SMALLTALK_OTHER_WORDS = 5, 1  # "thanks Bertine": small talk too
 
@@ -382,7 +383,7 @@ class Keywords:
                     turned.update(range(start, end))  # cue names what is not wanted
                     continue
                 for i in range(end, min(end + NEGATION_REACH, len(tokens))):
-                    if (clauses[i] != clauses[start] or tokens[i] == cue[-1]
+                    if (clauses[i] != clauses[start] or _cue_word(cue[-1], tokens[i])
                             or tokens[i] in self.negation_stop):
                         break  # "I don't want a robot, I want a person": "want" again
                     turned.add(i)
@@ -459,9 +460,17 @@ class Keywords:
         return covered, kind
 
 
+def _cue_word(cue: str, token: str) -> bool:
+    """A negation cue's word is the word itself, or, from MIN_CUE_STEM letters, the start of
+    its other forms: "не потріб" is не потрібно, не потрібна, не потрібні."""
+    return token == cue or (len(cue) >= MIN_CUE_STEM and token.startswith(cue))
+
+
 def _phrase_starts(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> list[int]:
     size = len(phrase)
-    return [i for i in range(len(tokens) - size + 1) if tokens[i:i + size] == phrase]
+    return [i for i in range(len(tokens) - size + 1)
+            if all(_cue_word(cue, token) for cue, token in zip(phrase, tokens[i:i + size],
+                                                               strict=True))]
 
 
 class KeywordFileError(ValueError):
