@@ -79,6 +79,8 @@ _FOLD = str.maketrans({
     # apostrophes join a word rather than split it: комп'ютер, baby's, DigiD'm
     "'": None, "’": None, "ʼ": None, "`": None, "´": None,
     "ґ": "г", "ё": "е",
+    # Ukrainian typed on a Russian keyboard: yery for i, e for ie, the hard sign for an apostrophe
+    "ы": "и", "э": "е", "ъ": None,
 })
 # Ethiopic letters of one sound that Tigrinya typists use for each other (the three h, the two
 # s, the two ts, glottal and pharyngeal a, q and qh, k and kh; the two forms of a): each family
@@ -105,7 +107,23 @@ def normalise(text: str) -> str:
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     text = unicodedata.normalize("NFC", text).translate(_FOLD)
     words = _join_persian_affixes(_WORD.findall(text.replace("_", " ")))
-    return " ".join(_spell_chat_digits(word) for word in words)
+    return " ".join(_spell_chat_digits(_cyrillic_lookalikes(word)) for word in words)
+
+
+# Latin letters that look like Cyrillic ones, typed inside a Cyrillic word (a Latin i in a
+# Ukrainian word, from a keyboard switched halfway or a phone's autocorrect)
+_LATIN_AS_CYRILLIC = str.maketrans("aeiopcxy", "\u0430\u0435\u0456\u043e\u0440\u0441\u0445\u0443")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[a-z]")
+
+
+def _cyrillic_lookalikes(word: str) -> str:
+    """A mostly Cyrillic word's Latin lookalikes in Cyrillic (DigiD with a Cyrillic ending
+    stays Latin)."""
+    latin = len(_LATIN.findall(word))
+    if latin and len(_CYRILLIC.findall(word)) > latin:
+        return word.translate(_LATIN_AS_CYRILLIC)
+    return word
 
 
 # Persian verb prefixes and plural endings are typed joined, apart or with a zero-width

@@ -101,6 +101,15 @@ def test_chat_digits_in_romanised_arabic_are_spelled_out(typed: str, spelled: st
     assert matcher.normalise(typed) == spelled
 
 
+@pytest.mark.parametrize(("typed", "spelled"), [
+    ("ск\u0069льки", "скільки"),  # a Latin i inside a Cyrillic word
+    ("вывчаты", "вивчати"), ("дэ", "де"), ("компъютер", "компютер"),  # a Russian keyboard
+    ("digid\u043e\u043c", "digid\u043e\u043c"),  # DigiD with a Cyrillic ending stays Latin
+])
+def test_ukrainian_typed_with_other_letters_is_read_as_ukrainian(typed: str, spelled: str):
+    assert matcher.normalise(typed) == spelled
+
+
 @pytest.mark.parametrize(("text", "language"), [
     ("ቤት መጻሕፍቲ ኣበይ ኣሎ", "ti"), ("کتابخانه کجاست", "fa"), ("де бібліотека", "uk"),
     ("waar is de bibliotheek in dalfsen", "nl"), ("gdzie jest biblioteka", "pl"),
