@@ -486,8 +486,16 @@ def _cue_word(cue: str, token: str) -> bool:
 
 def _phrase_starts(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> list[int]:
     size = len(phrase)
-    return [i for i in range(len(tokens) - size + 1)
-            if all(_cue_word(cue, token) for cue, token in zip(phrase, tokens[i:i + size],
+    first, rest = phrase[0], phrase[1:]
+    room = tokens[:len(tokens) - size + 1]
+    if len(first) >= MIN_CUE_STEM:  # the first word found with a plain string test: fast
+        starts = [i for i, token in enumerate(room) if token.startswith(first)]
+    else:
+        starts = [i for i, token in enumerate(room) if token == first]
+    if not rest:
+        return starts
+    return [i for i in starts
+            if all(_cue_word(cue, token) for cue, token in zip(rest, tokens[i + 1:i + size],
                                                                strict=True))]
 
 
