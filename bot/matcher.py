@@ -630,15 +630,18 @@ def _decide(scores: dict[str, float], strong: set[str], careful: bool,
     """The clear winner. Everything happens at the library, so the library's name (and a
     "when" or "where" with it) does not beat a specific topic that is also clearly asked
     about ("when is the taalcafe at the library"); the library's own business (renewing
-    books, a membership) that clearly wins does ("renew my books on the internet")."""
+    books, a membership) that clearly wins does ("renew my books on the internet"), and
+    one that ties with a specific topic leaves the question to a person."""
     winner = _clear_winner(scores, strong, careful)
     if "library" not in scores or winner not in ("library", None):
         return winner
     if winner == "library" and "library" in asked:
         return winner
+    own_business = scores["library"] if "library" in asked else 0.0
     specific = _clear_winner({t: v for t, v in scores.items() if t != "library"}, strong,
                              careful)
-    if specific is not None and scores["library"] - scores[specific] <= LIBRARY_LEAD:
+    if (specific is not None and scores["library"] - scores[specific] <= LIBRARY_LEAD
+            and scores[specific] > own_business):
         return specific
     return winner
 
