@@ -91,7 +91,7 @@ _FOLD.update({source + order: chr(target + order)
               for source, target in _ETHIOPIC_ONE_SOUND.items() for order in range(7)})
 _FOLD[0x12A0] = _FOLD[0x12D0] = "\u12a3"  # both first forms of a: the Tigrinya a, in one step
 _WORD = re.compile(r"\w+", re.UNICODE)
-_ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
+_ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "عال", "لل", "ال")  # عال: "on the", Levantine
 _TIGRINYA_PREFIXES = frozenset("ብን")
 # Chat alphabet for Arabic and Persian in Latin letters: 3 = ع, 7 = ح, 2 = ء, 5 = خ, 9 = ق.
 # Only inside a word with letters, so "3 maanden" keeps its number.
