@@ -394,23 +394,24 @@ class Keywords:
         """The positions this language's negation words turn down: a few words, never past
         a comma or the end of a sentence ("not the course, the lessons")."""
         turned: set[int] = set()
-        for cue in self.negation_before:
-            for start in _phrase_starts(tokens, cue):
-                end = start + len(cue)
-                if cue in self.negation_naming:  # "не компютер", "already a member": the
-                    turned.update(range(start, end))  # cue names what is not wanted
-                    continue
-                for i in range(end, min(end + NEGATION_REACH, len(tokens))):
-                    if (clauses[i] != clauses[start] or _cue_word(cue[-1], tokens[i])
-                            or tokens[i] in self.negation_stop):
-                        break  # "I don't want a robot, I want a person": "want" again
-                    turned.add(i)
-        for cue in self.negation_after:
-            for start in _phrase_starts(tokens, cue):
-                for i in range(start - 1, max(0, start - NEGATION_REACH) - 1, -1):
-                    if clauses[i] != clauses[start] or tokens[i] in self.negation_stop:
-                        break
-                    turned.add(i)
+        at: dict[str, list[int]] = {}
+        for position, token in enumerate(tokens):
+            at.setdefault(token, []).append(position)
+        for cue, start in _cue_starts(tokens, self.negation_before, at):
+            end = start + len(cue)
+            if cue in self.negation_naming:  # "не компютер", "already a member": the
+                turned.update(range(start, end))  # cue names what is not wanted
+                continue
+            for i in range(end, min(end + NEGATION_REACH, len(tokens))):
+                if (clauses[i] != clauses[start] or _cue_word(cue[-1], tokens[i])
+                        or tokens[i] in self.negation_stop):
+                    break  # "I don't want a robot, I want a person": "want" again
+                turned.add(i)
+        for _cue, start in _cue_starts(tokens, self.negation_after, at):
+            for i in range(start - 1, max(0, start - NEGATION_REACH) - 1, -1):
+                if clauses[i] != clauses[start] or tokens[i] in self.negation_stop:
+                    break
+                turned.add(i)
         return turned
 
     def score(self, question: Question, turned: frozenset[int] = frozenset(),
@@ -484,19 +485,29 @@ def _cue_word(cue: str, token: str) -> bool:
     return token == cue or (len(cue) >= MIN_CUE_STEM and token.startswith(cue))
 
 
-def _phrase_starts(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> list[int]:
+def _cue_starts(tokens: tuple[str, ...], cues: Iterable[tuple[str, ...]],
+                at: dict[str, list[int]]) -> list[tuple[tuple[str, ...], int]]:
+    """Each cue found in the question, with where it starts (most cues are not there: a cue
+    whose first word is absent costs one look-up)."""
+    return [(cue, start) for cue in cues
+            if len(cue[0]) >= MIN_CUE_STEM or cue[0] in at
+            for start in _phrase_starts(tokens, cue, at)]
+
+
+def _phrase_starts(tokens: tuple[str, ...], phrase: tuple[str, ...],
+                   at: dict[str, list[int]] | None = None) -> list[int]:
+    """Where a negation cue starts; `at` (each word's positions) saves a pass per cue."""
     size = len(phrase)
     first, rest = phrase[0], phrase[1:]
-    room = tokens[:len(tokens) - size + 1]
-    if len(first) >= MIN_CUE_STEM:  # the first word found with a plain string test: fast
-        starts = [i for i, token in enumerate(room) if token.startswith(first)]
+    if len(first) >= MIN_CUE_STEM:
+        starts = [i for i, token in enumerate(tokens) if token.startswith(first)]
+    elif at is not None:
+        starts = at.get(first, [])
     else:
-        starts = [i for i, token in enumerate(room) if token == first]
-    if not rest:
-        return starts
-    return [i for i in starts
-            if all(_cue_word(cue, token) for cue, token in zip(rest, tokens[i + 1:i + size],
-                                                               strict=True))]
+        starts = [i for i, token in enumerate(tokens) if token == first]
+    return [i for i in starts if i + size <= len(tokens)
+            and all(_cue_word(cue, token) for cue, token in zip(rest, tokens[i + 1:i + size],
+                                                                strict=True))]
 
 
 class KeywordFileError(ValueError):
