@@ -4,8 +4,10 @@ Matching is deliberately simple and explainable. Per-language word lists in
 `locales/<lang>/keywords.toml` (editable without code) are compared with the question's words
 after normalising case, accents, Arabic-script variants, chat digits in romanised Arabic and
 Persian, and small typos (rapidfuzz); a Snowball stemmer joins inflected forms where one exists
-for the language. A topic is chosen only when it clearly wins; otherwise the question goes to a
-person ("confident or escalate"). Beside the topics' words a file lists:
+for the language. A phrase's words count as the phrase only near each other (in a long message,
+words far apart are two thoughts: one weak hint). A topic is chosen only when it clearly wins;
+otherwise the question goes to a person ("confident or escalate"). Beside the topics' words a
+file lists:
 
 - `[smalltalk]`: greetings and thanks. A message made only of these (or only of emoji) is small
   talk: a friendly reply, no case, nobody notified.
@@ -60,7 +62,9 @@ MIN_INSIDE = 6
 MIN_INSIDE_PREFIXED_SCRIPTS = 4
 ONE_TYPO_FROM, TWO_TYPOS_FROM = 5, 9
 MOST_TYPOS = 2
+PHRASE_GAP = 4  # a phrase's words may have this many other words between them
 NEGATION_REACH = 3  # a negation word turns down this many words after it (or before it)
+MIN_CUE_STEM = 5  # a negation cue's word this long also matches its longer forms
 DETECT_CONFIDENCE = 0.9
 SMALLTALK_MOST_WORDS, SMALLTALK_OTHER_WORDS = 5, 1  # "thanks Bertine": small talk too
 
@@ -75,6 +79,8 @@ _FOLD = str.maketrans({
     # apostrophes join a word rather than split it: комп'ютер, baby's, DigiD'm
     "'": None, "’": None, "ʼ": None, "`": None, "´": None,
     "ґ": "г", "ё": "е",
+    # Ukrainian typed on a Russian keyboard: yery for i, e for ie, the hard sign for an apostrophe
+    "ы": "и", "э": "е", "ъ": None,
 })
 # Ethiopic letters of one sound that Tigrinya typists use for each other (the three h, the two
 # s, the two ts, glottal and pharyngeal a, q and qh, k and kh; the two forms of a): each family
@@ -85,7 +91,7 @@ _FOLD.update({source + order: chr(target + order)
               for source, target in _ETHIOPIC_ONE_SOUND.items() for order in range(7)})
 _FOLD[0x12A0] = _FOLD[0x12D0] = "\u12a3"  # both first forms of a: the Tigrinya a, in one step
 _WORD = re.compile(r"\w+", re.UNICODE)
-_ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
+_ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "عال", "لل", "ال")  # عال: "on the", Levantine
 _TIGRINYA_PREFIXES = frozenset("ብን")
 # Chat alphabet for Arabic and Persian in Latin letters: 3 = ع, 7 = ح, 2 = ء, 5 = خ, 9 = ق.
 # Only inside a word with letters, so "3 maanden" keeps its number.
@@ -101,7 +107,23 @@ def normalise(text: str) -> str:
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     text = unicodedata.normalize("NFC", text).translate(_FOLD)
     words = _join_persian_affixes(_WORD.findall(text.replace("_", " ")))
-    return " ".join(_spell_chat_digits(word) for word in words)
+    return " ".join(_spell_chat_digits(_cyrillic_lookalikes(word)) for word in words)
+
+
+# Latin letters that look like Cyrillic ones, typed inside a Cyrillic word (a Latin i in a
+# Ukrainian word, from a keyboard switched halfway or a phone's autocorrect)
+_LATIN_AS_CYRILLIC = str.maketrans("aeiopcxy", "\u0430\u0435\u0456\u043e\u0440\u0441\u0445\u0443")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[a-z]")
+
+
+def _cyrillic_lookalikes(word: str) -> str:
+    """A mostly Cyrillic word's Latin lookalikes in Cyrillic (DigiD with a Cyrillic ending
+    stays Latin)."""
+    latin = len(_LATIN.findall(word))
+    if latin and len(_CYRILLIC.findall(word)) > latin:
+        return word.translate(_LATIN_AS_CYRILLIC)
+    return word
 
 
 # Persian verb prefixes and plural endings are typed joined, apart or with a zero-width
@@ -219,13 +241,26 @@ class Question:
     def found(self, keyword: Keyword, turned: frozenset[int] = frozenset()) -> set[int] | None:
         """The positions of the keyword's words, or None when one of them is missing (a
         turned-down word does not count)."""
-        hits: set[int] = set()
+        placed = self.placed(keyword, turned)
+        return placed[0] if placed is not None else None
+
+    def placed(self, keyword: Keyword, turned: frozenset[int] = frozenset()
+               ) -> tuple[set[int], bool] | None:
+        """The positions of the keyword's words, and whether they stand near each other (in
+        any order, at most PHRASE_GAP other words between them); None when one is missing."""
+        where: list[frozenset[int]] = []
         for index in range(len(keyword.words)):
-            where = self.positions(keyword, index) - turned
-            if not where:
+            found = self.positions(keyword, index) - turned
+            if not found:
                 return None
-            hits.update(where)
-        return hits
+            where.append(found)
+        hits = set().union(*where)
+        if len(where) == 1:
+            return hits, True
+        span = len(where) + PHRASE_GAP
+        near = any(all(any(start <= p < start + span for p in found) for found in where)
+                   for start in hits)
+        return hits, near
 
 
 @dataclass(frozen=True)
@@ -338,7 +373,16 @@ class Keywords:
             found = set((part.forms | part.starts) & vocabulary.words)
             found |= part.insides & vocabulary.inside
             if typos:
-                found.update(w for form in part.forms for w in vocabulary.typo_matches(form))
+                slips = {w for form in part.forms for w in vocabulary.typo_matches(form)}
+                # a word the lists hold as it is was meant as that word: a slip for a word of
+                # another section it is not (مواليد is "newborns", not مواعيد, "opening
+                # hours"), another spelling of a word of its own section it may be
+                known = part.forms & vocabulary.words or part.forms & vocabulary.whole
+                if known:
+                    own = {section for word in known for section, _ in self.sections[word]}
+                    slips = {w for w in slips
+                             if any(section in own for section, _ in self.sections[w])}
+                found |= slips
             if typos and self.stem is not None:  # one language's stemmer on another's
                 found.update(vocabulary.stems.get(self.stem(token), ()))  # words misleads
             for word in found:
@@ -350,23 +394,24 @@ class Keywords:
         """The positions this language's negation words turn down: a few words, never past
         a comma or the end of a sentence ("not the course, the lessons")."""
         turned: set[int] = set()
-        for cue in self.negation_before:
-            for start in _phrase_starts(tokens, cue):
-                end = start + len(cue)
-                if cue in self.negation_naming:  # "не компютер", "already a member": the
-                    turned.update(range(start, end))  # cue names what is not wanted
-                    continue
-                for i in range(end, min(end + NEGATION_REACH, len(tokens))):
-                    if (clauses[i] != clauses[start] or tokens[i] == cue[-1]
-                            or tokens[i] in self.negation_stop):
-                        break  # "I don't want a robot, I want a person": "want" again
-                    turned.add(i)
-        for cue in self.negation_after:
-            for start in _phrase_starts(tokens, cue):
-                for i in range(start - 1, max(0, start - NEGATION_REACH) - 1, -1):
-                    if clauses[i] != clauses[start] or tokens[i] in self.negation_stop:
-                        break
-                    turned.add(i)
+        at: dict[str, list[int]] = {}
+        for position, token in enumerate(tokens):
+            at.setdefault(token, []).append(position)
+        for cue, start in _cue_starts(tokens, self.negation_before, at):
+            end = start + len(cue)
+            if cue in self.negation_naming:  # "не компютер", "already a member": the
+                turned.update(range(start, end))  # cue names what is not wanted
+                continue
+            for i in range(end, min(end + NEGATION_REACH, len(tokens))):
+                if (clauses[i] != clauses[start] or _cue_word(cue[-1], tokens[i])
+                        or tokens[i] in self.negation_stop):
+                    break  # "I don't want a robot, I want a person": "want" again
+                turned.add(i)
+        for _cue, start in _cue_starts(tokens, self.negation_after, at):
+            for i in range(start - 1, max(0, start - NEGATION_REACH) - 1, -1):
+                if clauses[i] != clauses[start] or tokens[i] in self.negation_stop:
+                    break
+                turned.add(i)
         return turned
 
     def score(self, question: Question, turned: frozenset[int] = frozenset(),
@@ -374,13 +419,15 @@ class Keywords:
         return self.evidence(question, turned, guarded)[0]
 
     def evidence(self, question: Question, turned: frozenset[int] = frozenset(),
-                 guarded: bool = False) -> tuple[dict[str, float], set[str]]:
-        """Points per topic, and the topics a strong word or a name points to. A word of the
+                 guarded: bool = False) -> tuple[dict[str, float], set[str], set[str]]:
+        """Points per topic, the topics a strong word or a name points to, and those a strong
+        word that is not a name points to (asked about, not only named). A word of the
         question counts once per topic through single-word keywords (so "library" and the
         typo "libary" do not add up); phrases add on top. Turned-down words do not count;
         when `guarded`, only naming keywords count."""
         scores: dict[str, float] = {}
         strong: set[str] = set()
+        asked: set[str] = set()
         for topic, keywords in self.candidates(self.by_topic, question).items():
             used: set[int] = set()
             phrases: set[frozenset[int]] = set()
@@ -388,26 +435,33 @@ class Keywords:
             for keyword in keywords:  # strongest first, see load_keywords
                 if guarded and not keyword.naming:
                     continue
-                hits = question.found(keyword, turned)
-                if hits is None:
+                placed = question.placed(keyword, turned)
+                if placed is None:
                     continue
-                if keyword.weight >= STRONG:
+                hits, near = placed
+                if guarded and not near:
+                    continue
+                weight = keyword.weight if near else WEAK  # far apart: two thoughts, a hint
+                if weight >= STRONG:
                     strong.add(topic)
+                    if not keyword.naming:
+                        asked.add(topic)
                 if len(keyword.words) > 1:
                     if frozenset(hits) not in phrases:  # two spellings, same words
-                        total += keyword.weight
+                        total += weight
                         phrases.add(frozenset(hits))
                 elif hits - used:
                     total += keyword.weight
                     used |= hits
             if total:
                 scores[topic] = total
-        return scores, strong
+        return scores, strong, asked
 
     def guard(self, question: Question, turned: frozenset[int]) -> str | None:
         """"elsewhere" or "medical" when the question names another place or health."""
         for name, keywords in self.candidates(self.guards, question).items():
-            if any(question.found(keyword, turned) is not None for keyword in keywords):
+            if any((placed := question.placed(keyword, turned)) is not None and placed[1]
+                   for keyword in keywords):  # "طبيب اسنان": its words together
                 return name
         return None
 
@@ -425,9 +479,35 @@ class Keywords:
         return covered, kind
 
 
-def _phrase_starts(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> list[int]:
+def _cue_word(cue: str, token: str) -> bool:
+    """A negation cue's word is the word itself, or, from MIN_CUE_STEM letters, the start of
+    its other forms: "не потріб" is не потрібно, не потрібна, не потрібні."""
+    return token == cue or (len(cue) >= MIN_CUE_STEM and token.startswith(cue))
+
+
+def _cue_starts(tokens: tuple[str, ...], cues: Iterable[tuple[str, ...]],
+                at: dict[str, list[int]]) -> list[tuple[tuple[str, ...], int]]:
+    """Each cue found in the question, with where it starts (most cues are not there: a cue
+    whose first word is absent costs one look-up)."""
+    return [(cue, start) for cue in cues
+            if len(cue[0]) >= MIN_CUE_STEM or cue[0] in at
+            for start in _phrase_starts(tokens, cue, at)]
+
+
+def _phrase_starts(tokens: tuple[str, ...], phrase: tuple[str, ...],
+                   at: dict[str, list[int]] | None = None) -> list[int]:
+    """Where a negation cue starts; `at` (each word's positions) saves a pass per cue."""
     size = len(phrase)
-    return [i for i in range(len(tokens) - size + 1) if tokens[i:i + size] == phrase]
+    first, rest = phrase[0], phrase[1:]
+    if len(first) >= MIN_CUE_STEM:
+        starts = [i for i, token in enumerate(tokens) if token.startswith(first)]
+    elif at is not None:
+        starts = at.get(first, [])
+    else:
+        starts = [i for i, token in enumerate(tokens) if token == first]
+    return [i for i in starts if i + size <= len(tokens)
+            and all(_cue_word(cue, token) for cue, token in zip(rest, tokens[i + 1:i + size],
+                                                                strict=True))]
 
 
 class KeywordFileError(ValueError):
@@ -556,16 +636,23 @@ def _clear_winner(scores: dict[str, float], strong: set[str], careful: bool) -> 
     return ranked[0][0]
 
 
-def _decide(scores: dict[str, float], strong: set[str], careful: bool) -> str | None:
+def _decide(scores: dict[str, float], strong: set[str], careful: bool,
+            asked: frozenset[str] | set[str] = frozenset()) -> str | None:
     """The clear winner. Everything happens at the library, so the library's name (and a
     "when" or "where" with it) does not beat a specific topic that is also clearly asked
-    about ("when is the taalcafe at the library")."""
+    about ("when is the taalcafe at the library"); the library's own business (renewing
+    books, a membership) that clearly wins does ("renew my books on the internet"), and
+    one that ties with a specific topic leaves the question to a person."""
     winner = _clear_winner(scores, strong, careful)
     if "library" not in scores or winner not in ("library", None):
         return winner
+    if winner == "library" and "library" in asked:
+        return winner
+    own_business = scores["library"] if "library" in asked else 0.0
     specific = _clear_winner({t: v for t, v in scores.items() if t != "library"}, strong,
                              careful)
-    if specific is not None and scores["library"] - scores[specific] <= LIBRARY_LEAD:
+    if (specific is not None and scores["library"] - scores[specific] <= LIBRARY_LEAD
+            and scores[specific] > own_business):
         return specific
     return winner
 
@@ -652,9 +739,9 @@ def match(question: str, language: str) -> Match:
             # another place or health named: only the names in the chosen or the message's
             # own language count, not a word shared by every list ("schoolapp")
             continue
-        scores, strong = keywords.evidence(q, turned, guarded=guard is not None)
+        scores, strong, asked = keywords.evidence(q, turned, guarded=guard is not None)
         if q.typos:  # the chosen or the detected language decides on its own words
-            topic = _decide(scores, strong, keywords.language in CAREFUL_LANGUAGES)
+            topic = _decide(scores, strong, keywords.language in CAREFUL_LANGUAGES, asked)
             if topic is not None:
                 return Match(topic, scores, guard=guard, language=keywords.language)
         for name, value in scores.items():

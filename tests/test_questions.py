@@ -101,6 +101,15 @@ def test_chat_digits_in_romanised_arabic_are_spelled_out(typed: str, spelled: st
     assert matcher.normalise(typed) == spelled
 
 
+@pytest.mark.parametrize(("typed", "spelled"), [
+    ("ск\u0069льки", "скільки"),  # a Latin i inside a Cyrillic word
+    ("вывчаты", "вивчати"), ("дэ", "де"), ("компъютер", "компютер"),  # a Russian keyboard
+    ("digid\u043e\u043c", "digid\u043e\u043c"),  # DigiD with a Cyrillic ending stays Latin
+])
+def test_ukrainian_typed_with_other_letters_is_read_as_ukrainian(typed: str, spelled: str):
+    assert matcher.normalise(typed) == spelled
+
+
 @pytest.mark.parametrize(("text", "language"), [
     ("ቤት መጻሕፍቲ ኣበይ ኣሎ", "ti"), ("کتابخانه کجاست", "fa"), ("де бібліотека", "uk"),
     ("waar is de bibliotheek in dalfsen", "nl"), ("gdzie jest biblioteka", "pl"),
@@ -174,20 +183,29 @@ def _reference_positions(keywords: matcher.Keywords, tokens: tuple[str, ...], ty
     through `word_matches` and the stems (the definition)."""
     matched: dict[str, set[int]] = {}
     exact: dict[str, set[int]] = {}
-    every = [*keywords.smalltalk.values(), *keywords.guards.values(),
-             *keywords.by_topic.values()]
-    for keyword in (k for ks in every for k in ks):
-        for index, word in enumerate(keyword.words):
-            stem = keyword.stems[index] if keyword.stems else ""
-            for position, token in enumerate(tokens):
-                if keyword.whole and matcher.word_matches(word, token, typos, whole=True):
-                    exact.setdefault(word, set()).add(position)
-                if keyword.whole:
-                    continue
-                if matcher.word_matches(word, token, typos) or (
-                        typos and len(stem) >= matcher.MIN_PREFIX and keywords.stem is not None
-                        and keywords.stem(token) == stem):
-                    matched.setdefault(word, set()).add(position)
+    sections = {**keywords.smalltalk, **keywords.guards, **keywords.by_topic}
+    holding: dict[str, set[str]] = {}  # keyword word -> the sections that hold it
+    for section, keywords_of_section in sections.items():
+        for keyword in keywords_of_section:
+            for word in keyword.words:
+                holding.setdefault(word, set()).add(section)
+    for keywords_of_section in sections.values():
+        for keyword in keywords_of_section:
+            for index, word in enumerate(keyword.words):
+                stem = keyword.stems[index] if keyword.stems else ""
+                for position, token in enumerate(tokens):
+                    if keyword.whole and matcher.word_matches(word, token, typos, whole=True):
+                        exact.setdefault(word, set()).add(position)
+                    if keyword.whole:
+                        continue
+                    # a word the lists hold as it is is no typo of a word of another section
+                    own = set().union(*(holding.get(form, set())
+                                        for form in matcher._variants(token)))
+                    slips = typos and (not own or bool(own & holding[word]))
+                    if matcher.word_matches(word, token, slips) or (
+                            typos and len(stem) >= matcher.MIN_PREFIX
+                            and keywords.stem is not None and keywords.stem(token) == stem):
+                        matched.setdefault(word, set()).add(position)
     return matched, exact
 
 
@@ -203,3 +221,44 @@ def test_the_index_finds_exactly_what_comparing_every_word_finds(language: str):
             matched, exact = _reference_positions(lists, tokens, typos)
             assert {w: set(p) for w, p in question.matched.items()} == matched, text
             assert {w: set(p) for w, p in question.exact.items()} == exact, text
+
+
+def _lists(tmp_path: Path, text: str) -> matcher.Keywords:
+    (tmp_path / "keywords.toml").write_text(text, encoding="utf-8")
+    return matcher.load_keywords(tmp_path / "keywords.toml")
+
+
+def test_a_phrase_counts_fully_only_when_its_words_stand_near_each_other(tmp_path):
+    lists = _lists(tmp_path, '[boekstart]\nstrong = ["book bag"]\n')
+    near = lists.question(matcher.normalise("the book bag please").split(), True)
+    far = lists.question(
+        matcher.normalise("a book for me and my sister and then a bag").split(), True)
+    assert lists.evidence(near)[:2] == ({"boekstart": 2.0}, {"boekstart"})
+    assert lists.evidence(far)[:2] == ({"boekstart": 1.0}, set()), "far apart: one hint"
+
+
+def test_a_word_the_lists_hold_is_no_typo_of_another_sections_word():
+    lists = matcher.keywords_for("ar")
+    question = lists.question(("مواليد",), True)  # newborns, one letter from opening hours
+    assert "مواعيد" not in question.matched
+    assert "مواليد" in question.matched
+
+
+def test_negation_cue_words_match_their_longer_forms(tmp_path):
+    lists = _lists(tmp_path, '[negation]\nbefore = ["не потріб"]\n')
+    tokens = tuple(matcher.normalise("мені не потрібні курси").split())
+    assert lists.negated(tokens, (0, 0, 0, 0)) == {3}
+    assert not lists.negated(("не", "потр", "курси"), (0, 0, 0)), "a short form is another word"
+
+
+def test_the_librarys_own_business_is_not_handed_to_a_named_topic():
+    strong = {"library", "digital"}
+    assert matcher._decide({"library": 3.0, "digital": 2.0}, strong, True) == "digital"
+    assert matcher._decide({"library": 3.0, "digital": 2.0}, strong, True,
+                           {"library"}) == "library"  # "renew my books on the internet"
+    assert matcher._decide({"library": 2.0, "digital": 2.0}, strong, True,
+                           {"library"}) is None, "a tie with the library's business: a person"
+
+
+def test_the_levantine_on_the_comes_off_like_an_article():
+    assert matcher._variants("عالكتب") == ("عالكتب", "كتب")
