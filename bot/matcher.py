@@ -322,6 +322,16 @@ class Vocabulary:
                         yield word
 
 
+def _neither_nor(cue: tuple[str, ...], start: int, tokens: tuple[str, ...],
+                 clauses: tuple[int, ...]) -> bool:
+    """A one-word cue said twice in one clause is "neither ... nor" (Persian "نه رمزشو دارم
+    نه بلدم": I have neither the password nor the know-how), a lack, not a refusal: it
+    turns nothing down."""
+    return len(cue) == 1 and any(
+        token == cue[0] and clauses[i] == clauses[start] and i != start
+        for i, token in enumerate(tokens))
+
+
 @dataclass
 class Keywords:
     language: str = ""
@@ -398,6 +408,8 @@ class Keywords:
         for position, token in enumerate(tokens):
             at.setdefault(token, []).append(position)
         for cue, start in _cue_starts(tokens, self.negation_before, at):
+            if _neither_nor(cue, start, tokens, clauses):
+                continue
             end = start + len(cue)
             if cue in self.negation_naming:  # "не компютер", "already a member": the
                 turned.update(range(start, end))  # cue names what is not wanted
@@ -407,7 +419,9 @@ class Keywords:
                         or tokens[i] in self.negation_stop):
                     break  # "I don't want a robot, I want a person": "want" again
                 turned.add(i)
-        for _cue, start in _cue_starts(tokens, self.negation_after, at):
+        for cue, start in _cue_starts(tokens, self.negation_after, at):
+            if _neither_nor(cue, start, tokens, clauses):
+                continue
             for i in range(start - 1, max(0, start - NEGATION_REACH) - 1, -1):
                 if clauses[i] != clauses[start] or tokens[i] in self.negation_stop:
                     break
