@@ -14,7 +14,9 @@ person ("confident or escalate"). Beside the topics' words a file lists:
   thing (the library, BoekStart, the Taalpunt), so "when does the pharmacy open" is not
   answered with the library's hours.
 - `[question]`: question words (when, where, how, which). With one of them, or a question mark
-  at the end, greetings and thanks are no longer only small talk ("merhaba, nerede?").
+  at the end, greetings and thanks are no longer only small talk ("merhaba, nerede?"); `not`:
+  plain "not" words, with which two topics named are one set against the other, not two
+  questions (two topics named in a short message otherwise go to a person).
 - `[negation]`: words that turn the next few words down ("not the computer course, the Dutch
   lessons", "I don't want an app"): those words do not count; a `stop` word ("but", "only")
   ends their reach.
@@ -598,14 +600,14 @@ def _asks_two_things(keywords: Keywords, question: Question, turned: frozenset[i
     asked = [topic for topic in strong if topic not in NOT_ASKED_APART]
     if len(asked) <= 1 or len(question.tokens) > TWO_TOPICS_MOST_WORDS:
         return False
+    if any(token in keywords.contrast for token in question.tokens):
+        return False  # "not the computer course, the Dutch lessons": one thing asked
     where: dict[str, set[int]] = {}
     for topic, found in keywords.candidates(keywords.by_topic, question).items():
         if topic in asked:
             for keyword in found:
                 if keyword.weight >= STRONG and (keyword.naming or not guarded):
                     where.setdefault(topic, set()).update(_closest(question, keyword, turned))
-    if any(token in keywords.contrast for token in question.tokens):
-        return False  # "not the computer course, the Dutch lessons": one thing asked
     spots = [positions for positions in where.values() if positions]
     return any(not first & second for i, first in enumerate(spots) for second in spots[i + 1:])
 
