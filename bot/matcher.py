@@ -99,7 +99,9 @@ _FOLD.update({source + order: chr(target + order)
 _FOLD[0x12A0] = _FOLD[0x12D0] = "\u12a3"  # both first forms of a: the Tigrinya a, in one step
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
-_TIGRINYA_PREFIXES = frozenset("ብን")
+# Amharic "for", "by, with" and "of" (ለልጆች, በነፃ, የመጽሐፍ), which Tigrinya writers mix in.
+AMHARIC_PREFIXES = frozenset("ለበየ")
+_TIGRINYA_PREFIXES = frozenset("ብን") | AMHARIC_PREFIXES
 # Chat alphabet for Arabic and Persian in Latin letters: 3 = ع, 7 = ح, 2 = ء, 5 = خ, 9 = ق.
 # Only inside a word with letters, so "3 maanden" keeps its number.
 _CHAT_DIGITS = {"2": "", "3": "a", "5": "kh", "6": "t", "7": "h", "8": "gh", "9": "q"}
