@@ -15,6 +15,10 @@ file lists:
   health matter named. Then only a topic's `names` count, the words that name the library's own
   thing (the library, BoekStart, the Taalpunt), so "when does the pharmacy open" is not
   answered with the library's hours.
+- `[question]`: question words (when, where, how, which). With one of them, or a question mark
+  at the end, greetings and thanks are no longer only small talk ("merhaba, nerede?"); `not`:
+  plain "not" words, with which two topics named are one set against the other, not two
+  questions (two topics named in a short message otherwise go to a person).
 - `[negation]`: words that turn the next few words down ("not the computer course, the Dutch
   lessons", "I don't want an app"): those words do not count; a `stop` word ("but", "only")
   ends their reach.
@@ -45,6 +49,8 @@ TOPICS: tuple[str, ...] = ("library", "boekstart", "dutch", "digital", "activiti
                            "meet")
 SMALLTALK = "smalltalk"
 GUARDS: tuple[str, ...] = ("elsewhere", "medical")
+QUESTION_WORDS = "question"
+QUESTION_MARKS = "?؟፧"
 STRONG, WEAK = 2.0, 1.0
 MIN_SCORE = 2.0  # one strong word, or two weak ones
 MIN_MARGIN = 1.0  # the winner must beat the runner-up by this much
@@ -67,6 +73,13 @@ NEGATION_REACH = 3  # a negation word turns down this many words after it (or be
 MIN_CUE_STEM = 5  # a negation cue's word this long also matches its longer forms
 DETECT_CONFIDENCE = 0.9
 SMALLTALK_MOST_WORDS, SMALLTALK_OTHER_WORDS = 5, 1  # "thanks Bertine": small talk too
+# Two topics asked at once, in a message of at most this many words: in a longer one the other
+# topic is most often the story around the question ("I speak little Dutch, ... reading aloud").
+TWO_TOPICS_MOST_WORDS = 12
+# ... among the topics that are a thing asked about: the library is where everything happens,
+# and "call me" is how a parent wants any answer ("call me about the Dutch course").
+# A meeting verb ("where do I find her") is an everyday word: meeting the consultant neither.
+NOT_ASKED_APART = frozenset({"library", "contact", "meet"})
 
 STEMMERS = {"nl": "dutch", "en": "english", "ar": "arabic", "tr": "turkish", "pl": "polish",
             "fa": "persian"}
@@ -92,7 +105,9 @@ _FOLD.update({source + order: chr(target + order)
 _FOLD[0x12A0] = _FOLD[0x12D0] = "\u12a3"  # both first forms of a: the Tigrinya a, in one step
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "عال", "لل", "ال")  # عال: "on the", Levantine
-_TIGRINYA_PREFIXES = frozenset("ብን")
+# Amharic "for", "by, with" and "of" (ለልጆች, በነፃ, የመጽሐፍ), which Tigrinya writers mix in.
+AMHARIC_PREFIXES = frozenset("ለበየ")
+_TIGRINYA_PREFIXES = frozenset("ብን") | AMHARIC_PREFIXES
 # Chat alphabet for Arabic and Persian in Latin letters: 3 = ع, 7 = ح, 2 = ء, 5 = خ, 9 = ق.
 # Only inside a word with letters, so "3 maanden" keeps its number.
 _CHAT_DIGITS = {"2": "", "3": "a", "5": "kh", "6": "t", "7": "h", "8": "gh", "9": "q"}
@@ -343,6 +358,8 @@ class Keywords:
     negation_naming: frozenset[tuple[str, ...]] = frozenset()  # "before" cues with a topic word
     # "but", "only": a negation reaches no further ("not the course for children but the hours")
     negation_stop: frozenset[str] = frozenset()
+    question_words: frozenset[str] = frozenset()  # when, where, how: one word each
+    contrast: frozenset[str] = frozenset()  # a plain "not": two topics set against each other
     stem: Callable[[str], str] | None = None
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
 
@@ -559,6 +576,11 @@ def load_keywords(path: Path, language: str = "") -> Keywords:
             result.negation_after = _cues(entry.get("after", []))
             result.negation_stop = frozenset(
                 word for cue in _cues(entry.get("stop", [])) for word in cue)
+        elif section == QUESTION_WORDS:
+            result.question_words = frozenset(
+                word for cue in _cues(entry.get("words", [])) for word in cue)
+            result.contrast = frozenset(
+                word for cue in _cues(entry.get("not", [])) for word in cue)
         elif section in TOPICS:
             keywords = (_keywords(entry.get("names", []), STRONG, True, stem)
                         + _keywords(entry.get("strong", []), STRONG, False, stem)
@@ -566,7 +588,7 @@ def load_keywords(path: Path, language: str = "") -> Keywords:
             keywords.sort(key=lambda k: (-k.weight, -len(k.words)))
             result.by_topic[section] = keywords
         else:
-            known = ", ".join((*TOPICS, SMALLTALK, *GUARDS, "negation"))
+            known = ", ".join((*TOPICS, SMALLTALK, *GUARDS, "negation", QUESTION_WORDS))
             raise KeywordFileError(f"{path}: unknown section [{section}]; use {known}")
     result.index()
     result.negation_naming = frozenset(
@@ -671,6 +693,63 @@ def _decide(scores: dict[str, float], strong: set[str], careful: bool,
     return winner
 
 
+def _asks_two_things(keywords: Keywords, question: Question, turned: frozenset[int],
+                     guarded: bool, strong: set[str]) -> bool:
+    """Two topics besides the library, "call me" and meeting, each with a strong word or a
+    name of its own (not the same words read two ways: "a book reading hour for babies"), in
+    a short message ("the Dutch course and the computer course"): the parent asks two things,
+    and a person answers both. (Points do not tell which one dominates: a topic with many
+    listed phrases collects more points for the same words.)"""
+    asked = [topic for topic in strong if topic not in NOT_ASKED_APART]
+    if len(asked) <= 1 or len(question.tokens) > TWO_TOPICS_MOST_WORDS:
+        return False
+    if any(token in keywords.contrast for token in question.tokens):
+        return False  # "not the computer course, the Dutch lessons": one thing asked
+    where: dict[str, set[int]] = {}
+    for topic, found in keywords.candidates(keywords.by_topic, question).items():
+        if topic in asked:
+            for keyword in found:
+                if keyword.weight >= STRONG and (keyword.naming or not guarded):
+                    where.setdefault(topic, set()).update(_closest(question, keyword, turned))
+    spots = [positions for positions in where.values() if positions]
+    return any(not first & second for i, first in enumerate(spots) for second in spots[i + 1:])
+
+
+def _asks_besides_smalltalk(text: str, tokens: tuple[str, ...],
+                            questions: list[tuple[Keywords, Question]]) -> bool:
+    """A question word of any language, or a question mark at the end, beside greetings and
+    thanks ("ok, when?", "tamam, kaçta?"): a question too short to name its topic, not small
+    talk. A greeting that is itself a question ("hello?", "how are you?") stays small talk."""
+    covered: set[int] = set()
+    for keywords, question in questions:
+        covered |= keywords.smalltalk_kind(question)[0]
+    others = [tokens[i] for i in range(len(tokens)) if i not in covered]
+    if not others:
+        return False
+    if _ends_with_question_mark(text):
+        return True
+    return any(form in keywords.question_words
+               for keywords, _question in questions for token in others
+               for form in _variants(token))
+
+
+def _closest(question: Question, keyword: Keyword, turned: frozenset[int]) -> set[int]:
+    """Where a keyword's words stand together: for a phrase whose word is twice in the
+    question ("Dutch course and computer course"), the place nearest its other words."""
+    places = [sorted(question.positions(keyword, i) - turned) for i in range(len(keyword.words))]
+    if not all(places):
+        return set()
+    anchor = min(places, key=len)[0]
+    return {min(where, key=lambda p: abs(p - anchor)) for where in places}
+
+
+def _ends_with_question_mark(text: str) -> bool:
+    """"when?", "when? 🙏": the last sign that is no space and no emoji."""
+    shown = [ch for ch in text if not ch.isspace() and ch not in "\u200d\ufe0f"
+             and unicodedata.category(ch)[0] != "S"]
+    return bool(shown) and shown[-1] in QUESTION_MARKS
+
+
 def _only_symbols(text: str) -> bool:
     """Emoji, hearts, a thumbs up: no letters or digits, but something."""
     shown = [ch for ch in text if not ch.isspace()]
@@ -755,6 +834,8 @@ def match(question: str, language: str) -> Match:
             continue
         scores, strong, asked = keywords.evidence(q, turned, guarded=guard is not None)
         if q.typos:  # the chosen or the detected language decides on its own words
+            if _asks_two_things(keywords, q, turned, guard is not None, strong):
+                return Match(None, scores, guard=guard, language=keywords.language)
             topic = _decide(scores, strong, keywords.language in CAREFUL_LANGUAGES, asked)
             if topic is not None:
                 return Match(topic, scores, guard=guard, language=keywords.language)
@@ -764,6 +845,6 @@ def match(question: str, language: str) -> Match:
     topic = _decide(combined, strong_anywhere, language in CAREFUL_LANGUAGES)
     if topic is None and guard is None:
         kind = _smalltalk(tokens, questions, lenient=not combined)
-        if kind is not None:
+        if kind is not None and not _asks_besides_smalltalk(question, tokens, questions):
             return Match(None, combined, smalltalk=kind)
     return Match(topic, combined, guard=guard)

@@ -88,6 +88,11 @@ def test_ask_prints_smalltalk_for_thanks(capsys):
     ("ar", "fen el maktaba f dalfsen?", "library"),  # romanised, chat digits
     ("en", "ሰላም", "smalltalk"),  # typed in Tigrinya although English was chosen
     ("nl", "waar kan ik nederlands leren? ik wil niet online", "dutch"),
+    ("tr", "tamam, kaçta?", "none"),  # a question word beside thanks: a question
+    ("en", "ok, when? 🙏", "none"),  # a question mark at the end
+    ("en", "hello?", "smalltalk"),  # ... but a greeting that is itself a question
+    ("en", "Dutch course and computer course", "none"),  # two things asked
+    ("en", "not the computer course, the dutch course", "dutch"),  # one set against the other
 ])
 def test_matcher_explains_its_choice(language: str, question: str, topic: str):
     assert matcher.match(question, language).label == topic
