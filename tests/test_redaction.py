@@ -19,6 +19,9 @@ def card_of(consultant, reference: str) -> dict:
 async def test_a_case_card_is_hidden_after_a_while_and_shows_again_on_refresh(bot):
     consultant = await english_consultant(bot)
     await parent_asking(bot, "Secret question 7Q2X about my son")
+    # The consultant's notification first (the outbox relay sends it in the background), so
+    # the last message after the tap is the case card, not a notification arriving late.
+    await bot.drain_outbox()
     await consultant.send("/cases")
     await consultant.press("📂 ", exact=False)
     reference = consultant.last_text.split()[2]
