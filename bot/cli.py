@@ -199,7 +199,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(for_reader(answers.answer_text(found.topic, facts)))
     if args.explain:
         print(f"-- scores {found.scores}, language {found.language or '-'}, "
-              f"guard {found.guard or '-'}, detected {matcher.detect_language(args.question)}",
+              f"guard {found.guard or '-'}, detected {matcher.detect_language(args.question)}"
+              + (f", as the earlier question {found.example!r}" if found.example else ""),
               file=sys.stderr)
     return 0
 

@@ -43,6 +43,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.examples import examples_for
 from bot.i18n import LANGUAGES, LOCALES_DIR
 
 TOPICS: tuple[str, ...] = ("library", "boekstart", "dutch", "digital", "activities", "contact",
@@ -69,6 +70,8 @@ MIN_INSIDE_PREFIXED_SCRIPTS = 4
 ONE_TYPO_FROM, TWO_TYPOS_FROM = 5, 9
 MOST_TYPOS = 2
 PHRASE_GAP = 4  # a phrase's words may have this many other words between them
+GUARD_REACH = 4  # another place or health named covers this many words around it
+GUARD_LONG_MESSAGE = 10  # ... in a message of this many words; a shorter one it covers whole
 NEGATION_REACH = 3  # a negation word turns down this many words after it (or before it)
 MIN_CUE_STEM = 5  # a negation cue's word this long also matches its longer forms
 DETECT_CONFIDENCE = 0.9
@@ -450,12 +453,14 @@ class Keywords:
         return self.evidence(question, turned, guarded)[0]
 
     def evidence(self, question: Question, turned: frozenset[int] = frozenset(),
-                 guarded: bool = False) -> tuple[dict[str, float], set[str], set[str]]:
+                 guarded: bool = False, shielded: frozenset[int] | None = None
+                 ) -> tuple[dict[str, float], set[str], set[str]]:
         """Points per topic, the topics a strong word or a name points to, and those a strong
         word that is not a name points to (asked about, not only named). A word of the
         question counts once per topic through single-word keywords (so "library" and the
         typo "libary" do not add up); phrases add on top. Turned-down words do not count;
-        when `guarded`, only naming keywords count."""
+        when `guarded`, only naming keywords count, or, given the positions the other place
+        or health matter `shielded`, those and the keywords outside them."""
         scores: dict[str, float] = {}
         strong: set[str] = set()
         asked: set[str] = set()
@@ -464,12 +469,12 @@ class Keywords:
             phrases: set[frozenset[int]] = set()
             total = 0.0
             for keyword in keywords:  # strongest first, see load_keywords
-                if guarded and not keyword.naming:
-                    continue
                 placed = question.placed(keyword, turned)
                 if placed is None:
                     continue
                 hits, near = placed
+                if guarded and not keyword.naming and (shielded is None or hits & shielded):
+                    continue
                 if guarded and not near:
                     continue
                 weight = keyword.weight if near else WEAK  # far apart: two thoughts, a hint
@@ -490,10 +495,20 @@ class Keywords:
 
     def guard(self, question: Question, turned: frozenset[int]) -> str | None:
         """"elsewhere" or "medical" when the question names another place or health."""
+        found = self.guard_at(question, turned)
+        return found[0] if found else None
+
+    def guard_at(self, question: Question, turned: frozenset[int]
+                 ) -> tuple[str, set[int]] | None:
+        """The guard and where its words are."""
         for name, keywords in self.candidates(self.guards, question).items():
-            if any((placed := question.placed(keyword, turned)) is not None and placed[1]
-                   for keyword in keywords):  # "طبيب اسنان": its words together
-                return name
+            at: set[int] = set()
+            for keyword in keywords:
+                placed = question.placed(keyword, turned)
+                if placed is not None and placed[1]:  # "طبيب اسنان": its words together
+                    at |= placed[0]
+            if at:
+                return name, at
         return None
 
     def smalltalk_kind(self, question: Question) -> tuple[set[int], str | None]:
@@ -651,6 +666,8 @@ class Match:
     smalltalk: str | None = None  # "hello" or "thanks": a friendly reply, no case
     guard: str | None = None  # "elsewhere" or "medical": why no library topic was chosen
     language: str = ""  # the language the words were found in
+    example: str | None = None  # the earlier question whose topic it took (bot.examples)
+    open: bool = False  # the words left it open: earlier questions may decide (bot.examples)
 
     @property
     def label(self) -> str:
@@ -804,12 +821,14 @@ def _words_and_clauses(question: str) -> tuple[tuple[str, ...], tuple[int, ...]]
     return tuple(tokens), tuple(clauses)
 
 
-def match(question: str, language: str) -> Match:
+def match(question: str, language: str, examples: bool = True) -> Match:
     """The topic a question is about, small talk, or no topic when not confident.
 
     The parent's own language first; then the language the message is written in; then every
     language, without typo tolerance there: a typo in one language is too often a different
-    word in another.
+    word in another. A question the words leave open, with nothing turned down and no other
+    place or health matter named, takes the topic of the earlier questions nearest to it,
+    when they are near and agree (`examples`, bot.examples).
     """
     tokens, clauses = _words_and_clauses(question)
     if not tokens:
@@ -823,8 +842,10 @@ def match(question: str, language: str) -> Match:
     # (a short cue of one language is an everyday word in another: Polish "na")
     turned = frozenset().union(*(keywords.negated(tokens, clauses)
                                  for keywords, typos in passes if typos))
-    guard = next((found for keywords, q in questions if (found := keywords.guard(q, turned))),
-                 None)
+    guarded_at = next((found for keywords, q in questions
+                       if (found := keywords.guard_at(q, turned))), None)
+    guard = guarded_at[0] if guarded_at else None
+    shielded = _shielded(guarded_at[1], clauses) if guarded_at else None
     combined: dict[str, float] = {}
     strong_anywhere: set[str] = set()
     for keywords, q in questions:
@@ -832,7 +853,8 @@ def match(question: str, language: str) -> Match:
             # another place or health named: only the names in the chosen or the message's
             # own language count, not a word shared by every list ("schoolapp")
             continue
-        scores, strong, asked = keywords.evidence(q, turned, guarded=guard is not None)
+        scores, strong, asked = keywords.evidence(q, turned, guarded=guard is not None,
+                                                  shielded=shielded)
         if q.typos:  # the chosen or the detected language decides on its own words
             if _asks_two_things(keywords, q, turned, guard is not None, strong):
                 return Match(None, scores, guard=guard, language=keywords.language)
@@ -843,8 +865,43 @@ def match(question: str, language: str) -> Match:
             combined[name] = max(combined.get(name, 0.0), value)
         strong_anywhere |= strong
     topic = _decide(combined, strong_anywhere, language in CAREFUL_LANGUAGES)
-    if topic is None and guard is None:
-        kind = _smalltalk(tokens, questions, lenient=not combined)
-        if kind is not None and not _asks_besides_smalltalk(question, tokens, questions):
-            return Match(None, combined, smalltalk=kind)
-    return Match(topic, combined, guard=guard)
+    if topic is not None or guard is not None:
+        return Match(topic, combined, guard=guard)
+    kind = _smalltalk(tokens, questions, lenient=not combined)
+    if kind is not None and not _asks_besides_smalltalk(question, tokens, questions):
+        return Match(None, combined, smalltalk=kind)
+    return _left_open(question, (language, detected), combined, turned, examples)
+
+
+def _shielded(at: set[int], clauses: tuple[int, ...]) -> frozenset[int] | None:
+    """The words another place or health matter covers in a long message: GUARD_REACH words
+    either side, in its clause. Further off it is the story around the question ("my son
+    struggles at school ..., I need Dutch lessons myself"); a short message it covers whole."""
+    if len(clauses) < GUARD_LONG_MESSAGE:
+        return None
+    return frozenset(p for p in range(len(clauses))
+                     if any(clauses[p] == clauses[g] and abs(p - g) <= GUARD_REACH for g in at))
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return _words_and_clauses(text)[0]
+
+
+def _left_open(question: str, languages: tuple[str, str | None], scores: dict[str, float],
+               turned: frozenset[int], examples: bool) -> Match:
+    """No topic won by its words, no other place, no small talk: the topic of the earlier
+    questions nearest to this one (`examples`): those asked in the parent's language (in any
+    script), else those in the language the message is written in. Not with a word turned
+    down ("not the computer"): what is wanted instead is for a person to read."""
+    if turned:
+        return Match(None, scores)
+    if not examples:
+        return Match(None, scores, open=True)
+    for language in dict.fromkeys(filter(None, languages)):
+        nearest = examples_for(language, _words).nearest(question)
+        if nearest is not None:
+            if nearest.expect not in TOPICS:
+                break  # nearest to a question about the pharmacy, a rash, "thanks": a person
+            return Match(nearest.expect, scores, language=language, example=nearest.example,
+                         open=True)
+    return Match(None, scores, open=True)

@@ -95,11 +95,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     return Installed(venv, wheel, elsewhere)
 
 
-def test_the_wheel_holds_code_catalogs_keywords_facts_and_migrations(installed):
+def test_the_wheel_holds_code_catalogs_keywords_questions_facts_and_migrations(installed):
     names = set(zipfile.ZipFile(installed.wheel).namelist())
     for expected in ("bot/cli.py", "bot/health.py", "handlers/__init__.py",
                      "locales/messages.pot", "locales/nl/LC_MESSAGES/messages.po",
                      "locales/en/LC_MESSAGES/staff.po", "locales/ar/keywords.toml",
+                     "locales/ti/questions.toml",
                      "facts/dalfsen.toml", "storage/migrations/env.py",
                      "storage/migrations/script.py.mako"):
         assert expected in names, expected

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import main
 from bot import matcher
+from bot.examples import questions_path
 from bot.i18n import LANGUAGES
 
 QUESTIONS = Path(__file__).parent / "questions"
@@ -29,9 +30,10 @@ def questions(language: str) -> dict[str, list[str]]:
 
 
 def hard_questions(language: str) -> list[dict[str, str]]:
-    """`tests/questions/hard/<lang>.toml`: typos, run-on sentences, code-switching, romanised
-    Arabic and Persian, other places, health, negation and small talk (to tune on)."""
-    raw = tomllib.loads((QUESTIONS / "hard" / f"{language}.toml").read_text(encoding="utf-8"))
+    """`locales/<lang>/questions.toml`: typos, run-on sentences, code-switching, romanised
+    Arabic and Persian, other places, health, negation and small talk (to tune on; the bot
+    also follows them for questions its words leave open, bot.examples)."""
+    raw = tomllib.loads(questions_path(language).read_text(encoding="utf-8"))
     questions: list[dict[str, str]] = raw["question"]
     return questions
 
@@ -62,9 +64,11 @@ def test_ask_answers_each_question_with_its_topic(capsys, language: str, topic: 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_harder_questions_get_their_topic_small_talk_or_a_person(language: str):
+    # by the word lists alone: with the earlier questions (bot.examples) each would find itself
     misses = [f"{q['kind']}: {q['text']!r} -> {found} (expected {q['expect']})"
               for q in hard_questions(language)
-              if (found := matcher.match(q["text"], language).label) != q["expect"]]
+              if (found := matcher.match(q["text"], language, examples=False).label)
+              != q["expect"]]
     assert not misses, "\n".join(misses)
 
 
