@@ -4,7 +4,7 @@ decides a question that the word lists (bot.matcher) leave to a person.
 The word lists know words; parents write whole sentences, in forms and spellings no list holds
 ("ክንመሃር ንደሊ" for "we want to learn"). `locales/<lang>/questions.toml` holds the questions
 the lists were tuned on, with their topic, `none` or `smalltalk`. A question that found no
-topic is compared with them by their letter groups (three to five letters of a word, so
+topic is compared with them by their letter groups (three or four letters of a word, so
 inflected and misspelled forms still share most of them), weighted by how rare each group is.
 Only a near neighbour that the next ones agree with decides, and only for a topic: a question
 nearest to questions about the pharmacy or a rash stays with a person. Explainable: the match
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from bot.i18n import LOCALES_DIR
 
-SHORTEST_GROUP, LONGEST_GROUP = 3, 5
+SHORTEST_GROUP, LONGEST_GROUP = 3, 4  # five-letter groups cost a third more memory, no gain
 NEIGHBOURS = 5
 # Chosen on 600 questions written after the lists were tuned, before they were added: at
 # these the nearest questions answered a few of those the lists left open and none wrongly;
@@ -71,10 +72,14 @@ class Examples:
             seen_in.update(counts.keys())
         total = len(self.examples)
         self.rarity = {group: math.log((total + 1) / (n + 1)) + 1 for group, n in seen_in.items()}
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        numbers: dict[str, array[int]] = defaultdict(lambda: array("I"))
+        weights: dict[str, array[float]] = defaultdict(lambda: array("f"))
         for number, counts in enumerate(groups):
             for group, weight in self._unit(counts).items():
-                self.postings[group].append((number, weight))
+                numbers[group].append(number)
+                weights[group].append(weight)
+        # compact: a year of parents' questions should not cost the bot tens of megabytes
+        self.postings = {group: (numbers[group], weights[group]) for group in numbers}
 
     def _unit(self, counts: Counter[str]) -> dict[str, float]:
         weights = {group: (1 + math.log(n)) * self.rarity[group]
@@ -86,8 +91,10 @@ class Examples:
         """The nearest examples with their similarity, best first (`skip`: leave one out)."""
         similarity: dict[int, float] = defaultdict(float)
         for group, weight in self._unit(letter_groups(self.words(text))).items():
-            for number, other in self.postings.get(group, ()):
-                similarity[number] += weight * other
+            found = self.postings.get(group)
+            if found is not None:
+                for number, other in zip(*found, strict=True):
+                    similarity[number] += weight * other
         if skip is not None:
             similarity.pop(skip, None)
         return sorted(similarity.items(), key=lambda item: -item[1])[:NEIGHBOURS]
