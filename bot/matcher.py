@@ -70,8 +70,6 @@ MIN_INSIDE_PREFIXED_SCRIPTS = 4
 ONE_TYPO_FROM, TWO_TYPOS_FROM = 5, 9
 MOST_TYPOS = 2
 PHRASE_GAP = 4  # a phrase's words may have this many other words between them
-GUARD_REACH = 4  # another place or health named covers this many words around it
-GUARD_LONG_MESSAGE = 10  # ... in a message of this many words; a shorter one it covers whole
 NEGATION_REACH = 3  # a negation word turns down this many words after it (or before it)
 MIN_CUE_STEM = 5  # a negation cue's word this long also matches its longer forms
 DETECT_CONFIDENCE = 0.9
@@ -453,14 +451,12 @@ class Keywords:
         return self.evidence(question, turned, guarded)[0]
 
     def evidence(self, question: Question, turned: frozenset[int] = frozenset(),
-                 guarded: bool = False, shielded: frozenset[int] | None = None
-                 ) -> tuple[dict[str, float], set[str], set[str]]:
+                 guarded: bool = False) -> tuple[dict[str, float], set[str], set[str]]:
         """Points per topic, the topics a strong word or a name points to, and those a strong
         word that is not a name points to (asked about, not only named). A word of the
         question counts once per topic through single-word keywords (so "library" and the
         typo "libary" do not add up); phrases add on top. Turned-down words do not count;
-        when `guarded`, only naming keywords count, or, given the positions the other place
-        or health matter `shielded`, those and the keywords outside them."""
+        when `guarded`, only naming keywords count."""
         scores: dict[str, float] = {}
         strong: set[str] = set()
         asked: set[str] = set()
@@ -473,7 +469,7 @@ class Keywords:
                 if placed is None:
                     continue
                 hits, near = placed
-                if guarded and not keyword.naming and (shielded is None or hits & shielded):
+                if guarded and not keyword.naming:
                     continue
                 if guarded and not near:
                     continue
@@ -495,20 +491,10 @@ class Keywords:
 
     def guard(self, question: Question, turned: frozenset[int]) -> str | None:
         """"elsewhere" or "medical" when the question names another place or health."""
-        found = self.guard_at(question, turned)
-        return found[0] if found else None
-
-    def guard_at(self, question: Question, turned: frozenset[int]
-                 ) -> tuple[str, set[int]] | None:
-        """The guard and where its words are."""
         for name, keywords in self.candidates(self.guards, question).items():
-            at: set[int] = set()
-            for keyword in keywords:
-                placed = question.placed(keyword, turned)
-                if placed is not None and placed[1]:  # "طبيب اسنان": its words together
-                    at |= placed[0]
-            if at:
-                return name, at
+            if any((placed := question.placed(keyword, turned)) is not None and placed[1]
+                   for keyword in keywords):  # "طبيب اسنان": its words together
+                return name
         return None
 
     def smalltalk_kind(self, question: Question) -> tuple[set[int], str | None]:
@@ -842,10 +828,8 @@ def match(question: str, language: str, examples: bool = True) -> Match:
     # (a short cue of one language is an everyday word in another: Polish "na")
     turned = frozenset().union(*(keywords.negated(tokens, clauses)
                                  for keywords, typos in passes if typos))
-    guarded_at = next((found for keywords, q in questions
-                       if (found := keywords.guard_at(q, turned))), None)
-    guard = guarded_at[0] if guarded_at else None
-    shielded = _shielded(guarded_at[1], clauses) if guarded_at else None
+    guard = next((found for keywords, q in questions if (found := keywords.guard(q, turned))),
+                 None)
     combined: dict[str, float] = {}
     strong_anywhere: set[str] = set()
     for keywords, q in questions:
@@ -853,8 +837,7 @@ def match(question: str, language: str, examples: bool = True) -> Match:
             # another place or health named: only the names in the chosen or the message's
             # own language count, not a word shared by every list ("schoolapp")
             continue
-        scores, strong, asked = keywords.evidence(q, turned, guarded=guard is not None,
-                                                  shielded=shielded)
+        scores, strong, asked = keywords.evidence(q, turned, guarded=guard is not None)
         if q.typos:  # the chosen or the detected language decides on its own words
             if _asks_two_things(keywords, q, turned, guard is not None, strong):
                 return Match(None, scores, guard=guard, language=keywords.language)
@@ -871,16 +854,6 @@ def match(question: str, language: str, examples: bool = True) -> Match:
     if kind is not None and not _asks_besides_smalltalk(question, tokens, questions):
         return Match(None, combined, smalltalk=kind)
     return _left_open(question, (language, detected), combined, turned, examples)
-
-
-def _shielded(at: set[int], clauses: tuple[int, ...]) -> frozenset[int] | None:
-    """The words another place or health matter covers in a long message: GUARD_REACH words
-    either side, in its clause. Further off it is the story around the question ("my son
-    struggles at school ..., I need Dutch lessons myself"); a short message it covers whole."""
-    if len(clauses) < GUARD_LONG_MESSAGE:
-        return None
-    return frozenset(p for p in range(len(clauses))
-                     if any(clauses[p] == clauses[g] and abs(p - g) <= GUARD_REACH for g in at))
 
 
 def _words(text: str) -> tuple[str, ...]:
