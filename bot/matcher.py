@@ -460,19 +460,19 @@ class Keywords:
         scores: dict[str, float] = {}
         strong: set[str] = set()
         asked: set[str] = set()
-        for topic, keywords in self.candidates(self.by_topic, question).items():
+        candidates = self.candidates(self.by_topic, question)
+        library = self._named_library(candidates.get("library", []), question, turned)
+        for topic, keywords in candidates.items():
             used: set[int] = set()
             phrases: set[frozenset[int]] = set()
             total = 0.0
             for keyword in keywords:  # strongest first, see load_keywords
                 placed = question.placed(keyword, turned)
-                if placed is None:
+                if placed is None or (guarded and not (keyword.naming and placed[1])):
+                    continue
+                if topic != "library" and _splits(question, keyword, turned, library):
                     continue
                 hits, near = placed
-                if guarded and not keyword.naming:
-                    continue
-                if guarded and not near:
-                    continue
                 weight = keyword.weight if near else WEAK  # far apart: two thoughts, a hint
                 if weight >= STRONG:
                     strong.add(topic)
@@ -488,6 +488,21 @@ class Keywords:
             if total:
                 scores[topic] = total
         return scores, strong, asked
+
+    @staticmethod
+    def _named_library(keywords: list[Keyword], question: Question, turned: frozenset[int]
+                       ) -> list[set[int]]:
+        """Where the library's name stands when it is more than one word ("ቤት መጻሕፍቲ", house
+        of books): those words name the library, and are no "books" for another topic's
+        phrase (a phrase that holds the whole name, "the library's lady", may have them)."""
+        named: list[set[int]] = []
+        for keyword in keywords:
+            if keyword.naming and len(keyword.words) > 1:
+                placed = question.placed(keyword, turned)
+                where = _closest(question, keyword, turned) if placed is not None else set()
+                if where and max(where) - min(where) == len(keyword.words) - 1:
+                    named.append(where)  # its words side by side, not a phrase matched apart
+        return named
 
     def guard(self, question: Question, turned: frozenset[int]) -> str | None:
         """"elsewhere" or "medical" when the question names another place or health."""
@@ -734,6 +749,15 @@ def _asks_besides_smalltalk(text: str, tokens: tuple[str, ...],
     return any(form in keywords.question_words
                for keywords, _question in questions for token in others
                for form in _variants(token))
+
+
+def _splits(question: Question, keyword: Keyword, turned: frozenset[int],
+            names: list[set[int]]) -> bool:
+    """The keyword's words take part of a name and not the whole of it."""
+    if not names:
+        return False
+    used = _closest(question, keyword, turned)
+    return any(used & name and not name <= used for name in names)
 
 
 def _closest(question: Question, keyword: Keyword, turned: frozenset[int]) -> set[int]:

@@ -98,6 +98,9 @@ def test_ask_prints_smalltalk_for_thanks(capsys):
     ("en", "Dutch course and computer course", "none"),  # two things asked
     ("en", "not the computer course, the dutch course", "dutch"),  # one set against the other
     ("tr", "okulda dil dersi var mi", "none"),  # the school's lessons, not the Taalpunt
+    # "ቤት መጻሕፍቲ", house of books, is the library: its "books" are no baby books
+    ("ti", "ምስ ህጻነይ ናብ ቤት መጻሕፍቲ ክመጽእ ይኽእል ዶ", "library"),  # with my baby to the library
+    ("ti", "ቦርሳ መጻሕፍቲ ንህጻን ካበይ ይርከብ", "boekstart"),  # the book bag for the baby
 ])
 def test_matcher_explains_its_choice(language: str, question: str, topic: str):
     assert matcher.match(question, language).label == topic
