@@ -451,7 +451,8 @@ class Keywords:
         return self.evidence(question, turned, guarded)[0]
 
     def evidence(self, question: Question, turned: frozenset[int] = frozenset(),
-                 guarded: bool = False) -> tuple[dict[str, float], set[str], set[str]]:
+                 guarded: bool = False, shielded: frozenset[int] | None = None
+                 ) -> tuple[dict[str, float], set[str], set[str]]:
         """Points per topic, the topics a strong word or a name points to, and those a strong
         word that is not a name points to (asked about, not only named). A word of the
         question counts once per topic through single-word keywords (so "library" and the
@@ -468,8 +469,10 @@ class Keywords:
             total = 0.0
             for keyword in keywords:  # strongest first, see load_keywords
                 placed = question.placed(keyword, turned)
-                if placed is None or (guarded and not (keyword.naming and placed[1])):
-                    continue
+                if placed is None or (guarded and not (keyword.naming and placed[1]) and not (
+                        shielded is not None and keyword.weight >= STRONG and placed[1]
+                        and not _closest(question, keyword, turned) & shielded)):
+                    continue  # far from another place in a long story, a strong word asks
                 if topic != "library" and _splits(question, keyword, turned, library):
                     continue
                 hits, near = placed
@@ -503,6 +506,16 @@ class Keywords:
                 if where and max(where) - min(where) == len(keyword.words) - 1:
                     named.append(where)  # its words side by side, not a phrase matched apart
         return named
+
+    def guarded_at(self, question: Question, turned: frozenset[int]) -> dict[str, set[int]]:
+        """Per guard named ("elsewhere" first), where its words are."""
+        found: dict[str, set[int]] = {}
+        for name, keywords in self.candidates(self.guards, question).items():
+            for keyword in keywords:
+                placed = question.placed(keyword, turned)
+                if placed is not None and placed[1]:
+                    found.setdefault(name, set()).update(_closest(question, keyword, turned))
+        return found
 
     def guard(self, question: Question, turned: frozenset[int]) -> str | None:
         """"elsewhere" or "medical" when the question names another place or health."""
@@ -834,6 +847,35 @@ def _words_and_clauses(question: str) -> tuple[tuple[str, ...], tuple[int, ...]]
 def match(question: str, language: str, examples: bool = True) -> Match:
     """The topic a question is about, small talk, or no topic when not confident.
 
+    A story told before a question ("my daughter loved story hour, is the pharmacy open on
+    Sunday?"): when only the last clause asks (a question word, a question mark), another
+    topic or another place named there decides over the story's words. It never turns a
+    question handed to a person into a topic, and the library, "call me" and meeting named
+    last do not override ("..., is there something at the library?").
+    """
+    whole = _match(question, language, examples)
+    clauses = [part for part in _CLAUSE_END.split(question) if normalise(part).split()]
+    if (whole.topic is None or not clauses[:-1] or not _asks(clauses[-1], language)
+            or any(_asks(clause, language) for clause in clauses[:-1])):
+        return whole
+    last = _match(clauses[-1], language, examples=False)
+    if last.topic is not None and last.topic not in NOT_ASKED_APART and last.topic != whole.topic:
+        return last  # "we got the BoekStart bag, thanks; is there a Dutch course too?"
+    if last.guard is not None and last.topic is None:
+        return last  # "we borrowed books yesterday, lovely; when does the town hall open?"
+    return whole
+
+
+def _asks(clause: str, language: str) -> bool:
+    """A question word of the language, or a question mark at the end."""
+    words = keywords_for(language).question_words
+    return _ends_with_question_mark(clause) or any(
+        form in words for token in normalise(clause).split() for form in _variants(token))
+
+
+def _match(question: str, language: str, examples: bool = True) -> Match:
+    """The topic a question (or one clause of it) is about, small talk, or no topic.
+
     The parent's own language first; then the language the message is written in; then every
     language, without typo tolerance there: a typo in one language is too often a different
     word in another. A question the words leave open, with nothing turned down and no other
@@ -854,6 +896,7 @@ def match(question: str, language: str, examples: bool = True) -> Match:
                                  for keywords, typos in passes if typos))
     guard = next((found for keywords, q in questions if (found := keywords.guard(q, turned))),
                  None)
+    shielded = _shielded(questions, turned, clauses) if guard is not None else None
     combined: dict[str, float] = {}
     strong_anywhere: set[str] = set()
     for keywords, q in questions:
@@ -861,7 +904,8 @@ def match(question: str, language: str, examples: bool = True) -> Match:
             # another place or health named: only the names in the chosen or the message's
             # own language count, not a word shared by every list ("schoolapp")
             continue
-        scores, strong, asked = keywords.evidence(q, turned, guarded=guard is not None)
+        scores, strong, asked = keywords.evidence(q, turned, guarded=guard is not None,
+                                                  shielded=shielded)
         if q.typos:  # the chosen or the detected language decides on its own words
             if _asks_two_things(keywords, q, turned, guard is not None, strong):
                 return Match(None, scores, guard=guard, language=keywords.language)
@@ -878,6 +922,34 @@ def match(question: str, language: str, examples: bool = True) -> Match:
     if kind is not None and not _asks_besides_smalltalk(question, tokens, questions):
         return Match(None, combined, smalltalk=kind)
     return _left_open(question, (language, detected), combined, turned, examples)
+
+
+# Another place named in a message of GUARD_LONG_MESSAGE words or more covers GUARD_REACH
+# words either side (on the tuning questions: four sent two stories to a topic, six none).
+GUARD_REACH = 6
+GUARD_LONG_MESSAGE = 10
+
+
+def _shielded(questions: list[tuple[Keywords, Question]], turned: frozenset[int],
+              clauses: tuple[int, ...]) -> frozenset[int] | None:
+    """The words another place covers in a long message: GUARD_REACH words either side.
+    Further off, a strong word is the question and the place the story around it ("my son
+    struggles at school ..., I need Dutch lessons myself"). A health matter, or a short
+    message, is covered whole (None)."""
+    if len(clauses) < GUARD_LONG_MESSAGE:
+        return None
+    places: set[int] = set()
+    for keywords, question in questions:
+        if not question.typos:
+            continue
+        found = keywords.guarded_at(question, turned)
+        if "medical" in found:
+            return None
+        places |= found.get("elsewhere", set())
+    if not places:
+        return None
+    return frozenset(p for p in range(len(clauses))
+                     if any(abs(p - g) <= GUARD_REACH for g in places))
 
 
 def _words(text: str) -> tuple[str, ...]:

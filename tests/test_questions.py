@@ -98,6 +98,17 @@ def test_ask_prints_smalltalk_for_thanks(capsys):
     ("en", "Dutch course and computer course", "none"),  # two things asked
     ("en", "not the computer course, the dutch course", "dutch"),  # one set against the other
     ("tr", "okulda dil dersi var mi", "none"),  # the school's lessons, not the Taalpunt
+    # far from another place in a long story, a strong word is the question
+    ("tr", "oglum okulda hollandaca yuzunden zorlaniyor ben de ona yardim edemiyorum cunku ben"
+           " de bilmiyorum bana dil dersi lazim", "dutch"),
+    # a story, then the question in the last clause: that decides
+    ("en", "we borrowed books yesterday, it was lovely. when does the town hall open?", "none"),
+    ("tr", "kizim masal saatine bayildi, eczane pazar acik mi", "none"),
+    ("tr", "bebegim icin boekstart cantasini aldik tesekkurler, hollandaca kursu da var mi",
+     "dutch"),
+    ("en", "where do i get the boekstart koffer, at the consultatiebureau or bij jullie?",
+     "boekstart"),  # the first clause asks: the rest belongs to it
+    ("en", "my son loves stories, is there something at the library?", "activities"),
     # "ቤት መጻሕፍቲ", house of books, is the library: its "books" are no baby books
     ("ti", "ምስ ህጻነይ ናብ ቤት መጻሕፍቲ ክመጽእ ይኽእል ዶ", "library"),  # with my baby to the library
     ("ti", "ቦርሳ መጻሕፍቲ ንህጻን ካበይ ይርከብ", "boekstart"),  # the book bag for the baby
