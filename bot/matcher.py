@@ -959,9 +959,10 @@ def _words(text: str) -> tuple[str, ...]:
 def _left_open(question: str, languages: tuple[str, str | None], scores: dict[str, float],
                turned: frozenset[int], examples: bool) -> Match:
     """No topic won by its words, no other place, no small talk: the topic of the earlier
-    questions nearest to this one (`examples`): those asked in the parent's language (in any
-    script), else those in the language the message is written in. Not with a word turned
-    down ("not the computer"): what is wanted instead is for a person to read."""
+    questions nearest to this one (`examples`), when a word of this one hints at it; those
+    asked in the parent's language (in any script) first, then those in the language the
+    message is written in. Not with a word turned down ("not the computer"): what is wanted
+    instead is for a person to read."""
     if turned:
         return Match(None, scores)
     if not examples:
@@ -969,8 +970,11 @@ def _left_open(question: str, languages: tuple[str, str | None], scores: dict[st
     for language in dict.fromkeys(filter(None, languages)):
         nearest = examples_for(language, _words).nearest(question)
         if nearest is not None:
-            if nearest.expect not in TOPICS:
-                break  # nearest to a question about the pharmacy, a rash, "thanks": a person
+            if nearest.expect not in TOPICS or nearest.expect not in scores:
+                # nearest to a question about the pharmacy, a rash, "thanks"; or to one about a
+                # topic no word of this one hints at ("computer class for beginners" for "an
+                # easy Dutch book for beginners"): a person
+                break
             return Match(nearest.expect, scores, language=language, example=nearest.example,
                          open=True)
     return Match(None, scores, open=True)

@@ -65,8 +65,14 @@ def test_earlier_questions_rarely_answer_what_the_lists_leave_to_a_person(langua
 
 @pytest.mark.parametrize(("language", "question", "topic"), [
     ("en", "the pharmacy, when does it open on sunday", "none"),  # another place: no neighbour
+    # one hint ("machtiging") is too little for the words; the earlier question decides
+    ("en", "need help with my machtiging for my mum", "digital"),
+    # nearest is "a computer class for beginners", but no word here hints at digital help
+    ("fa", "کتاب هلندی آسون برای مبتدی ها", "none"),  # noqa: RUF001 (Persian letters)
 ])
 def test_the_matcher_follows_earlier_questions_only_when_the_words_leave_it_open(
         language: str, question: str, topic: str):
     found = matcher.match(question, language)
     assert found.label == topic
+    assert (found.example is not None) == (topic != "none" and not
+                                           matcher.match(question, language, examples=False).topic)
