@@ -517,10 +517,13 @@ class Keywords:
                     found.setdefault(name, set()).update(_closest(question, keyword, turned))
         return found
 
-    def guard(self, question: Question, turned: frozenset[int]) -> str | None:
-        """"elsewhere" or "medical" when the question names another place or health."""
+    def guard(self, question: Question, turned: frozenset[int], latin_only: bool = False
+              ) -> str | None:
+        """"elsewhere" or "medical" when the question names another place or health
+        (`latin_only`: only by the Dutch and English words a list holds, "gemeente")."""
         for name, keywords in self.candidates(self.guards, question).items():
-            if any((placed := question.placed(keyword, turned)) is not None and placed[1]
+            if any((not latin_only or all(_script(w) == "LATIN" for w in keyword.words))
+                   and (placed := question.placed(keyword, turned)) is not None and placed[1]
                    for keyword in keywords):  # "طبيب اسنان": its words together
                 return name
         return None
@@ -894,8 +897,13 @@ def _match(question: str, language: str, examples: bool = True) -> Match:
     # (a short cue of one language is an everyday word in another: Polish "na")
     turned = frozenset().union(*(keywords.negated(tokens, clauses)
                                  for keywords, typos in passes if typos))
-    guard = next((found for keywords, q in questions if (found := keywords.guard(q, turned))),
-                 None)
+    # Another language's words for places and health only when they are Dutch or English
+    # words it holds: its own words are everyday words elsewhere (Persian معلم مدرسه, a
+    # teacher at school, in an Arabic question about the school app; Arabic صفر, jaundice,
+    # is Persian "zero")
+    guard = next((found for keywords, q in questions
+                  if (found := keywords.guard(q, turned, latin_only=not (
+                      q.typos or keywords.language in LATIN_GUARDS)))), None)
     shielded = _shielded(questions, turned, clauses) if guard is not None else None
     combined: dict[str, float] = {}
     strong_anywhere: set[str] = set()
@@ -927,6 +935,7 @@ def _match(question: str, language: str, examples: bool = True) -> Match:
 # Another place named in a message of GUARD_LONG_MESSAGE words or more covers GUARD_REACH
 # words either side (on the tuning questions: four sent two stories to a topic, six none).
 GUARD_REACH = 6
+LATIN_GUARDS = frozenset({"nl", "en"})  # their place and health words count in every message
 GUARD_LONG_MESSAGE = 10
 
 
