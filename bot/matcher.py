@@ -104,6 +104,8 @@ _ETHIOPIC_ONE_SOUND = {0x1200: 0x1210, 0x1280: 0x1210, 0x1220: 0x1230, 0x1340: 0
 _FOLD.update({source + order: chr(target + order)
               for source, target in _ETHIOPIC_ONE_SOUND.items() for order in range(7)})
 _FOLD[0x12A0] = _FOLD[0x12D0] = "\u12a3"  # both first forms of a: the Tigrinya a, in one step
+# ... and the labialised ዅ typed for ኹ (ንዅሉ), and ዉ for ው (ደዉሉለይ)
+_FOLD.update({0x12C5: "\u12a9", 0x12C9: "\u12cd"})
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "عال", "لل", "ال")  # عال: "on the", Levantine
 # Amharic "for", "by, with" and "of" (ለልጆች, በነፃ, የመጽሐፍ), which Tigrinya writers mix in.

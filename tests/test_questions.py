@@ -125,6 +125,10 @@ def test_chat_digits_in_romanised_arabic_are_spelled_out(typed: str, spelled: st
     assert matcher.normalise(typed) == spelled
 
 
+def test_tigrinya_letters_of_one_sound_are_one_letter():
+    assert matcher.normalise("ንዅሉ ደዉሉለይ ሕፃን") == matcher.normalise("ንኹሉ ደውሉለይ ህጻን")
+
+
 @pytest.mark.parametrize(("typed", "spelled"), [
     ("ск\u0069льки", "скільки"),  # a Latin i inside a Cyrillic word
     ("вывчаты", "вивчати"), ("дэ", "де"), ("компъютер", "компютер"),  # a Russian keyboard
