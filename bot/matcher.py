@@ -859,7 +859,11 @@ def match(question: str, language: str, examples: bool = True) -> Match:
     last do not override ("..., is there something at the library?").
     """
     whole = _match(question, language, examples)
-    clauses = [part for part in _CLAUSE_END.split(question) if normalise(part).split()]
+    # each clause with the signs that end it ("is it open?" keeps its question mark)
+    pieces = _CLAUSE_END.split(question)
+    ends = [*_CLAUSE_END.findall(question), ""]
+    clauses = [part + end for part, end in zip(pieces, ends, strict=True)
+               if normalise(part).split()]
     if (whole.topic is None or not clauses[:-1] or not _asks(clauses[-1], language)
             or any(_asks(clause, language) for clause in clauses[:-1])):
         return whole
