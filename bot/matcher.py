@@ -512,7 +512,8 @@ class Keywords:
     def guarded_at(self, question: Question, turned: frozenset[int]) -> dict[str, set[int]]:
         """Per guard named ("elsewhere" first), where its words are."""
         found: dict[str, set[int]] = {}
-        for name, keywords in self.candidates(self.guards, question).items():
+        guards = self.candidates(self.guards, question)
+        for name, keywords in sorted(guards.items(), key=lambda item: GUARDS.index(item[0])):
             for keyword in keywords:
                 placed = question.placed(keyword, turned)
                 if placed is not None and placed[1]:
@@ -522,8 +523,11 @@ class Keywords:
     def guard(self, question: Question, turned: frozenset[int], latin_only: bool = False
               ) -> str | None:
         """"elsewhere" or "medical" when the question names another place or health
-        (`latin_only`: only by the Dutch and English words a list holds, "gemeente")."""
-        for name, keywords in self.candidates(self.guards, question).items():
+        (`latin_only`: only by the Dutch and English words a list holds, "gemeente"). Another
+        place first, whatever order the question's words come in: Persian "دارو", medicine,
+        starts "داروخانه", the pharmacy."""
+        found = self.candidates(self.guards, question)
+        for name, keywords in sorted(found.items(), key=lambda item: GUARDS.index(item[0])):
             if any((not latin_only or all(_script(w) == "LATIN" for w in keyword.words))
                    and (placed := question.placed(keyword, turned)) is not None and placed[1]
                    for keyword in keywords):  # "طبيب اسنان": its words together
@@ -920,6 +924,10 @@ def _match(question: str, language: str, examples: bool = True) -> Match:
             continue
         scores, strong, asked = keywords.evidence(q, turned, guarded=guard is not None,
                                                   shielded=shielded)
+        if guard == "medical":  # "he played at the library, now he has a fever": a person
+            scores.pop("library", None)
+            strong.discard("library")
+            asked.discard("library")
         if q.typos:  # the chosen or the detected language decides on its own words
             if _asks_two_things(keywords, q, turned, guard is not None, strong):
                 return Match(None, scores, guard=guard, language=keywords.language)

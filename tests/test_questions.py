@@ -6,6 +6,7 @@ per topic and language) and unrelated ones that must give `none`.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tomllib
@@ -82,6 +83,9 @@ def test_ask_prints_smalltalk_for_thanks(capsys):
     ("en", "when does the library open on sunday", "library"),
     ("en", "the consultatiebureau nurse told me about boekstart", "boekstart"),  # a name wins
     ("en", "my toddler has a rash, what to do with the kids", "none"),  # health
+    # health named: even the library's own name is a person's to answer
+    ("en", "my son played at the library and now he has a fever", "none"),
+    ("nl", "mijn zoon was in de bieb en nu heeft hij koorts", "none"),
     ("en", "I want a human, not a computer", "contact"),  # negation
     ("en", "not the computer course, the dutch lessons please", "dutch"),
     ("en", "please send me the opening hours", "library"),  # "send" is not contact
@@ -262,6 +266,17 @@ def test_a_phrase_counts_fully_only_when_its_words_stand_near_each_other(tmp_pat
         matcher.normalise("a book for me and my sister and then a bag").split(), True)
     assert lists.evidence(near)[:2] == ({"boekstart": 2.0}, {"boekstart"})
     assert lists.evidence(far)[:2] == ({"boekstart": 1.0}, set()), "far apart: one hint"
+
+
+@pytest.mark.parametrize("seed", ["1", "2", "3"])
+def test_another_place_is_named_before_health_whatever_the_hash_seed(seed: str):
+    # Persian "دارو" (medicine) starts "داروخانه" (pharmacy): both guards are found, and the
+    # place must win in every process, or the library beside the pharmacy is handed over
+    script = ("from bot import matcher; print(matcher.match("
+              "'کتابخونه کنار داروخونه ساعت چند باز میشه', 'fa', examples=False))")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed})
+    assert "topic='library'" in done.stdout and "guard='elsewhere'" in done.stdout
 
 
 def test_a_word_the_lists_hold_is_no_typo_of_another_sections_word():
