@@ -868,6 +868,7 @@ def match(question: str, language: str, examples: bool = True) -> Match:
     ends = [*_CLAUSE_END.findall(question), ""]
     clauses = [part + end for part, end in zip(pieces, ends, strict=True)
                if normalise(part).split()]
+    clauses = [piece for clause in clauses for piece in _after_thanks(clause, language)]
     if (whole.topic is None or not clauses[:-1] or not _asks(clauses[-1], language)
             or any(_asks(clause, language) for clause in clauses[:-1])):
         return whole
@@ -877,6 +878,34 @@ def match(question: str, language: str, examples: bool = True) -> Match:
     if last.guard is not None and last.topic is None:
         return last  # "we borrowed books yesterday, lovely; when does the town hall open?"
     return whole
+
+
+THANKS_SPLIT_MIN_LETTERS = 6  # "bedankt", "teşekkürler": not "ok", "the", "you" of the lists
+
+
+@cache
+def _closing_thanks(language: str) -> frozenset[str]:
+    """The language's one-word thanks long enough to be nothing else."""
+    return frozenset(keyword.words[0]
+                     for keyword in keywords_for(language).smalltalk.get("thanks", [])
+                     if len(keyword.words) == 1
+                     and len(keyword.words[0]) >= THANKS_SPLIT_MIN_LETTERS)
+
+
+def _after_thanks(clause: str, language: str) -> list[str]:
+    """A clause split after a "thanks" between words, for messages typed without commas
+    ("we got the book bag thanks now when is the baby clinic open"): what came before is
+    thanked for, what follows is asked."""
+    thanks = _closing_thanks(language)
+    words = clause.split()
+    pieces: list[str] = []
+    start = 0
+    for i, word in enumerate(words[:-1]):
+        if i > start and any(form in thanks for form in _variants(normalise(word).strip())):
+            pieces.append(" ".join(words[start:i + 1]))
+            start = i + 1
+    pieces.append(" ".join(words[start:]))
+    return [piece for piece in pieces if normalise(piece).split()]
 
 
 def _asks(clause: str, language: str) -> bool:

@@ -108,6 +108,10 @@ def test_ask_prints_smalltalk_for_thanks(capsys):
     # a story, then the question in the last clause: that decides
     ("en", "we borrowed books yesterday, it was lovely. when does the town hall open?", "none"),
     ("tr", "kizim masal saatine bayildi, eczane pazar acik mi", "none"),
+    # ... typed without commas: a "thanks" between words ends the story
+    ("en", "we borrowed books yesterday thanks a lot when does the town hall open", "none"),
+    ("tr", "kitap cantasi aldik tesekkurler simdi asi icin consultatiebureau ne zaman acik",
+     "none"),
     ("en", "we borrowed books yesterday, it was lovely. is there a dutch course too?", "dutch"),
     ("en", "where do i get the boekstart koffer, at the consultatiebureau or bij jullie?",
      "boekstart"),  # the first clause asks: the rest belongs to it
