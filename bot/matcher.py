@@ -944,6 +944,7 @@ def _match(question: str, language: str, examples: bool = True) -> Match:
                   if (found := keywords.guard(q, turned, latin_only=not (
                       q.typos or keywords.language in LATIN_GUARDS)))), None)
     shielded = _shielded(questions, turned, clauses) if guard is not None else None
+    health = guard == "medical" or (guard is not None and _health_apart(questions, turned))
     combined: dict[str, float] = {}
     strong_anywhere: set[str] = set()
     for keywords, q in questions:
@@ -953,7 +954,7 @@ def _match(question: str, language: str, examples: bool = True) -> Match:
             continue
         scores, strong, asked = keywords.evidence(q, turned, guarded=guard is not None,
                                                   shielded=shielded)
-        if guard == "medical":  # "he played at the library, now he has a fever": a person
+        if health:  # "he played at the library, now he has a fever": a person
             scores.pop("library", None)
             strong.discard("library")
             asked.discard("library")
@@ -980,6 +981,17 @@ def _match(question: str, language: str, examples: bool = True) -> Match:
 GUARD_REACH = 6
 LATIN_GUARDS = frozenset({"nl", "en"})  # their place and health words count in every message
 GUARD_LONG_MESSAGE = 10
+
+
+def _health_apart(questions: list[tuple[Keywords, Question]], turned: frozenset[int]) -> bool:
+    """A health word where no other place is named: "she has a fever, where is the pharmacy
+    on duty" (not Persian "دارو", medicine, inside "داروخانه", the pharmacy)."""
+    for keywords, question in questions:
+        if question.typos:
+            found = keywords.guarded_at(question, turned)
+            if found.get("medical", set()) - found.get("elsewhere", set()):
+                return True
+    return False
 
 
 def _shielded(questions: list[tuple[Keywords, Question]], turned: frozenset[int],

@@ -86,6 +86,7 @@ def test_ask_prints_smalltalk_for_thanks(capsys):
     # health named: even the library's own name is a person's to answer
     ("en", "my son played at the library and now he has a fever", "none"),
     ("nl", "mijn zoon was in de bieb en nu heeft hij koorts", "none"),
+    ("tr", "cocugum hasta atesi var kutuphaneye gidemedik nobetci eczane nerede", "none"),
     ("en", "I want a human, not a computer", "contact"),  # negation
     ("en", "not the computer course, the dutch lessons please", "dutch"),
     ("en", "please send me the opening hours", "library"),  # "send" is not contact
