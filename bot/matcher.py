@@ -407,9 +407,11 @@ class Keywords:
                 # a word the lists hold as it is was meant as that word: a slip for a word of
                 # another section it is not (مواليد is "newborns", not مواعيد, "opening
                 # hours"), another spelling of a word of its own section it may be
-                known = part.forms & vocabulary.words or part.forms & vocabulary.whole
+                known = (part.forms & vocabulary.words or part.forms & vocabulary.whole
+                         or part.forms & self.question_words)  # "vraagje" is no "graag"
                 if known:
-                    own = {section for word in known for section, _ in self.sections[word]}
+                    own = {section for word in known
+                           for section, _ in self.sections.get(word, ())}
                     slips = {w for w in slips
                              if any(section in own for section, _ in self.sections[w])}
                 found |= slips

@@ -100,6 +100,8 @@ def test_ask_prints_smalltalk_for_thanks(capsys):
     ("tr", "tamam, kaçta?", "none"),  # a question word beside thanks: a question
     ("en", "ok, when? 🙏", "none"),  # a question mark at the end
     ("en", "hello?", "smalltalk"),  # ... but a greeting that is itself a question
+    ("nl", "sorry, vraagje", "none"),  # "a small question" announces one (no typo of "graag")
+    ("pl", "nie rozumiem", "none"),  # "I don't understand" asks for help, it is no "ok"
     ("en", "Dutch course and computer course", "none"),  # two things asked
     ("en", "not the computer course, the dutch course", "dutch"),  # one set against the other
     ("tr", "okulda dil dersi var mi", "none"),  # the school's lessons, not the Taalpunt
