@@ -117,13 +117,17 @@ _CHAT_DIGITS = {"2": "", "3": "a", "5": "kh", "6": "t", "7": "h", "8": "gh", "9"
 _CHAT_WORD = re.compile(r"(?=\w*[a-z])(?=\w*[235-9])[a-z0-9]+")
 
 
+# A letter typed three times or more is one letter stretched: "thaaanks", "okkk", "дякуюююю"
+_STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
+
+
 def normalise(text: str) -> str:
     """Lower case, no accents or diacritics, one spelling per Arabic-script letter, chat
-    digits inside Latin words spelled out."""
+    digits inside Latin words spelled out, stretched letters once."""
     text = unicodedata.normalize("NFKC", text).casefold()
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-    text = unicodedata.normalize("NFC", text).translate(_FOLD)
+    text = _STRETCHED.sub(r"\1", unicodedata.normalize("NFC", text).translate(_FOLD))
     words = _join_persian_affixes(_WORD.findall(text.replace("_", " ")))
     return " ".join(_spell_chat_digits(_cyrillic_lookalikes(word)) for word in words)
 

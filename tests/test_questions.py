@@ -135,6 +135,14 @@ def test_chat_digits_in_romanised_arabic_are_spelled_out(typed: str, spelled: st
     assert matcher.normalise(typed) == spelled
 
 
+@pytest.mark.parametrize(("typed", "language"), [
+    ("thaaaaanks", "en"), ("okkkkk", "en"), ("hiiiii", "en"), ("yesssss 👍", "en"),
+])
+def test_stretched_letters_are_read_once(typed: str, language: str):
+    assert matcher.match(typed, language).label == "smalltalk"
+    assert matcher.normalise("1000 boeken") == "1000 boeken"  # a number is no stretched letter
+
+
 def test_tigrinya_letters_of_one_sound_are_one_letter():
     assert matcher.normalise("ንዅሉ ደዉሉለይ ሕፃን") == matcher.normalise("ንኹሉ ደውሉለይ ህጻን")
 
