@@ -840,9 +840,18 @@ def _smalltalk(tokens: tuple[str, ...], questions: list[tuple[Keywords, Question
     missing = len(tokens) - len(covered)
     if missing and not (
             lenient and missing <= SMALLTALK_OTHER_WORDS and len(tokens) <= SMALLTALK_MOST_WORDS
-            and any(len(tokens[i]) >= MIN_PREFIX for i in own)):
+            and any(len(tokens[i]) >= MIN_PREFIX for i in own)
+            and not any(_says_not(keywords, tokens[i]) for keywords, question in questions
+                        if question.typos for i in range(len(tokens)) if i not in covered)):
         return None
     return "thanks" if "thanks" in kinds else "hello"
+
+
+def _says_not(keywords: Keywords, token: str) -> bool:
+    """"not", "niet", "değil", "مو": the other word beside "ok" or "good" turns it round ("not
+    good", "tamam değil"): a person reads it."""
+    return token in keywords.contrast or any(
+        cue == (token,) for cue in (*keywords.negation_before, *keywords.negation_after))
 
 
 _CLAUSE_END = re.compile(r"[,.;:!?¿¡\n،؛؟።፣፤፥፧]+")

@@ -143,6 +143,14 @@ def test_stretched_letters_are_read_once(typed: str, language: str):
     assert matcher.normalise("1000 boeken") == "1000 boeken"  # a number is no stretched letter
 
 
+@pytest.mark.parametrize(("text", "language", "label"), [
+    ("niet goed", "nl", "none"), ("not good", "en", "none"), ("tamam değil", "tr", "none"),
+    ("thanks Bertine", "en", "smalltalk"), ("nie, dzięki, pa", "pl", "smalltalk"),
+])
+def test_a_not_beside_ok_or_good_is_no_small_talk(text: str, language: str, label: str):
+    assert matcher.match(text, language).label == label
+
+
 def test_tigrinya_letters_of_one_sound_are_one_letter():
     assert matcher.normalise("ንዅሉ ደዉሉለይ ሕፃን") == matcher.normalise("ንኹሉ ደውሉለይ ህጻን")
 
