@@ -57,11 +57,13 @@ class Bot:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "main.py", "run", cwd=ROOT, env=self.env,
                 stdout=asyncio.subprocess.DEVNULL, stderr=log)
-        for _ in range(300):  # ready when it polls
-            if self._polls() > polls:
-                return
+        # Ready when it polls. A busy machine may take long to start Python; only a process
+        # that exited, or one silent for two minutes, fails the test.
+        deadline = time.monotonic() + 120
+        while self._polls() <= polls:
+            assert self.process.returncode is None, self.log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "the bot did not start"
             await asyncio.sleep(0.05)
-        raise AssertionError("the bot did not start")
 
     def _polls(self) -> int:
         """getUpdates calls that arrived (a dead process's poll still waiting at the fake ends
