@@ -547,9 +547,9 @@ class Keywords:
         found = self.candidates(self.smalltalk, question)
         for name in ("hello", "thanks"):
             for keyword in found.get(name, []):
-                hits = question.found(keyword)
-                if hits is not None:
-                    covered |= hits
+                placed = question.placed(keyword)
+                if placed is not None and placed[1]:  # a phrase's words near each other
+                    covered |= placed[0]
                     kind = name
         return covered, kind
 

@@ -291,6 +291,16 @@ def test_a_phrase_counts_fully_only_when_its_words_stand_near_each_other(tmp_pat
     assert lists.evidence(far)[:2] == ({"boekstart": 1.0}, set()), "far apart: one hint"
 
 
+def test_a_small_talk_phrase_covers_its_words_only_when_they_stand_together(tmp_path):
+    lists = _lists(tmp_path, '[smalltalk]\nthanks = ["see you", "ok"]\n')
+    together = lists.question(matcher.normalise("ok see you").split(), True)
+    apart = lists.question(
+        matcher.normalise("see the baby clinic letter ok and tell me what you read").split(),
+        True)
+    assert lists.smalltalk_kind(together) == ({0, 1, 2}, "thanks")
+    assert lists.smalltalk_kind(apart) == ({5}, "thanks"), "only the ok: a person reads it"
+
+
 @pytest.mark.parametrize("seed", ["1", "2", "3"])
 def test_another_place_is_named_before_health_whatever_the_hash_seed(seed: str):
     # Persian "دارو" (medicine) starts "داروخانه" (pharmacy): both guards are found, and the
