@@ -97,6 +97,11 @@ class BotHarness:
             return list(await session.scalars(select(model).where(*where)))
 
 
+# How long a bot process started by a test may take to come up: importing the bot takes
+# seconds, and much longer on a machine busy with other work; only a silent bot fails.
+PROCESS_START_SECONDS = 120.0
+
+
 async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0,
                      interval: float = 0.02) -> None:
     deadline = time.monotonic() + timeout

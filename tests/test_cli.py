@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sandbox.fakebot import FakeUser
 from storage.models import Consultant
-from tests.harness import wait_until
+from tests.harness import PROCESS_START_SECONDS, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,7 +78,8 @@ async def test_run_answers_start_against_the_fake_server(fake_api, tmp_path):
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     try:
         user = FakeUser(fake_api, 31337, "Ayşe", "tr")
-        await wait_until(lambda: fake_api.calls_to("getUpdates"), timeout=30)  # it polls
+        await wait_until(lambda: fake_api.calls_to("getUpdates"),  # it polls
+                         timeout=PROCESS_START_SECONDS)
         await user.send("/start")
         await wait_until(lambda: any("Hoş geldiniz" in t for t in user.texts()))
     finally:

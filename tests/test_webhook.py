@@ -17,7 +17,7 @@ from storage import crypto
 from storage.db import create_engine, create_session_factory
 from storage.models import Case, CaseEvent, Consultant, Partner, ProcessedUpdate
 from tests.conftest import CONSULTANT_ID, TEST_MASTER_KEY
-from tests.harness import wait_until
+from tests.harness import PROCESS_START_SECONDS, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "a-webhook-secret-for-tests-0123456789"
@@ -72,7 +72,7 @@ async def test_webhook_answers_and_refuses_a_wrong_secret(fake_api, tmp_path):
     port = free_port()
     process = await start_process(fake_api, database_url, port)
     try:
-        await wait_until(lambda: fake_api.webhook is not None)
+        await wait_until(lambda: fake_api.webhook is not None, timeout=PROCESS_START_SECONDS)
         assert fake_api.webhook["secret_token"] == SECRET
         user = FakeUser(fake_api, 4242, "Amal", "ar")
         await answered(user, user.send("/start"), "مرحبا")
@@ -113,7 +113,8 @@ async def test_two_processes_share_one_users_steps(migrated_postgres_url):
     processes = [await start_process(fake_api, postgres_url, p, f"{CONSULTANT_ID},900002")
                  for p in ports]
     try:
-        await wait_until(lambda: len(fake_api.calls_to("setWebhook")) == 2)
+        await wait_until(lambda: len(fake_api.calls_to("setWebhook")) == 2,
+                         timeout=PROCESS_START_SECONDS)
         bertine = FakeUser(fake_api, CONSULTANT_ID, "Bertine", "nl")
         sabine = FakeUser(fake_api, 900_002, "Sabine", "nl")
         await answered(sabine, sabine.send("/start"), "Je bent consulent")
