@@ -95,6 +95,8 @@ _FOLD = str.maketrans({
     "ґ": "г", "ё": "е",
     # Ukrainian typed on a Russian keyboard: yery for i, e for ie, the hard sign for an apostrophe
     "ы": "и", "э": "е", "ъ": None,
+    # Arabic-Indic and Persian digits are the digits: "٣ سنين" is "3 سنين"
+    **{chr(0x0660 + d): str(d) for d in range(10)}, **{chr(0x06F0 + d): str(d) for d in range(10)},
 })
 # Ethiopic letters of one sound that Tigrinya typists use for each other (the three h, the two
 # s, the two ts, glottal and pharyngeal a, q and qh, k and kh; the two forms of a): each family

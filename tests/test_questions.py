@@ -151,6 +151,11 @@ def test_a_not_beside_ok_or_good_is_no_small_talk(text: str, language: str, labe
     assert matcher.match(text, language).label == label
 
 
+def test_arabic_and_persian_digits_are_read_as_digits():
+    assert matcher.normalise("عمره ٣ سنين") == matcher.normalise("عمره 3 سنين")
+    assert matcher.normalise("۱۲ ماهه") == matcher.normalise("12 ماهه")
+
+
 def test_tigrinya_letters_of_one_sound_are_one_letter():
     assert matcher.normalise("ንዅሉ ደዉሉለይ ሕፃን") == matcher.normalise("ንኹሉ ደውሉለይ ህጻን")
 
