@@ -428,6 +428,14 @@ class Keywords:
         return Question(tokens, typos, {w: frozenset(p) for w, p in matched.items()},
                         {w: frozenset(p) for w, p in exact.items()})
 
+    def _says_not(self, keyword: Keyword) -> bool:
+        """A phrase that holds a whole negation cue ("without", "zonder afspraak")."""
+        words = keyword.words
+        return len(words) > 1 and any(
+            words[i:i + len(cue)] == cue
+            for cue in (*self.negation_before, *self.negation_after)
+            for i in range(len(words) - len(cue) + 1))
+
     def negated(self, tokens: tuple[str, ...], clauses: tuple[int, ...]) -> set[int]:
         """The positions this language's negation words turn down: a few words, never past
         a comma or the end of a sentence ("not the course, the lessons")."""
@@ -478,12 +486,14 @@ class Keywords:
             phrases: set[frozenset[int]] = set()
             total = 0.0
             for keyword in keywords:  # strongest first, see load_keywords
-                placed = question.placed(keyword, turned)
+                # a phrase that holds a "not" itself means it: "without an appointment"
+                off = frozenset() if self._says_not(keyword) else turned
+                placed = question.placed(keyword, off)
                 if placed is None or (guarded and not (keyword.naming and placed[1]) and not (
                         shielded is not None and keyword.weight >= STRONG and placed[1]
-                        and not _closest(question, keyword, turned) & shielded)):
+                        and not _closest(question, keyword, off) & shielded)):
                     continue  # far from another place in a long story, a strong word asks
-                if topic != "library" and _splits(question, keyword, turned, library):
+                if topic != "library" and _splits(question, keyword, off, library):
                     continue
                 hits, near = placed
                 weight = keyword.weight if near else WEAK  # far apart: two thoughts, a hint

@@ -306,6 +306,16 @@ def test_a_small_talk_phrase_covers_its_words_only_when_they_stand_together(tmp_
     assert lists.smalltalk_kind(apart) == ({5}, "thanks"), "only the ok: a person reads it"
 
 
+def test_a_phrase_that_holds_a_negation_cue_means_it(tmp_path):
+    lists = _lists(tmp_path, '[contact]\nstrong = ["appointment"]\n'
+                             '[meet]\nstrong = ["without an appointment"]\n'
+                             '[negation]\nbefore = ["without"]\n')
+    tokens = tuple(matcher.normalise("can I come without an appointment").split())
+    question = lists.question(tokens, True)
+    turned = frozenset(lists.negated(tokens, (0,) * len(tokens)))
+    assert lists.evidence(question, turned)[0] == {"meet": 2.0}, "not contact: no appointment"
+
+
 @pytest.mark.parametrize("seed", ["1", "2", "3"])
 def test_another_place_is_named_before_health_whatever_the_hash_seed(seed: str):
     # Persian "دارو" (medicine) starts "داروخانه" (pharmacy): both guards are found, and the
