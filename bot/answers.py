@@ -157,6 +157,10 @@ def not_sure_text(facts: LibraryFacts, guard: str | None = None) -> str:
     return text
 
 
+# under the reply to small talk the bot was unsure of: it may have asked something after all
+PASS_ON = N_("📨 Send my message to the library")
+
+
 def smalltalk_text(kind: str) -> str:
     """A friendly word back to "hello" or "thank you": no case, nobody is notified."""
     if kind == "thanks":

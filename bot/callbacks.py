@@ -202,6 +202,15 @@ class AnswerFeedback(ButtonData):
     message_id: int
 
 
+@dataclass(frozen=True)
+class PassOnButton(ButtonData):
+    """`passon:<message id>`: under a friendly reply to what looked like small talk, to send
+    the message to the library after all."""
+
+    namespace: ClassVar[str] = "passon"
+    message_id: int
+
+
 # bot.matcher.TOPICS and bot.i18n.LANGUAGES (tests/test_voice.py checks they agree).
 Topic = Literal["library", "boekstart", "dutch", "digital", "activities", "contact", "meet"]
 Language = Literal["nl", "en", "ar", "tr", "pl", "uk", "ti", "fa", "so"]

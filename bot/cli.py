@@ -57,6 +57,7 @@ from bot.i18n import (
     LANGUAGES,
     LOCALES_DIR,
     CatalogError,
+    _,
     for_reader,
     load_catalogs,
     use_language,
@@ -185,6 +186,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(found.label)
         if found.smalltalk:
             print(for_reader(answers.smalltalk_text(found.smalltalk)))
+            if found.unsure:
+                print(f"[{_(answers.PASS_ON)}]")
         elif found.topic is None:
             print(for_reader(answers.not_sure_text(facts, found.guard)))
         elif found.topic == "library":

@@ -705,6 +705,9 @@ class Match:
     topic: str | None  # a topic, or None: the question goes to a person
     scores: dict[str, float]
     smalltalk: str | None = None  # "hello" or "thanks": a friendly reply, no case
+    # small talk with a word the lists do not know, or a long one: the reply offers to pass
+    # the message on, in case it asked something after all
+    unsure: bool = False
     guard: str | None = None  # "elsewhere" or "medical": why no library topic was chosen
     language: str = ""  # the language the words were found in
     example: str | None = None  # the earlier question whose topic it took (bot.examples)
@@ -835,10 +838,11 @@ def _passes(language: str, detected: str | None) -> list[tuple[Keywords, bool]]:
 
 
 def _smalltalk(tokens: tuple[str, ...], questions: list[tuple[Keywords, Question]],
-               lenient: bool = False) -> str | None:
-    """"hello" or "thanks" when the message is only greetings and thanks. `lenient` (no topic
-    word anywhere): one other word may be among them ("thanks Bertine", "all clear, thanks"),
-    when a greeting or thanks of the parent's own language, not a short word, is there."""
+               lenient: bool = False) -> tuple[str, bool] | None:
+    """"hello" or "thanks" when the message is only greetings and thanks, and whether that is
+    unsure (an other word, or a long message). `lenient` (no topic word anywhere): one other
+    word may be among them ("thanks Bertine", "all clear, thanks"), when a greeting or thanks
+    of the parent's own language, not a short word, is there."""
     covered: set[int] = set()
     own: set[int] = set()
     kinds: set[str] = set()
@@ -856,7 +860,8 @@ def _smalltalk(tokens: tuple[str, ...], questions: list[tuple[Keywords, Question
             and not any(_says_not(keywords, tokens[i]) for keywords, question in questions
                         if question.typos for i in range(len(tokens)) if i not in covered)):
         return None
-    return "thanks" if "thanks" in kinds else "hello"
+    return ("thanks" if "thanks" in kinds else "hello",
+            bool(missing) or len(tokens) > SMALLTALK_MOST_WORDS)
 
 
 def _says_not(keywords: Keywords, token: str) -> bool:
@@ -997,9 +1002,9 @@ def _match(question: str, language: str, examples: bool = True) -> Match:
     topic = _decide(combined, strong_anywhere, language in CAREFUL_LANGUAGES)
     if topic is not None or guard is not None:
         return Match(topic, combined, guard=guard)
-    kind = _smalltalk(tokens, questions, lenient=not combined)
-    if kind is not None and not _asks_besides_smalltalk(question, tokens, questions):
-        return Match(None, combined, smalltalk=kind)
+    talk = _smalltalk(tokens, questions, lenient=not combined)
+    if talk is not None and not _asks_besides_smalltalk(question, tokens, questions):
+        return Match(None, combined, smalltalk=talk[0], unsure=talk[1])
     return _left_open(question, (language, detected), combined, turned, examples)
 
 

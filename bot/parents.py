@@ -155,6 +155,20 @@ async def feedback(session: AsyncSession, person: Person, message_id: int, helpe
     return message
 
 
+async def unanswered(session: AsyncSession, person: Person, message_id: int
+                     ) -> ParentMessage | None:
+    """The parent's own message that the bot took for small talk (no topic, no case yet), to
+    pass on when they say it was a question after all; None for anything else: someone
+    else's message, an answered question, one already on a case."""
+    if person.role is not Role.PARENT:
+        return None
+    message = await session.get(ParentMessage, message_id)
+    if (message is None or message.parent_id != person.record_id or message.direction != "in"
+            or message.topic is not None or message.case_id is not None):
+        return None
+    return message
+
+
 # ---- contact requests -----------------------------------------------------------------------
 def phone_from_contact(raw: str) -> str | None:
     """Telegram sends numbers like 31612345678 (no plus); E.164 or None."""

@@ -17,6 +17,7 @@ from bot.callbacks import (
     FollowupAnswer,
     ForgetConfirm,
     ListenButton,
+    PassOnButton,
     PlaceButton,
 )
 from bot.context import BotContext
@@ -156,7 +157,13 @@ async def _on_question(context: BotContext, text: str) -> None:
         return
     found = matcher.match(text, context.person.language)
     if found.smalltalk:  # "thank you", "hello", 👍: a friendly word, no case, nobody notified
-        show_menu(context, answers.smalltalk_text(found.smalltalk))
+        if not found.unsure:
+            show_menu(context, answers.smalltalk_text(found.smalltalk))
+            return
+        # a word the lists do not know, or a long message: one tap sends it on after all
+        kept = await parents.record_question(context.session, context.person, text, None)
+        context.reply(answers.smalltalk_text(found.smalltalk),
+                      reply_markup=inline([[(_(answers.PASS_ON), PassOnButton(kept.id))]]))
         return
     message = await parents.record_question(context.session, context.person, text, found.topic)
     if found.topic == "contact":
@@ -218,6 +225,19 @@ async def on_feedback(update: Update, context: BotContext) -> None:
     if message.case_id is None:
         await parents.pass_to_library(context.session, context.person, message)
     show_menu(context, _("Sorry! I sent your question to the library.") + "\n"
+              + answers.who_answers(context.services.facts))
+
+
+async def on_pass_on(update: Update, context: BotContext) -> None:
+    """📨 under the reply to what looked like small talk: it was a question after all."""
+    query, button = pressed(update, PassOnButton)
+    message = await parents.unanswered(context.session, context.person, button.message_id)
+    if message is None:
+        context.answer(query.id, _("This button does not work any more."))
+        return
+    close_question(context, query)
+    await parents.pass_to_library(context.session, context.person, message)
+    show_menu(context, _("✅ Thank you! I sent your message to the library.") + "\n"
               + answers.who_answers(context.services.facts))
 
 

@@ -258,6 +258,37 @@ async def test_small_talk_gets_a_friendly_word_and_makes_no_case(bot):
     assert not [t for t in consultant.texts() if "welcome" in t.lower() or "شكرا" in t]
 
 
+async def test_unsure_small_talk_offers_one_tap_to_send_it_to_the_library(bot):
+    """Small talk with a word the lists do not know may have asked something after all: the
+    friendly word comes with a button that passes the message on; nothing happens before."""
+    consultant = await consultant_ready(bot)
+    parent = await parent_with_menu(bot, "en")
+    replies = await parent.send("hello grandma")
+    assert "Hello" in replies[0]["text"]
+    assert parent.buttons(replies[0]) == ["📨 Send my message to the library"]
+    assert not (await parent.send("thank you!"))[0]["reply_markup_sent"].get("inline_keyboard")
+    await bot.deliver_outbox()
+    assert await bot.count(Case) == 0
+    assert not [t for t in consultant.texts() if "grandma" in t]
+    message, pass_on = parent.find_button("📨 Send my message to the library")
+    stranger = await parent_with_menu(bot, "en")
+    await stranger.press_data(pass_on["callback_data"])  # not theirs: nothing happens
+    assert "does not work any more" in stranger.callback_answer()
+    await stranger.press_data("passon:999")  # forged
+    assert "does not work any more" in stranger.callback_answer()
+    assert await bot.count(Case) == 0
+
+    await parent.press_data(pass_on["callback_data"], message)
+    assert "sent your message to the library" in parent.last_text
+    assert not parent.buttons(message), "the button is taken off"
+    await wait_until(lambda: any("grandma" in t for t in consultant.texts()))
+    await parent.press_data(pass_on["callback_data"], message)  # twice: still one case
+    assert "does not work any more" in parent.callback_answer()
+    await bot.deliver_outbox()
+    assert await bot.count(Case) == 1
+    assert sum("grandma" in t for t in consultant.texts()) == 1
+
+
 async def test_a_health_question_points_to_the_doctor_and_reaches_the_library(bot):
     consultant = await consultant_ready(bot)
     parent = await parent_with_menu(bot, "en")

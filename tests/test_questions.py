@@ -75,7 +75,9 @@ def test_harder_questions_get_their_topic_small_talk_or_a_person(language: str):
 
 def test_ask_prints_smalltalk_for_thanks(capsys):
     lines = ask(capsys, "so", "mahadsanid 🙏")
-    assert lines[0] == "smalltalk" and lines[1].strip()
+    assert lines[0] == "smalltalk" and lines[1].strip() and len(lines) == 2
+    # a word the lists do not know: the reply offers to send the message on after all
+    assert ask(capsys, "en", "hello grandma")[2] == "[📨 Send my message to the library]"
 
 
 @pytest.mark.parametrize(("language", "question", "topic"), [
