@@ -73,7 +73,14 @@ PHRASE_GAP = 4  # a phrase's words may have this many other words between them
 NEGATION_REACH = 3  # a negation word turns down this many words after it (or before it)
 MIN_CUE_STEM = 5  # a negation cue's word this long also matches its longer forms
 DETECT_CONFIDENCE = 0.9
-SMALLTALK_MOST_WORDS, SMALLTALK_OTHER_WORDS = 5, 1  # "thanks Bertine": small talk too
+# Small talk with no topic word anywhere may hold one other word ("thanks Bertine"), one per
+# three words in a longer message ("thank you so much dear Bertine, God bless your family"),
+# in at most SMALLTALK_LENIENT_MOST words; with an other word, or more than
+# SMALLTALK_MOST_WORDS words, it is unsure: the reply offers to pass the message on. (On the
+# earlier fresh rounds with their lists from before tuning: one per three words, 20 more
+# right and no more wrong; one per two words made "hello, I lost my job" small talk.)
+SMALLTALK_MOST_WORDS, SMALLTALK_OTHER_WORDS, SMALLTALK_WORDS_PER_OTHER = 5, 1, 3
+SMALLTALK_LENIENT_MOST = 30
 # Two topics asked at once, in a message of at most this many words: in a longer one the other
 # topic is most often the story around the question ("I speak little Dutch, ... reading aloud").
 TWO_TOPICS_MOST_WORDS = 12
@@ -841,8 +848,9 @@ def _smalltalk(tokens: tuple[str, ...], questions: list[tuple[Keywords, Question
                lenient: bool = False) -> tuple[str, bool] | None:
     """"hello" or "thanks" when the message is only greetings and thanks, and whether that is
     unsure (an other word, or a long message). `lenient` (no topic word anywhere): one other
-    word may be among them ("thanks Bertine", "all clear, thanks"), when a greeting or thanks
-    of the parent's own language, not a short word, is there."""
+    word may be among them ("thanks Bertine", "all clear, thanks"), one per three words in a
+    longer message, when a greeting or thanks of the parent's own language, not a short word,
+    is there, and no other word is a "not"."""
     covered: set[int] = set()
     own: set[int] = set()
     kinds: set[str] = set()
@@ -855,7 +863,8 @@ def _smalltalk(tokens: tuple[str, ...], questions: list[tuple[Keywords, Question
             kinds.add(kind)
     missing = len(tokens) - len(covered)
     if missing and not (
-            lenient and missing <= SMALLTALK_OTHER_WORDS and len(tokens) <= SMALLTALK_MOST_WORDS
+            lenient and len(tokens) <= SMALLTALK_LENIENT_MOST
+            and missing <= max(SMALLTALK_OTHER_WORDS, len(tokens) // SMALLTALK_WORDS_PER_OTHER)
             and any(len(tokens[i]) >= MIN_PREFIX for i in own)
             and not any(_says_not(keywords, tokens[i]) for keywords, question in questions
                         if question.typos for i in range(len(tokens)) if i not in covered)):

@@ -153,6 +153,21 @@ def test_a_not_beside_ok_or_good_is_no_small_talk(text: str, language: str, labe
     assert matcher.match(text, language).label == label
 
 
+@pytest.mark.parametrize(("text", "language", "label", "unsure"), [
+    ("dank je wel", "nl", "smalltalk", False),
+    # a longer message may hold one word the lists do not know per three words; then the
+    # reply offers to send it on
+    ("dank je wel, fijne dag nog, liefs Yusuf", "nl", "smalltalk", True),
+    ("heel erg bedankt mevrouw, fijne dag, groetjes Yusuf", "nl", "smalltalk", True),
+    ("dank je wel, fijne dag nog, liefs Yusuf en Amira", "nl", "smalltalk", True),
+    # ... but not two in four: a greeting beside news goes to a person
+    ("hello, I lost my job", "en", "none", False), ("صباح الخير خسرت شغلي", "ar", "none", False),
+])
+def test_longer_small_talk_may_hold_a_name(text: str, language: str, label: str, unsure: bool):
+    found = matcher.match(text, language)
+    assert (found.label, found.unsure) == (label, unsure)
+
+
 def test_arabic_and_persian_digits_are_read_as_digits():
     assert matcher.normalise("عمره ٣ سنين") == matcher.normalise("عمره 3 سنين")
     assert matcher.normalise("۱۲ ماهه") == matcher.normalise("12 ماهه")
