@@ -81,6 +81,12 @@ DETECT_CONFIDENCE = 0.9
 # right and no more wrong; one per two words made "hello, I lost my job" small talk.)
 SMALLTALK_MOST_WORDS, SMALLTALK_OTHER_WORDS, SMALLTALK_WORDS_PER_OTHER = 5, 1, 3
 SMALLTALK_LENIENT_MOST = 30
+# ... and that greeting or thanks has at least this many letters; an Ethiopic letter is a
+# syllable, so three make a word as long as a Latin one of six ("ሰናይ", "ርሑስ", "ሕራይ")
+SMALLTALK_OWN_LETTERS = {"ETHIOPIC": 3}
+# a time or a year beside "ok" or a wish ("ok, tomorrow at 10", "happy new year 2027") is
+# no other word; a longer number (a phone number) is
+SMALLTALK_NUMBER_DIGITS = 4
 # Two topics asked at once, in a message of at most this many words: in a longer one the other
 # topic is most often the story around the question ("I speak little Dutch, ... reading aloud").
 TWO_TOPICS_MOST_WORDS = 12
@@ -850,7 +856,7 @@ def _smalltalk(tokens: tuple[str, ...], questions: list[tuple[Keywords, Question
     unsure (an other word, or a long message). `lenient` (no topic word anywhere): one other
     word may be among them ("thanks Bertine", "all clear, thanks"), one per three words in a
     longer message, when a greeting or thanks of the parent's own language, not a short word,
-    is there, and no other word is a "not"."""
+    is there, and no other word is a "not". A short number beside them is no other word."""
     covered: set[int] = set()
     own: set[int] = set()
     kinds: set[str] = set()
@@ -861,11 +867,16 @@ def _smalltalk(tokens: tuple[str, ...], questions: list[tuple[Keywords, Question
             own |= found
         if kind:
             kinds.add(kind)
+    if not covered:
+        return None
+    covered |= {i for i, token in enumerate(tokens)
+                if token.isdigit() and len(token) <= SMALLTALK_NUMBER_DIGITS}
     missing = len(tokens) - len(covered)
     if missing and not (
             lenient and len(tokens) <= SMALLTALK_LENIENT_MOST
             and missing <= max(SMALLTALK_OTHER_WORDS, len(tokens) // SMALLTALK_WORDS_PER_OTHER)
-            and any(len(tokens[i]) >= MIN_PREFIX for i in own)
+            and any(len(tokens[i]) >= SMALLTALK_OWN_LETTERS.get(_script(tokens[i]), MIN_PREFIX)
+                    for i in own)
             and not any(_says_not(keywords, tokens[i]) for keywords, question in questions
                         if question.typos for i in range(len(tokens)) if i not in covered)):
         return None
@@ -876,8 +887,12 @@ def _smalltalk(tokens: tuple[str, ...], questions: list[tuple[Keywords, Question
 def _says_not(keywords: Keywords, token: str) -> bool:
     """"not", "niet", "değil", "مو": the other word beside "ok" or "good" turns it round ("not
     good", "tamam değil"): a person reads it."""
-    return token in keywords.contrast or any(
+    return token in keywords.contrast or bool(_TIGRINYA_NOT.fullmatch(token)) or any(
         cue == (token,) for cue in (*keywords.negation_before, *keywords.negation_after))
+
+
+# A Tigrinya verb said "not": ኣይ- before it, -ን after it ("ኣይተረዳኣንን", I did not understand)
+_TIGRINYA_NOT = re.compile(r"ኣይ\w+ን")
 
 
 _CLAUSE_END = re.compile(r"[,.;:!?¿¡\n،؛؟።፣፤፥፧]+")
@@ -1009,6 +1024,13 @@ def _match(question: str, language: str, examples: bool = True) -> Match:
             combined[name] = max(combined.get(name, 0.0), value)
         strong_anywhere |= strong
     topic = _decide(combined, strong_anywhere, language in CAREFUL_LANGUAGES)
+    if topic is None and guard is not None:
+        # a health word inside a wish or an apology ("get well soon", "sorry, I was ill,
+        # late reply"): small talk when the lists' greetings and thanks hold every word; the
+        # reply offers to pass it on
+        talk = _smalltalk(tokens, questions)
+        if talk is not None and not _asks_besides_smalltalk(question, tokens, questions):
+            return Match(None, combined, smalltalk=talk[0], unsure=True, guard=guard)
     if topic is not None or guard is not None:
         return Match(topic, combined, guard=guard)
     talk = _smalltalk(tokens, questions, lenient=not combined)

@@ -168,6 +168,28 @@ def test_longer_small_talk_may_hold_a_name(text: str, language: str, label: str,
     assert (found.label, found.unsure) == (label, unsure)
 
 
+@pytest.mark.parametrize(("text", "language", "label", "unsure"), [
+    # a health word inside a wish or an apology the small-talk lists hold: small talk, with
+    # the button to pass it on
+    ("sorry I was sick, late reply", "en", "smalltalk", True),
+    ("كنت مريضة سامحيني", "ar", "smalltalk", True),
+    ("ببخشید مریض بودم", "fa", "smalltalk", True),
+    # ... an illness told beside it is for a person
+    ("كنت مريضة وابني كمان مريض", "ar", "none", False), ("my son is sick", "en", "none", False),
+    # a time or a year beside "ok" or a wish is no other word; a question about it is
+    ("تمام بكرا الساعة 10", "ar", "smalltalk", False), ("ok 10?", "en", "none", False),
+    ("ርሑስ ሓድሽ ዓመት 2027", "ti", "smalltalk", False),
+    # three Ethiopic letters are a word long enough to carry a name or a feast beside it
+    ("ሰናይ ምሸት ካብ ስድራ ቤት ተኽለ", "ti", "smalltalk", True),
+    # ... but not a Tigrinya "I did not understand" (ኣይ-...-ን)
+    ("የለን ኣይተረዳኣንን", "ti", "none", False),
+])
+def test_small_talk_may_name_an_illness_a_time_or_a_feast(text: str, language: str, label: str,
+                                                         unsure: bool):
+    found = matcher.match(text, language)
+    assert (found.label, found.unsure) == (label, unsure)
+
+
 def test_arabic_and_persian_digits_are_read_as_digits():
     assert matcher.normalise("عمره ٣ سنين") == matcher.normalise("عمره 3 سنين")
     assert matcher.normalise("۱۲ ماهه") == matcher.normalise("12 ماهه")
