@@ -565,6 +565,20 @@ class Keywords:
                 return name
         return None
 
+    def smalltalk_phrases(self, question: Question) -> set[int]:
+        """The positions of the greetings and thanks of more than one word, each phrase's
+        words side by side and in order ("see you next week", "for the help")."""
+        covered: set[int] = set()
+        for keywords in self.candidates(self.smalltalk, question).values():
+            for keyword in keywords:
+                size = len(keyword.words)
+                if size > 1:
+                    places = [question.positions(keyword, i) for i in range(size)]
+                    for start in places[0]:
+                        if all(start + i in places[i] for i in range(1, size)):
+                            covered.update(range(start, start + size))
+        return covered
+
     def smalltalk_kind(self, question: Question) -> tuple[set[int], str | None]:
         """The positions that are greetings or thanks, and which kind ("thanks" wins)."""
         covered: set[int] = set()
@@ -853,7 +867,7 @@ def _passes(language: str, detected: str | None) -> list[tuple[Keywords, bool]]:
 def _smalltalk(tokens: tuple[str, ...], questions: list[tuple[Keywords, Question]],
                lenient: bool = False) -> tuple[str, bool] | None:
     """"hello" or "thanks" when the message is only greetings and thanks, and whether that is
-    unsure (an other word, or a long message). `lenient` (no topic word anywhere): one other
+    unsure (an other word, or a long message). `lenient` (no topic word, see _no_hint): one other
     word may be among them ("thanks Bertine", "all clear, thanks"), one per three words in a
     longer message, when a greeting or thanks of the parent's own language, not a short word,
     is there, and no other word is a "not". A short number beside them is no other word."""
@@ -882,6 +896,20 @@ def _smalltalk(tokens: tuple[str, ...], questions: list[tuple[Keywords, Question
         return None
     return ("thanks" if "thanks" in kinds else "hello",
             bool(missing) or len(tokens) > SMALLTALK_MOST_WORDS)
+
+
+def _no_hint(questions: list[tuple[Keywords, Question]], scores: dict[str, float],
+             turned: frozenset[int]) -> bool:
+    """No word of any topic, or only inside a greeting or thanks of more than one word of the
+    parent's own or the message's language ("до зустрічі", see you, holds a meeting word; "شكرا
+    على المساعدة", thanks for the help, a word for help): small talk may then hold other
+    words."""
+    if not scores:
+        return True
+    chat = frozenset().union(*(keywords.smalltalk_phrases(question)
+                               for keywords, question in questions if question.typos))
+    return bool(chat) and not any(keywords.evidence(question, turned | chat)[0]
+                                  for keywords, question in questions)
 
 
 def _says_not(keywords: Keywords, token: str) -> bool:
@@ -1033,7 +1061,7 @@ def _match(question: str, language: str, examples: bool = True) -> Match:
             return Match(None, combined, smalltalk=talk[0], unsure=True, guard=guard)
     if topic is not None or guard is not None:
         return Match(topic, combined, guard=guard)
-    talk = _smalltalk(tokens, questions, lenient=not combined)
+    talk = _smalltalk(tokens, questions, lenient=_no_hint(questions, combined, turned))
     if talk is not None and not _asks_besides_smalltalk(question, tokens, questions):
         return Match(None, combined, smalltalk=talk[0], unsure=talk[1])
     return _left_open(question, (language, detected), combined, turned, examples)

@@ -183,6 +183,11 @@ def test_longer_small_talk_may_hold_a_name(text: str, language: str, label: str,
     ("ሰናይ ምሸት ካብ ስድራ ቤት ተኽለ", "ti", "smalltalk", True),
     # ... but not a Tigrinya "I did not understand" (ኣይ-...-ን)
     ("የለን ኣይተረዳኣንን", "ti", "none", False),
+    # a topic's word inside a thanks of more than one word is no hint of a question: the
+    # message may carry a name beside it ...
+    ("thanks for the help Amira", "en", "smalltalk", True),
+    # ... which a word for help alone may not
+    ("help Amira", "en", "none", False),
 ])
 def test_small_talk_may_name_an_illness_a_time_or_a_feast(text: str, language: str, label: str,
                                                          unsure: bool):
