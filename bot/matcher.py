@@ -1052,19 +1052,18 @@ def _match(question: str, language: str, examples: bool = True) -> Match:
             combined[name] = max(combined.get(name, 0.0), value)
         strong_anywhere |= strong
     topic = _decide(combined, strong_anywhere, language in CAREFUL_LANGUAGES)
-    if topic is None and guard is not None:
-        # a health word inside a wish or an apology ("get well soon", "sorry, I was ill,
-        # late reply"): small talk when the lists' greetings and thanks hold every word; the
-        # reply offers to pass it on
-        talk = _smalltalk(tokens, questions)
-        if talk is not None and not _asks_besides_smalltalk(question, tokens, questions):
-            return Match(None, combined, smalltalk=talk[0], unsure=True, guard=guard)
-    if topic is not None or guard is not None:
+    if topic is not None:
         return Match(topic, combined, guard=guard)
-    talk = _smalltalk(tokens, questions, lenient=_no_hint(questions, combined, turned))
+    talk = _smalltalk(tokens, questions, lenient=guard is None and _no_hint(
+        questions, combined, turned))
     if talk is not None and not _asks_besides_smalltalk(question, tokens, questions):
-        return Match(None, combined, smalltalk=talk[0], unsure=talk[1])
-    return _left_open(question, (language, detected), combined, turned, examples)
+        # with another place or a health word, only when the lists' greetings and thanks
+        # hold every word, the word inside a wish or an apology ("get well soon", "sorry, I
+        # was ill, late reply"); and the reply offers to pass it on
+        return Match(None, combined, smalltalk=talk[0], unsure=talk[1] or guard is not None,
+                     guard=guard)
+    return (Match(None, combined, guard=guard) if guard is not None
+            else _left_open(question, (language, detected), combined, turned, examples))
 
 
 # Another place named in a message of GUARD_LONG_MESSAGE words or more covers GUARD_REACH
