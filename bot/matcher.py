@@ -382,6 +382,8 @@ class Keywords:
     negation_stop: frozenset[str] = frozenset()
     question_words: frozenset[str] = frozenset()  # when, where, how: one word each
     contrast: frozenset[str] = frozenset()  # a plain "not": two topics set against each other
+    # "mother of", "ام", "мама": the word after it is a name ("mother of Yusuf", "ام ليان")
+    introduce: tuple[tuple[str, ...], ...] = ()
     stem: Callable[[str], str] | None = None
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
 
@@ -652,6 +654,7 @@ def load_keywords(path: Path, language: str = "") -> Keywords:
         if section == SMALLTALK:
             for kind in ("hello", "thanks"):
                 result.smalltalk[kind] = _keywords(entry.get(kind, []), WEAK, False, None)
+            result.introduce = _cues(entry.get("introduce", []))
         elif section in GUARDS:
             result.guards[section] = _keywords(entry.get("words", []), WEAK, False, stem)
         elif section == "negation":
@@ -864,7 +867,7 @@ def _passes(language: str, detected: str | None) -> list[tuple[Keywords, bool]]:
     return passes
 
 
-def _smalltalk(tokens: tuple[str, ...], questions: list[tuple[Keywords, Question]],
+def _smalltalk(text: str, tokens: tuple[str, ...], questions: list[tuple[Keywords, Question]],
                lenient: bool = False) -> tuple[str, bool] | None:
     """"hello" or "thanks" when the message is only greetings and thanks, and whether that is
     unsure (an other word, or a long message). `lenient` (no topic word, see _no_hint): one other
@@ -881,6 +884,9 @@ def _smalltalk(tokens: tuple[str, ...], questions: list[tuple[Keywords, Question
             own |= found
         if kind:
             kinds.add(kind)
+    introduced = _introductions(text, tokens, questions) if kinds else set()
+    covered |= introduced
+    own |= introduced
     if not covered:
         return None
     covered |= {i for i, token in enumerate(tokens)
@@ -895,7 +901,41 @@ def _smalltalk(tokens: tuple[str, ...], questions: list[tuple[Keywords, Question
                         if question.typos for i in range(len(tokens)) if i not in covered)):
         return None
     return ("thanks" if "thanks" in kinds else "hello",
-            bool(missing) or len(tokens) > SMALLTALK_MOST_WORDS)
+            bool(missing or introduced) or len(tokens) > SMALLTALK_MOST_WORDS)
+
+
+def _introductions(text: str, tokens: tuple[str, ...],
+                   questions: list[tuple[Keywords, Question]]) -> set[int]:
+    """A parent saying who she is ("mother of Yusuf", "ام ليان", "мама Марка"), in her own
+    or the message's language: the kinship words, and the name after them when no list knows
+    that word (not "mother of a baby", "ام مريضة") and, in a script with capitals, it is
+    written with one ("мама Марка", not "мама померла")."""
+    capitals = {normalise(word) for word in _WORD.findall(text) if word[:1].isupper()}
+    found: set[int] = set()
+    at: dict[str, list[int]] = {}
+    for position, token in enumerate(tokens):
+        at.setdefault(token, []).append(position)
+    for keywords, question in questions:
+        if not question.typos or not keywords.introduce:
+            continue
+        for cue, start in _cue_starts(tokens, keywords.introduce, at):
+            name = start + len(cue)
+            if name < len(tokens) and not _known(name, questions) and (
+                    tokens[name] in capitals or _script(tokens[name]) in CASELESS_SCRIPTS):
+                found.update(range(start, name + 1))
+    return found
+
+
+CASELESS_SCRIPTS = frozenset({"ARABIC", "ETHIOPIC"})
+
+
+def _known(position: int, questions: list[tuple[Keywords, Question]]) -> bool:
+    """Whether a word of any list, a question word or a "not" of any language is there."""
+    return any(position in places for _keywords, question in questions
+               for table in (question.matched, question.exact) for places in table.values()
+               ) or any(_says_not(keywords, question.tokens[position])
+                        or question.tokens[position] in keywords.question_words
+                        for keywords, question in questions)
 
 
 def _no_hint(questions: list[tuple[Keywords, Question]], scores: dict[str, float],
@@ -1054,7 +1094,7 @@ def _match(question: str, language: str, examples: bool = True) -> Match:
     topic = _decide(combined, strong_anywhere, language in CAREFUL_LANGUAGES)
     if topic is not None:
         return Match(topic, combined, guard=guard)
-    talk = _smalltalk(tokens, questions, lenient=guard is None and _no_hint(
+    talk = _smalltalk(question, tokens, questions, lenient=guard is None and _no_hint(
         questions, combined, turned))
     if talk is not None and not _asks_besides_smalltalk(question, tokens, questions):
         # with another place or a health word, only when the lists' greetings and thanks

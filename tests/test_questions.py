@@ -195,6 +195,22 @@ def test_small_talk_may_name_an_illness_a_time_or_a_feast(text: str, language: s
     assert (found.label, found.unsure) == (label, unsure)
 
 
+@pytest.mark.parametrize(("text", "language", "label"), [
+    # a parent saying who she is beside a greeting or thanks: the name after "mother of" is
+    # no other word, and the reply offers to pass the message on
+    ("hello, mother of Yusuf here", "en", "smalltalk"), ("hoi, moeder van Amira", "nl", "smalltalk"),
+    ("привіт, мама Марка", "uk", "smalltalk"), ("dzień dobry, mama Zosi", "pl", "smalltalk"),
+    ("salaan, hooyada Cali", "so", "smalltalk"), ("شكرا ام زهراء", "ar", "smalltalk"),
+    # ... not a word written small in a script with capitals, nor one a list knows, nor alone
+    ("привіт, мама померла", "uk", "none"), ("hello, mother of twins", "en", "none"),
+    ("hello, mother of a baby", "en", "none"), ("mother of Yusuf", "en", "none"),
+])
+def test_small_talk_may_say_who_the_parent_is(text: str, language: str, label: str):
+    found = matcher.match(text, language)
+    assert found.label == label
+    assert found.unsure == (label == "smalltalk")
+
+
 def test_arabic_and_persian_digits_are_read_as_digits():
     assert matcher.normalise("عمره ٣ سنين") == matcher.normalise("عمره 3 سنين")
     assert matcher.normalise("۱۲ ماهه") == matcher.normalise("12 ماهه")
