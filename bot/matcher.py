@@ -581,17 +581,20 @@ class Keywords:
                             covered.update(range(start, start + size))
         return covered
 
-    def smalltalk_kind(self, question: Question) -> tuple[set[int], str | None]:
-        """The positions that are greetings or thanks, and which kind ("thanks" wins)."""
+    def smalltalk_kind(self, question: Question, closings: bool = True
+                       ) -> tuple[set[int], str | None]:
+        """The positions that are greetings or thanks, and which kind ("thanks" wins; a
+        closing, "it worked", "no more questions", is thanks). Without `closings`: not those
+        ("it worked?" asks)."""
         covered: set[int] = set()
         kind = None
         found = self.candidates(self.smalltalk, question)
-        for name in ("hello", "thanks"):
+        for name in ("hello", "closing", "thanks") if closings else ("hello", "thanks"):
             for keyword in found.get(name, []):
                 placed = question.placed(keyword)
                 if placed is not None and placed[1]:  # a phrase's words near each other
                     covered |= placed[0]
-                    kind = name
+                    kind = "thanks" if name == "closing" else name
         return covered, kind
 
 
@@ -652,7 +655,7 @@ def load_keywords(path: Path, language: str = "") -> Keywords:
     result = Keywords(language=language, stem=stem)
     for section, entry in raw.items():
         if section == SMALLTALK:
-            for kind in ("hello", "thanks"):
+            for kind in ("hello", "thanks", "closing"):
                 result.smalltalk[kind] = _keywords(entry.get(kind, []), WEAK, False, None)
             result.introduce = _cues(entry.get("introduce", []))
         elif section in GUARDS:
@@ -810,14 +813,16 @@ def _asks_besides_smalltalk(text: str, tokens: tuple[str, ...],
                             questions: list[tuple[Keywords, Question]]) -> bool:
     """A question word of any language, or a question mark at the end, beside greetings and
     thanks ("ok, when?", "tamam, kaçta?"): a question too short to name its topic, not small
-    talk. A greeting that is itself a question ("hello?", "how are you?") stays small talk."""
+    talk. A greeting that is itself a question ("hello?", "how are you?") stays small talk;
+    a closing does not ("it worked?", "حل شد؟", is it solved?)."""
+    asked = _ends_with_question_mark(text)
     covered: set[int] = set()
     for keywords, question in questions:
-        covered |= keywords.smalltalk_kind(question)[0]
+        covered |= keywords.smalltalk_kind(question, closings=not asked)[0]
     others = [tokens[i] for i in range(len(tokens)) if i not in covered]
     if not others:
         return False
-    if _ends_with_question_mark(text):
+    if asked:
         return True
     return any(form in keywords.question_words
                for keywords, _question in questions for token in others

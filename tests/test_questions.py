@@ -211,6 +211,18 @@ def test_small_talk_may_say_who_the_parent_is(text: str, language: str, label: s
     assert found.unsure == (label == "smalltalk")
 
 
+@pytest.mark.parametrize(("text", "language", "label"), [
+    # a closing is small talk ...
+    ("it worked, thanks", "en", "smalltalk"), ("حل شد", "fa", "smalltalk"),
+    ("çözüldü", "tr", "smalltalk"), ("geen vragen meer, dank je", "nl", "smalltalk"),
+    # ... but asked, it is a question for a person, unlike a greeting asked
+    ("it worked?", "en", "none"), ("حل شد؟", "fa", "none"), ("çözüldü?", "tr", "none"),
+    ("how are you?", "en", "smalltalk"),
+])
+def test_a_closing_with_a_question_mark_asks(text: str, language: str, label: str):
+    assert matcher.match(text, language).label == label
+
+
 def test_arabic_and_persian_digits_are_read_as_digits():
     assert matcher.normalise("عمره ٣ سنين") == matcher.normalise("عمره 3 سنين")
     assert matcher.normalise("۱۲ ماهه") == matcher.normalise("12 ماهه")
