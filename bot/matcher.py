@@ -87,6 +87,10 @@ SMALLTALK_OWN_LETTERS = {"ETHIOPIC": 3}
 # a time or a year beside "ok" or a wish ("ok, tomorrow at 10", "happy new year 2027") is
 # no other word; a longer number (a phone number) is
 SMALLTALK_NUMBER_DIGITS = 4
+# One weak topic word is no topic hint for small talk ("thanks, you helped us a lot", "rain
+# again today, awful"): on the earlier fresh rounds with their lists from before tuning, 42
+# more small talk recognised and nothing more wrong
+SMALLTALK_HINT_FLOOR = WEAK
 # Two topics asked at once, in a message of at most this many words: in a longer one the other
 # topic is most often the story around the question ("I speak little Dutch, ... reading aloud").
 TWO_TOPICS_MOST_WORDS = 12
@@ -873,12 +877,14 @@ def _passes(language: str, detected: str | None) -> list[tuple[Keywords, bool]]:
 
 
 def _smalltalk(text: str, tokens: tuple[str, ...], questions: list[tuple[Keywords, Question]],
-               lenient: bool = False) -> tuple[str, bool] | None:
+               lenient: bool = False, hinted: frozenset[int] = frozenset()
+               ) -> tuple[str, bool] | None:
     """"hello" or "thanks" when the message is only greetings and thanks, and whether that is
     unsure (an other word, or a long message). `lenient` (no topic word, see _no_hint): one other
     word may be among them ("thanks Bertine", "all clear, thanks"), one per three words in a
-    longer message, when a greeting or thanks of the parent's own language, not a short word,
-    is there, and no other word is a "not". A short number beside them is no other word."""
+    longer message, when a greeting or thanks of the parent's own language, not a short word
+    and not one of the `hinted` topic words ("help Amira" asks), is there, and no other word is
+    a "not". A short number beside them is no other word."""
     covered: set[int] = set()
     own: set[int] = set()
     kinds: set[str] = set()
@@ -901,7 +907,7 @@ def _smalltalk(text: str, tokens: tuple[str, ...], questions: list[tuple[Keyword
             lenient and len(tokens) <= SMALLTALK_LENIENT_MOST
             and missing <= max(SMALLTALK_OTHER_WORDS, len(tokens) // SMALLTALK_WORDS_PER_OTHER)
             and any(len(tokens[i]) >= SMALLTALK_OWN_LETTERS.get(_script(tokens[i]), MIN_PREFIX)
-                    for i in own)
+                    for i in own - hinted)
             and not any(_says_not(keywords, tokens[i]) for keywords, question in questions
                         if question.typos for i in range(len(tokens)) if i not in covered)):
         return None
@@ -945,16 +951,29 @@ def _known(position: int, questions: list[tuple[Keywords, Question]]) -> bool:
 
 def _no_hint(questions: list[tuple[Keywords, Question]], scores: dict[str, float],
              turned: frozenset[int]) -> bool:
-    """No word of any topic, or only inside a greeting or thanks of more than one word of the
-    parent's own or the message's language ("до зустрічі", see you, holds a meeting word; "شكرا
+    """No word of any topic, no more than one weak one ("rain again today"), or only inside a
+    greeting or thanks of more than one word of the parent's own or the message's language ("до зустрічі", see you, holds a meeting word; "شكرا
     على المساعدة", thanks for the help, a word for help): small talk may then hold other
     words."""
-    if not scores:
+    if not scores or max(scores.values()) <= SMALLTALK_HINT_FLOOR:
         return True
     chat = frozenset().union(*(keywords.smalltalk_phrases(question)
                                for keywords, question in questions if question.typos))
     return bool(chat) and not any(keywords.evidence(question, turned | chat)[0]
                                   for keywords, question in questions)
+
+
+def _topic_places(questions: list[tuple[Keywords, Question]], turned: frozenset[int]
+                  ) -> frozenset[int]:
+    """Where the words of any topic stand."""
+    places: set[int] = set()
+    for keywords, question in questions:
+        for found in keywords.candidates(keywords.by_topic, question).values():
+            for keyword in found:
+                placed = question.placed(keyword, turned)
+                if placed is not None and placed[1]:
+                    places |= _closest(question, keyword, turned)
+    return frozenset(places)
 
 
 def _says_not(keywords: Keywords, token: str) -> bool:
@@ -1099,8 +1118,10 @@ def _match(question: str, language: str, examples: bool = True) -> Match:
     topic = _decide(combined, strong_anywhere, language in CAREFUL_LANGUAGES)
     if topic is not None:
         return Match(topic, combined, guard=guard)
+    weak = bool(combined) and max(combined.values()) <= SMALLTALK_HINT_FLOOR
     talk = _smalltalk(question, tokens, questions, lenient=guard is None and _no_hint(
-        questions, combined, turned))
+        questions, combined, turned), hinted=_topic_places(questions, turned) if weak else
+        frozenset())
     if talk is not None and not _asks_besides_smalltalk(question, tokens, questions):
         # with another place or a health word, only when the lists' greetings and thanks
         # hold every word, the word inside a wish or an apology ("get well soon", "sorry, I

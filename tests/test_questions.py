@@ -188,6 +188,9 @@ def test_longer_small_talk_may_hold_a_name(text: str, language: str, label: str,
     ("thanks for the help Amira", "en", "smalltalk", True),
     # ... which a word for help alone may not
     ("help Amira", "en", "none", False),
+    # one weak topic word beside thanks is no question ("helped"), but it is no thanks either
+    ("thanks, you helped us so much", "en", "smalltalk", True),
+    ("help me with the rent", "en", "none", False),
 ])
 def test_small_talk_may_name_an_illness_a_time_or_a_feast(text: str, language: str, label: str,
                                                          unsure: bool):
