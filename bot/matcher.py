@@ -952,9 +952,9 @@ def _known(position: int, questions: list[tuple[Keywords, Question]]) -> bool:
 def _no_hint(questions: list[tuple[Keywords, Question]], scores: dict[str, float],
              turned: frozenset[int]) -> bool:
     """No word of any topic, no more than one weak one ("rain again today"), or only inside a
-    greeting or thanks of more than one word of the parent's own or the message's language ("до зустрічі", see you, holds a meeting word; "شكرا
-    على المساعدة", thanks for the help, a word for help): small talk may then hold other
-    words."""
+    greeting or thanks of more than one word of the parent's own or the message's language
+    ("до зустрічі", see you, holds a meeting word; "شكرا على المساعدة", thanks for the help, a
+    word for help): small talk may then hold other words."""
     if not scores or max(scores.values()) <= SMALLTALK_HINT_FLOOR:
         return True
     chat = frozenset().union(*(keywords.smalltalk_phrases(question)
