@@ -49,7 +49,9 @@ from bot.i18n import LANGUAGES, LOCALES_DIR
 TOPICS: tuple[str, ...] = ("library", "boekstart", "dutch", "digital", "activities", "contact",
                            "meet")
 SMALLTALK = "smalltalk"
-GUARDS: tuple[str, ...] = ("elsewhere", "medical")
+# "distress" (violence, not safe at home) first: its answer names where to get help
+GUARDS: tuple[str, ...] = ("distress", "elsewhere", "medical")
+HEALTH_GUARDS = frozenset({"medical", "distress"})
 QUESTION_WORDS = "question"
 QUESTION_MARKS = "?؟፧"
 STRONG, WEAK = 2.0, 1.0
@@ -559,7 +561,8 @@ class Keywords:
 
     def guard(self, question: Question, turned: frozenset[int], latin_only: bool = False
               ) -> str | None:
-        """"elsewhere" or "medical" when the question names another place or health
+        """"distress", "elsewhere" or "medical" when the question names violence or not
+        being safe at home, another place, or health
         (`latin_only`: only by the Dutch and English words a list holds, "gemeente"). Another
         place first, whatever order the question's words come in: Persian "دارو", medicine,
         starts "داروخانه", the pharmacy."""
@@ -745,7 +748,7 @@ class Match:
     # small talk with a word the lists do not know, or a long one: the reply offers to pass
     # the message on, in case it asked something after all
     unsure: bool = False
-    guard: str | None = None  # "elsewhere" or "medical": why no library topic was chosen
+    guard: str | None = None  # "distress", "elsewhere" or "medical": why no topic was chosen
     language: str = ""  # the language the words were found in
     example: str | None = None  # the earlier question whose topic it took (bot.examples)
     open: bool = False  # the words left it open: earlier questions may decide (bot.examples)
@@ -1092,7 +1095,7 @@ def _match(question: str, language: str, examples: bool = True) -> Match:
                   if (found := keywords.guard(q, turned, latin_only=not (
                       q.typos or keywords.language in LATIN_GUARDS)))), None)
     shielded = _shielded(questions, turned, clauses) if guard is not None else None
-    health = guard == "medical" or (guard is not None and _health_apart(questions, turned))
+    health = guard in HEALTH_GUARDS or (guard is not None and _health_apart(questions, turned))
     combined: dict[str, float] = {}
     strong_anywhere: set[str] = set()
     for keywords, q in questions:
@@ -1145,7 +1148,8 @@ def _health_apart(questions: list[tuple[Keywords, Question]], turned: frozenset[
     for keywords, question in questions:
         if question.typos:
             found = keywords.guarded_at(question, turned)
-            if found.get("medical", set()) - found.get("elsewhere", set()):
+            if set().union(*(found.get(name, set()) for name in HEALTH_GUARDS)) - found.get(
+                    "elsewhere", set()):
                 return True
     return False
 
@@ -1163,7 +1167,7 @@ def _shielded(questions: list[tuple[Keywords, Question]], turned: frozenset[int]
         if not question.typos:
             continue
         found = keywords.guarded_at(question, turned)
-        if "medical" in found:
+        if HEALTH_GUARDS & found.keys():
             return None
         places |= found.get("elsewhere", set())
     if not places:

@@ -289,6 +289,16 @@ async def test_unsure_small_talk_offers_one_tap_to_send_it_to_the_library(bot):
     assert sum("grandma" in t for t in consultant.texts()) == 1
 
 
+async def test_violence_at_home_points_to_help_now_and_reaches_the_library(bot):
+    consultant = await consultant_ready(bot)
+    parent = await parent_with_menu(bot, "en")
+    replies = await parent.send("hello, my husband hits me")
+    assert "112" in replies[0]["text"] and "0800 2000" in replies[0]["text"]
+    assert "huisarts" not in replies[0]["text"], "not the health answer"
+    await wait_until(lambda: any("hits me" in t for t in consultant.texts()))
+    assert await bot.count(Case) == 1
+
+
 async def test_a_health_question_points_to_the_doctor_and_reaches_the_library(bot):
     consultant = await consultant_ready(bot)
     parent = await parent_with_menu(bot, "en")

@@ -226,6 +226,19 @@ def test_a_closing_with_a_question_mark_asks(text: str, language: str, label: st
     assert matcher.match(text, language).label == label
 
 
+@pytest.mark.parametrize(("text", "language"), [
+    ("my husband hits me", "en"), ("hello, my husband hits me", "en"),
+    ("mijn man slaat mij, wat moet ik doen", "nl"), ("زوجي بيضربني", "ar"),
+    ("чоловік б'є мене", "uk"), ("kocam beni dövüyor", "tr"), ("شوهرم منو میزنه", "fa"),
+    ("mąż mnie bije, boję się męża", "pl"), ("ninkaygu wuu i dilaa", "so"), ("ሰብኣየይ ወቒዑኒ", "ti"),
+])
+def test_violence_at_home_goes_to_a_person_with_help_named(text: str, language: str):
+    found = matcher.match(text, language)
+    assert (found.label, found.guard) == ("none", "distress")
+    # ... and a child's health stays a health matter
+    assert matcher.match("my toddler has a rash and a fever", "en").guard == "medical"
+
+
 def test_arabic_and_persian_digits_are_read_as_digits():
     assert matcher.normalise("عمره ٣ سنين") == matcher.normalise("عمره 3 سنين")
     assert matcher.normalise("۱۲ ماهه") == matcher.normalise("12 ماهه")
