@@ -229,7 +229,7 @@ def test_a_closing_with_a_question_mark_asks(text: str, language: str, label: st
 @pytest.mark.parametrize(("text", "language"), [
     ("my husband hits me", "en"), ("hello, my husband hits me", "en"),
     ("mijn man slaat mij, wat moet ik doen", "nl"), ("زوجي بيضربني", "ar"),
-    ("чоловік б'є мене", "uk"), ("kocam beni dövüyor", "tr"), ("شوهرم منو میزنه", "fa"),
+    ("чоловік б'є мене", "uk"), ("kocam beni dövüyor", "tr"), ("شوهرم منو میزنه", "fa"),  # noqa: RUF001
     ("mąż mnie bije, boję się męża", "pl"), ("ninkaygu wuu i dilaa", "so"), ("ሰብኣየይ ወቒዑኒ", "ti"),
 ])
 def test_violence_at_home_goes_to_a_person_with_help_named(text: str, language: str):
