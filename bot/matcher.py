@@ -35,7 +35,7 @@ import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from pathlib import Path
 
 import snowballstemmer
@@ -192,8 +192,11 @@ def _join_persian_affixes(words: list[str]) -> list[str]:
     return joined
 
 
+_LANGUAGE_LEVEL = re.compile(r"[abc][12]")  # A2, B1: the levels of a Dutch course, not chat
+
+
 def _spell_chat_digits(word: str) -> str:
-    if not _CHAT_WORD.fullmatch(word):
+    if not _CHAT_WORD.fullmatch(word) or _LANGUAGE_LEVEL.fullmatch(word):
         return word
     spelled = "".join(_CHAT_DIGITS.get(ch, ch) for ch in word)
     return re.sub(r"(.)\1+", r"\1", spelled)  # "3a" and "aa" are one sound
@@ -304,6 +307,35 @@ class Question:
         near = any(all(any(start <= p < start + span for p in found) for found in where)
                    for start in hits)
         return hits, near
+
+    def near(self, keyword: Keyword) -> set[int]:
+        """The positions of the keyword's words where they stand near each other: a phrase
+        covers its own words, not the same word elsewhere in the message ("sorry I asked so
+        much, ..., one more question": the second "question" asks)."""
+        where = [self.positions(keyword, index) for index in range(len(keyword.words))]
+        if not all(where):
+            return set()
+        if len(where) == 1:
+            return set(where[0])
+        span = len(where) + PHRASE_GAP
+        covered: set[int] = set()
+        rarest = min(range(len(where)), key=lambda index: len(where[index]))
+        for anchor in where[rarest]:
+            # each word's place nearest to the rarest one's, on its side of it in the phrase
+            # when that is near enough ("how are you, how is your health": each "how" once)
+            for in_order in (True, False):
+                places = {min(found, key=partial(_from_anchor, anchor, in_order and (
+                    -1 if index < rarest else 1))) for index, found in enumerate(where)}
+                if max(places) - min(places) < span:
+                    covered |= places
+                    break
+        return covered
+
+
+def _from_anchor(anchor: int, side: int, place: int) -> tuple[bool, int]:
+    """How far a place is from an anchor, the wrong side (`side` -1: before it, 1: after
+    it, 0: either) farthest."""
+    return side * (place - anchor) < 0, abs(place - anchor)
 
 
 @dataclass(frozen=True)
@@ -598,9 +630,9 @@ class Keywords:
         found = self.candidates(self.smalltalk, question)
         for name in ("hello", "closing", "thanks") if closings else ("hello", "thanks"):
             for keyword in found.get(name, []):
-                placed = question.placed(keyword)
-                if placed is not None and placed[1]:  # a phrase's words near each other
-                    covered |= placed[0]
+                near = question.near(keyword)
+                if near:
+                    covered |= near
                     kind = "thanks" if name == "closing" else name
         return covered, kind
 

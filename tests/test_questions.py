@@ -132,6 +132,7 @@ def test_matcher_explains_its_choice(language: str, question: str, topic: str):
 @pytest.mark.parametrize(("typed", "spelled"), [
     ("et3allam", "etalam"), ("7ada", "hada"), ("9ra2a", "qra"), ("5alas", "khalas"),
     ("3 maanden", "3 maanden"),  # a number stays a number
+    ("A2", "a2"), ("b1 kursu", "b1 kursu"),  # a course level is no chat word (not "a", "b")
 ])
 def test_chat_digits_in_romanised_arabic_are_spelled_out(typed: str, spelled: str):
     assert matcher.normalise(typed) == spelled
@@ -392,6 +393,15 @@ def test_a_small_talk_phrase_covers_its_words_only_when_they_stand_together(tmp_
         True)
     assert lists.smalltalk_kind(together) == ({0, 1, 2}, "thanks")
     assert lists.smalltalk_kind(apart) == ({5}, "thanks"), "only the ok: a person reads it"
+
+
+def test_a_small_talk_phrase_covers_one_of_each_of_its_words(tmp_path):
+    lists = _lists(tmp_path, '[smalltalk]\nthanks = ["asked so much", "how are you"]\n')
+    again = lists.question(matcher.normalise(
+        "sorry I asked so much, one more thing I asked you").split(), True)
+    twice = lists.question(matcher.normalise("how are you, how is the baby").split(), True)
+    assert lists.smalltalk_kind(again)[0] == {2, 3, 4}, "the second 'asked' asks"
+    assert lists.smalltalk_kind(twice)[0] == {0, 1, 2}
 
 
 def test_a_phrase_that_holds_a_negation_cue_means_it(tmp_path):
