@@ -634,6 +634,14 @@ class Keywords:
                 if near:
                     covered |= near
                     kind = "thanks" if name == "closing" else name
+        # a word said again right beside itself ("rain rain rain", "thanks thanks")
+        tokens = question.tokens
+        for start in sorted(covered):
+            for step in (-1, 1):
+                at = start + step
+                while 0 <= at < len(tokens) and tokens[at] == tokens[start]:
+                    covered.add(at)
+                    at += step
         return covered, kind
 
 

@@ -402,6 +402,8 @@ def test_a_small_talk_phrase_covers_one_of_each_of_its_words(tmp_path):
     twice = lists.question(matcher.normalise("how are you, how is the baby").split(), True)
     assert lists.smalltalk_kind(again)[0] == {2, 3, 4}, "the second 'asked' asks"
     assert lists.smalltalk_kind(twice)[0] == {0, 1, 2}
+    said_again = lists.question(matcher.normalise("how how how are you").split(), True)
+    assert lists.smalltalk_kind(said_again)[0] == {0, 1, 2, 3, 4}, "a word said again"
 
 
 def test_a_phrase_that_holds_a_negation_cue_means_it(tmp_path):
