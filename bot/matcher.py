@@ -586,9 +586,10 @@ class Keywords:
         guards = self.candidates(self.guards, question)
         for name, keywords in sorted(guards.items(), key=lambda item: GUARDS.index(item[0])):
             for keyword in keywords:
-                placed = question.placed(keyword, turned)
+                off = frozenset() if self._says_not(keyword) else turned
+                placed = question.placed(keyword, off)
                 if placed is not None and placed[1]:
-                    found.setdefault(name, set()).update(_closest(question, keyword, turned))
+                    found.setdefault(name, set()).update(_closest(question, keyword, off))
         return found
 
     def guard(self, question: Question, turned: frozenset[int], latin_only: bool = False
@@ -600,9 +601,13 @@ class Keywords:
         starts "داروخانه", the pharmacy."""
         found = self.candidates(self.guards, question)
         for name, keywords in sorted(found.items(), key=lambda item: GUARDS.index(item[0])):
+            # "طبيب اسنان": its words together; a phrase that holds a "not" itself means it
+            # ("I don't want to live")
             if any((not latin_only or all(_script(w) == "LATIN" for w in keyword.words))
-                   and (placed := question.placed(keyword, turned)) is not None and placed[1]
-                   for keyword in keywords):  # "طبيب اسنان": its words together
+                   and (placed := question.placed(
+                       keyword, frozenset() if self._says_not(keyword) else turned))
+                   is not None and placed[1]
+                   for keyword in keywords):
                 return name
         return None
 
