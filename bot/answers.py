@@ -148,9 +148,14 @@ def who_answers(facts: LibraryFacts) -> str:
 
 def not_sure_text(facts: LibraryFacts, guard: str | None = None) -> str:
     """The answer when the bot hands a question to the library. A question about health gets
-    the right place first: the library is not it; violence at home, where to get help now."""
+    the right place first: the library is not it; not wanting to live or violence at home,
+    where to get help now."""
     text = _("🤔 I do not know the answer. I sent your question to the library.") + "\n" + \
         who_answers(facts)
+    if guard == "despair":
+        return _("💛 Thinking of ending your life? You are not alone. In an emergency, call "
+                 "112. 113 Zelfmoordpreventie (help when you want to die) listens day and "
+                 "night, for free: 0800 0113.") + "\n\n" + text
     if guard == "distress":
         return _("💛 Not safe at home? In an emergency, call 112. Veilig Thuis (help with "
                  "violence at home) listens day and night, for free: 0800 2000.") + "\n\n" + text

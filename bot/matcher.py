@@ -49,9 +49,10 @@ from bot.i18n import LANGUAGES, LOCALES_DIR
 TOPICS: tuple[str, ...] = ("library", "boekstart", "dutch", "digital", "activities", "contact",
                            "meet")
 SMALLTALK = "smalltalk"
-# "distress" (violence, not safe at home) first: its answer names where to get help
-GUARDS: tuple[str, ...] = ("distress", "elsewhere", "medical")
-HEALTH_GUARDS = frozenset({"medical", "distress"})
+# "despair" (not wanting to live) and "distress" (violence, not safe at home) first: their
+# answers name where to get help now
+GUARDS: tuple[str, ...] = ("despair", "distress", "elsewhere", "medical")
+HEALTH_GUARDS = frozenset({"medical", "distress", "despair"})
 QUESTION_WORDS = "question"
 QUESTION_MARKS = "?؟፧"
 STRONG, WEAK = 2.0, 1.0
@@ -594,8 +595,8 @@ class Keywords:
 
     def guard(self, question: Question, turned: frozenset[int], latin_only: bool = False
               ) -> str | None:
-        """"distress", "elsewhere" or "medical" when the question names violence or not
-        being safe at home, another place, or health
+        """"despair", "distress", "elsewhere" or "medical" when the question names not
+        wanting to live, violence or not being safe at home, another place, or health
         (`latin_only`: only by the Dutch and English words a list holds, "gemeente"). Another
         place first, whatever order the question's words come in: Persian "دارو", medicine,
         starts "داروخانه", the pharmacy."""
@@ -793,7 +794,7 @@ class Match:
     # small talk with a word the lists do not know, or a long one: the reply offers to pass
     # the message on, in case it asked something after all
     unsure: bool = False
-    guard: str | None = None  # "distress", "elsewhere" or "medical": why no topic was chosen
+    guard: str | None = None  # "despair", "distress", "elsewhere", "medical": why no topic
     language: str = ""  # the language the words were found in
     example: str | None = None  # the earlier question whose topic it took (bot.examples)
     open: bool = False  # the words left it open: earlier questions may decide (bot.examples)
