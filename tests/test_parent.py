@@ -299,6 +299,17 @@ async def test_violence_at_home_points_to_help_now_and_reaches_the_library(bot):
     assert await bot.count(Case) == 1
 
 
+async def test_not_wanting_to_live_points_to_113_and_reaches_the_library(bot):
+    consultant = await consultant_ready(bot)
+    parent = await parent_with_menu(bot, "nl")
+    replies = await parent.send("dank je, maar ik wil niet meer leven")
+    assert "112" in replies[0]["text"] and "0800 0113" in replies[0]["text"]
+    assert "0800 2000" not in replies[0]["text"], "not the answer about violence at home"
+    assert "Je bent niet alleen" in replies[0]["text"], "in the parent's language"
+    await wait_until(lambda: any("niet meer leven" in t for t in consultant.texts()))
+    assert await bot.count(Case) == 1
+
+
 async def test_a_health_question_points_to_the_doctor_and_reaches_the_library(bot):
     consultant = await consultant_ready(bot)
     parent = await parent_with_menu(bot, "en")
