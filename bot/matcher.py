@@ -1178,7 +1178,8 @@ def _match(question: str, language: str, examples: bool = True) -> Match:
         return Match(None, combined, smalltalk=talk[0], unsure=talk[1] or guard is not None,
                      guard=guard)
     return (Match(None, combined, guard=guard) if guard is not None
-            else _left_open(question, (language, detected), combined, turned, examples))
+            else _left_open(question, (language, detected), combined, turned, examples,
+                            news=_plain_news(question, tokens, questions)))
 
 
 # Another place named in a message of GUARD_LONG_MESSAGE words or more covers GUARD_REACH
@@ -1226,8 +1227,19 @@ def _words(text: str) -> tuple[str, ...]:
     return _words_and_clauses(text)[0]
 
 
+def _plain_news(text: str, tokens: tuple[str, ...],
+                questions: list[tuple[Keywords, Question]]) -> bool:
+    """No greeting or thanks, no question mark or question word, no "not": a message that
+    only tells something."""
+    return not (_ends_with_question_mark(text) or any(
+        keywords.smalltalk_kind(question)[0] or any(
+            form in keywords.question_words for token in tokens for form in _variants(token))
+        or (question.typos and any(_says_not(keywords, token) for token in tokens))
+        for keywords, question in questions))
+
+
 def _left_open(question: str, languages: tuple[str, str | None], scores: dict[str, float],
-               turned: frozenset[int], examples: bool) -> Match:
+               turned: frozenset[int], examples: bool, news: bool = False) -> Match:
     """No topic won by its words, no other place, no small talk: the topic of the earlier
     questions nearest to this one (`examples`), when a word of this one hints at it; those
     asked in the parent's language (in any script) first, then those in the language the
@@ -1240,6 +1252,12 @@ def _left_open(question: str, languages: tuple[str, str | None], scores: dict[st
     for language in dict.fromkeys(filter(None, languages)):
         nearest = examples_for(language, _words).nearest(question)
         if nearest is not None:
+            if news and not scores and nearest.expect == SMALLTALK:
+                # "the kids loved the bear book 😍": news like earlier small talk, no word
+                # of a topic, a question, a "not" or a greeting (beside which a need hides:
+                # "good morning, I lost my job"); the reply offers to pass it on
+                return Match(None, scores, smalltalk="hello", unsure=True, language=language,
+                             example=nearest.example, open=True)
             if nearest.expect not in TOPICS or nearest.expect not in scores:
                 # nearest to a question about the pharmacy, a rash, "thanks"; or to one about a
                 # topic no word of this one hints at ("computer class for beginners" for "an

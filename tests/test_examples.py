@@ -76,3 +76,24 @@ def test_the_matcher_follows_earlier_questions_only_when_the_words_leave_it_open
     assert found.label == topic
     assert (found.example is not None) == (topic != "none" and not
                                            matcher.match(question, language, examples=False).topic)
+
+
+@pytest.mark.parametrize(("language", "news", "example"), [
+    ("tr", "bayramınız mübarek", "bayramınız mübarek olsun"),  # noqa: RUF001
+    ("uk", "пардон, помилилась", "пардон, помилилась чатом"),
+])
+def test_news_like_earlier_small_talk_is_small_talk_that_offers_to_pass_it_on(
+        language: str, news: str, example: str):
+    assert matcher.match(news, language, examples=False).label == "none", "the lists leave it"
+    found = matcher.match(news, language)
+    assert (found.label, found.unsure, found.example) == ("smalltalk", True, example)
+
+
+@pytest.mark.parametrize(("language", "message"), [
+    ("uk", "доброго вечора, чоловік мене ображає"),  # a greeting: a need may hide beside it
+    ("ar", "صباح الخير عندي سؤال"),
+    ("en", "we have nothing to eat"),
+    ("ar", "مش واضح"),  # a "not"
+])
+def test_a_need_near_earlier_small_talk_still_goes_to_a_person(language: str, message: str):
+    assert matcher.match(message, language).label == "none"
