@@ -309,6 +309,22 @@ class Question:
                    for start in hits)
         return hits, near
 
+    def in_order(self, keyword: Keyword) -> set[int]:
+        """The positions of the keyword's words in their own order, at most one other word
+        between two of them ("I don't want to live": not "I don't want the course, I want to
+        live normally")."""
+        where = [self.positions(keyword, index) for index in range(len(keyword.words))]
+        for start in sorted(where[0]):
+            chosen = [start]
+            for found in where[1:]:
+                after = [p for p in found if chosen[-1] < p <= chosen[-1] + 2]
+                if not after:
+                    break
+                chosen.append(min(after))
+            else:
+                return set(chosen)
+        return set()
+
     def near(self, keyword: Keyword) -> set[int]:
         """The positions of the keyword's words where they stand near each other: a phrase
         covers its own words, not the same word elsewhere in the message ("sorry I asked so
@@ -587,10 +603,14 @@ class Keywords:
         guards = self.candidates(self.guards, question)
         for name, keywords in sorted(guards.items(), key=lambda item: GUARDS.index(item[0])):
             for keyword in keywords:
-                off = frozenset() if self._says_not(keyword) else turned
-                placed = question.placed(keyword, off)
+                if self._says_not(keyword):
+                    found.setdefault(name, set()).update(question.in_order(keyword))
+                    continue
+                placed = question.placed(keyword, turned)
                 if placed is not None and placed[1]:
-                    found.setdefault(name, set()).update(_closest(question, keyword, off))
+                    found.setdefault(name, set()).update(_closest(question, keyword, turned))
+            if not found.get(name, True):
+                del found[name]
         return found
 
     def guard(self, question: Question, turned: frozenset[int], latin_only: bool = False
@@ -603,11 +623,10 @@ class Keywords:
         found = self.candidates(self.guards, question)
         for name, keywords in sorted(found.items(), key=lambda item: GUARDS.index(item[0])):
             # "طبيب اسنان": its words together; a phrase that holds a "not" itself means it
-            # ("I don't want to live")
+            # when it stands in its own order ("I don't want to live")
             if any((not latin_only or all(_script(w) == "LATIN" for w in keyword.words))
-                   and (placed := question.placed(
-                       keyword, frozenset() if self._says_not(keyword) else turned))
-                   is not None and placed[1]
+                   and (bool(question.in_order(keyword)) if self._says_not(keyword) else (
+                       (placed := question.placed(keyword, turned)) is not None and placed[1]))
                    for keyword in keywords):
                 return name
         return None

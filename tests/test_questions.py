@@ -240,6 +240,26 @@ def test_violence_at_home_goes_to_a_person_with_help_named(text: str, language: 
     assert matcher.match("my toddler has a rash and a fever", "en").guard == "medical"
 
 
+@pytest.mark.parametrize(("text", "language"), [
+    ("i dont want to live anymore", "en"), ("ik wil niet meer leven", "nl"),
+    ("Ma rabo inaan noolaado mar dambe", "so"), ("Nie chcę już żyć", "pl"),
+    ("ما بدي عيش بعد اليوم", "ar"), ("Я не хочу жити", "uk"),
+    ("Artık yaşamak istemiyorum", "tr"), ("نمی‌خوام زندگی کنم", "fa"),  # noqa: RUF001
+    ("ክነብር ኣይደልን እየ", "ti"),
+])
+def test_not_wanting_to_live_goes_to_a_person_with_help_named(text: str, language: str):
+    found = matcher.match(text, language)
+    assert (found.label, found.guard) == ("none", "despair")
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("не хочу курси, хочу жити нормально", "uk"),  # not the course: I want to live normally
+    ("nie chcę kursu, chcę żyć normalnie", "pl"), ("ما بدي كورس، بدي عيش بهولندا", "ar"),
+])
+def test_a_not_set_against_living_is_no_despair(text: str, language: str):
+    assert matcher.match(text, language).guard != "despair"
+
+
 def test_arabic_and_persian_digits_are_read_as_digits():
     assert matcher.normalise("عمره ٣ سنين") == matcher.normalise("عمره 3 سنين")
     assert matcher.normalise("۱۲ ماهه") == matcher.normalise("12 ماهه")
